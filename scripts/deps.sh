@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# scripts/deps.sh: install the Debian packages milvus needs that are missing
+# (make deps).  Installs nothing, and needs no network, when all are there.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+PACKAGES=(
+	make gcc g++ perl
+	postgresql-15 postgresql-server-dev-15
+	libfaiss-dev libhnswlib-dev libopenblas-dev
+	libipc-run-perl
+	python3 python3-psycopg python3-numpy python3-faiss python3-hnswlib
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing+=("$p")
+	fi
+done
+# node and npm for the node-postgres client test; any install will do
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	missing+=(nodejs npm)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+	log "dependencies: all present"
+	exit 0
+fi
+
+log "installing missing packages: ${missing[*]}"
+as_root apt-get update -q
+as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	--no-install-recommends "${missing[@]}"
