@@ -20,18 +20,24 @@ OBJS = \
 	src/milvus.o \
 	src/distance.o \
 	src/vector.o
+# halfvec
+# sparsevec
+# bit
 
 DATA = $(wildcard sql/milvus--*.sql)
 
 REGRESS = vector_io vector_typmod vector_cast vector_ops vector_func \
 	vector_agg vector_btree
+# halfvec tests
+# sparsevec tests
+# bit tests
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 PROVE_FLAGS = -I ./test/perl
 
-EXTRA_CLEAN = test/unit/test_distance test/unit/*.o results regression.diffs \
+EXTRA_CLEAN = $(UNIT_TESTS) test/unit/*.o results regression.diffs \
 	regression.out tmp_check
 
 # Our own code: warnings are errors.  Hidden visibility keeps internal
@@ -51,13 +57,20 @@ include $(PGXS)
 
 UNIT_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -Isrc
 
-test/unit/test_distance: test/unit/test_distance.c src/distance.c src/distance.h
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_distance.c src/distance.c -lm
+# Each unit test is one program linked with every kernel source.
+KERNEL_SRCS = src/distance.c
+UNIT_TESTS = test/unit/test_distance
+# halfvec unit
+# sparsevec unit
+# bit unit
+
+test/unit/test_%: test/unit/test_%.c $(KERNEL_SRCS) src/distance.h
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(KERNEL_SRCS) -lm
 
 .PHONY: unitcheck regresscheck tapcheck exportcheck deps demo demo-stop test
 
-unitcheck: test/unit/test_distance
-	test/unit/test_distance
+unitcheck: $(UNIT_TESTS)
+	@rc=0; for t in $(UNIT_TESTS); do $$t || rc=1; done; exit $$rc
 
 exportcheck: all
 	scripts/check-exports.sh $(shlib) sql/milvus--*.sql

@@ -25,15 +25,11 @@ record() {
 	total_fail=$((total_fail + fail))
 }
 
-# Counts from a log ending in our own "N passed, N failed" line.
+# Counts from a log with our own "N passed, N failed" lines, summed (a
+# suite of several programs prints one line each).
 counts_plain() {
-	local line
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
-	if [ -n "$line" ]; then
-		echo "$line" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\1 \2/'
-	else
-		echo "0 0"
-	fi
+	grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" |
+		awk '{p += $1; f += $3} END {print p + 0, f + 0}'
 }
 
 # Counts from pg_regress output: one per test script.

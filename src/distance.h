@@ -25,6 +25,9 @@
 #ifndef MILVUS_DISTANCE_H
 #define MILVUS_DISTANCE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 typedef enum DistanceImpl
 {
 	DISTANCE_IMPL_SCALAR = 0,
@@ -68,5 +71,73 @@ extern float DistanceInnerProductScalar(const float *a, const float *b, int n);
 extern float DistanceL1Scalar(const float *a, const float *b, int n);
 extern void DistanceCosinePartsScalar(const float *a, const float *b, int n,
 									  float *dot, float *norma, float *normb);
+
+/* ----------------------------------------------------------------
+ *		halfvec: IEEE binary16 elements, stored as uint16_t
+ *		(src/distance_half.c; F16C / AVX-512 conversion, float32 sums)
+ * ----------------------------------------------------------------
+ */
+typedef float (*DistanceHalfFn) (const uint16_t *a, const uint16_t *b, int n);
+typedef void (*DistanceHalfCosinePartsFn) (const uint16_t *a, const uint16_t *b,
+										   int n, float *dot, float *norma,
+										   float *normb);
+
+extern DistanceHalfFn DistanceHalfL2Squared;
+extern DistanceHalfFn DistanceHalfInnerProduct;
+extern DistanceHalfFn DistanceHalfL1;
+extern DistanceHalfCosinePartsFn DistanceHalfCosineParts;
+
+extern float DistanceHalfL2SquaredScalar(const uint16_t *a, const uint16_t *b, int n);
+extern float DistanceHalfInnerProductScalar(const uint16_t *a, const uint16_t *b, int n);
+extern float DistanceHalfL1Scalar(const uint16_t *a, const uint16_t *b, int n);
+extern void DistanceHalfCosinePartsScalar(const uint16_t *a, const uint16_t *b,
+										  int n, float *dot, float *norma,
+										  float *normb);
+
+/* Called by DistanceInit() with the implementation it chose. */
+extern void DistanceHalfInit(DistanceImpl impl);
+
+/* ----------------------------------------------------------------
+ *		sparsevec: sorted, strictly increasing 0-based indices with
+ *		their values (src/distance_sparse.c; a merge over the indices,
+ *		scalar: there is nothing to vectorise in a data-dependent merge)
+ * ----------------------------------------------------------------
+ */
+extern float DistanceSparseL2Squared(const int32_t *ai, const float *av, int an,
+									 const int32_t *bi, const float *bv, int bn);
+extern float DistanceSparseInnerProduct(const int32_t *ai, const float *av, int an,
+										const int32_t *bi, const float *bv, int bn);
+extern float DistanceSparseL1(const int32_t *ai, const float *av, int an,
+							  const int32_t *bi, const float *bv, int bn);
+
+/* ----------------------------------------------------------------
+ *		bit strings (src/distance_bit.c; hardware popcount)
+ * ----------------------------------------------------------------
+ */
+/* popcount(a XOR b) over nbytes bytes */
+typedef uint64_t (*DistanceBitHammingFn) (const uint8_t *a, const uint8_t *b,
+										  size_t nbytes);
+/* popcount(a AND b), popcount(a), popcount(b) in one pass */
+typedef void (*DistanceBitJaccardPartsFn) (const uint8_t *a, const uint8_t *b,
+										   size_t nbytes, uint64_t *ab,
+										   uint64_t *aa, uint64_t *bb);
+/* true when every bit set in b is set in a */
+typedef int (*DistanceBitContainsFn) (const uint8_t *a, const uint8_t *b,
+									  size_t nbytes);
+
+extern DistanceBitHammingFn DistanceBitHamming;
+extern DistanceBitJaccardPartsFn DistanceBitJaccardParts;
+extern DistanceBitContainsFn DistanceBitContains;
+
+extern uint64_t DistanceBitHammingScalar(const uint8_t *a, const uint8_t *b,
+										 size_t nbytes);
+extern void DistanceBitJaccardPartsScalar(const uint8_t *a, const uint8_t *b,
+										  size_t nbytes, uint64_t *ab,
+										  uint64_t *aa, uint64_t *bb);
+extern int	DistanceBitContainsScalar(const uint8_t *a, const uint8_t *b,
+									  size_t nbytes);
+
+/* Called by DistanceInit() with the implementation it chose. */
+extern void DistanceBitInit(DistanceImpl impl);
 
 #endif							/* MILVUS_DISTANCE_H */
