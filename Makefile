@@ -22,7 +22,7 @@ OBJS = \
 	src/vector.o
 # halfvec
 # sparsevec
-# bit
+OBJS += src/bitvec.o src/distance_bit.o
 
 DATA = $(wildcard sql/milvus--*.sql)
 
@@ -30,7 +30,7 @@ REGRESS = vector_io vector_typmod vector_cast vector_ops vector_func \
 	vector_agg vector_btree
 # halfvec tests
 # sparsevec tests
-# bit tests
+REGRESS += bit_metrics
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 TAP_TESTS = 1
@@ -62,7 +62,8 @@ KERNEL_SRCS = src/distance.c
 UNIT_TESTS = test/unit/test_distance
 # halfvec unit
 # sparsevec unit
-# bit unit
+KERNEL_SRCS += src/distance_bit.c
+UNIT_TESTS += test/unit/test_distance_bit
 
 test/unit/test_%: test/unit/test_%.c $(KERNEL_SRCS) src/distance.h
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(KERNEL_SRCS) -lm

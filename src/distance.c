@@ -642,6 +642,7 @@ DistanceInit(DistanceImpl limit)
 	}
 
 	current_impl = impl;
+	DistanceBitInit(impl);
 	return impl;
 }
 
