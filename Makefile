@@ -20,16 +20,18 @@ OBJS = \
 	src/milvus.o \
 	src/distance.o \
 	src/vector.o
-# halfvec
-# sparsevec
+OBJS += src/halfvec.o src/distance_half.o
+OBJS += src/sparsevec.o src/distance_sparse.o
 OBJS += src/bitvec.o src/distance_bit.o
 
 DATA = $(wildcard sql/milvus--*.sql)
 
 REGRESS = vector_io vector_typmod vector_cast vector_ops vector_func \
 	vector_agg vector_btree
-# halfvec tests
-# sparsevec tests
+REGRESS += halfvec_io halfvec_typmod halfvec_cast halfvec_ops halfvec_func \
+	halfvec_agg halfvec_btree
+REGRESS += sparsevec_io sparsevec_typmod sparsevec_cast sparsevec_ops \
+	sparsevec_func sparsevec_btree
 REGRESS += bit_metrics
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
@@ -60,8 +62,10 @@ UNIT_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -Isrc
 # Each unit test is one program linked with every kernel source.
 KERNEL_SRCS = src/distance.c
 UNIT_TESTS = test/unit/test_distance
-# halfvec unit
-# sparsevec unit
+KERNEL_SRCS += src/distance_half.c
+UNIT_TESTS += test/unit/test_distance_half
+KERNEL_SRCS += src/distance_sparse.c
+UNIT_TESTS += test/unit/test_distance_sparse
 KERNEL_SRCS += src/distance_bit.c
 UNIT_TESTS += test/unit/test_distance_bit
 

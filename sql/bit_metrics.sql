@@ -45,7 +45,7 @@ SELECT bit_contains(B'111', B'11');
 SELECT bit_contained_by(B'111', B'11');
 
 -- binary_quantize turns a vector into a bit string for these metrics
-SELECT binary_quantize('[1,-1,2,-2]') <~> binary_quantize('[1,1,-2,-2]') AS hamming;
+SELECT binary_quantize('[1,-1,2,-2]'::vector) <~> binary_quantize('[1,1,-2,-2]'::vector) AS hamming;
 
 -- nearest neighbours and a substructure filter over a table
 CREATE TABLE bit_items (id int, fp bit(8));

@@ -44,6 +44,7 @@
 #include <math.h>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -585,6 +586,27 @@ DistanceCosinePartsAvx512(const float *a, const float *b, int n,
  * ----------------------------------------------------------------
  */
 
+#if defined(__x86_64__)
+/*
+ * Whether the CPU converts between half and float (F16C, CPUID leaf 1), as
+ * the AVX2 half kernels need.  __builtin_cpu_supports() cannot say: clang
+ * 14, which builds the JIT bitcode, does not know "f16c".  F16C uses the
+ * AVX register state, whose saving the "avx2" check has confirmed.
+ */
+static int
+CpuHasF16c(void)
+{
+	unsigned int eax,
+				ebx,
+				ecx,
+				edx;
+
+	if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
+		return 0;
+	return (ecx & bit_F16C) != 0;
+}
+#endif
+
 /*
  * The best implementation this CPU (and its operating system, which must
  * save the wider registers) supports.  libgcc's __builtin_cpu_supports()
@@ -597,7 +619,8 @@ DistanceBestImpl(void)
 	__builtin_cpu_init();
 	if (__builtin_cpu_supports("avx512f"))
 		return DISTANCE_IMPL_AVX512;
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+		CpuHasF16c())
 		return DISTANCE_IMPL_AVX2;
 #endif
 	return DISTANCE_IMPL_SCALAR;
@@ -642,6 +665,7 @@ DistanceInit(DistanceImpl limit)
 	}
 
 	current_impl = impl;
+	DistanceHalfInit(impl);
 	DistanceBitInit(impl);
 	return impl;
 }

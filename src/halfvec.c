@@ -1,0 +1,1098 @@
+/*-------------------------------------------------------------------------
+ *
+ * halfvec.c
+ *	  The halfvec type: I/O, typmod, casts, operators, functions, aggregates.
+ *
+ * Text form is '[1,2,3]', parsed exactly as vector's text form and then
+ * rounded to the nearest half (ties to even); each element is printed as
+ * the shortest decimal that reads back as the same float, which is the
+ * same half.  Binary form is int16 dim, int16 unused (zero), then dim
+ * binary16 bit patterns, all in network byte order.  Both match pgvector.
+ *
+ * Every value entering through any door (text, binary, casts from vector
+ * and arrays, arithmetic results) is checked here: at least one and at
+ * most HALFVEC_MAX_DIM dimensions, no NaN, no infinity, the typmod's
+ * dimension count if there is one.  A finite value too large for a half
+ * (at least 65520 in magnitude, which rounds past HALF_MAX) is an error,
+ * never a silent infinity: text input quotes the offending literal, casts
+ * and arithmetic report "value out of range: overflow" as float4 does.
+ *
+ * Arithmetic converts to float, operates and rounds back once; float has
+ * more than twice a half's precision plus two bits, so the result is the
+ * correctly rounded half.  Distances go through the half kernels in
+ * distance_half.c, summing in float32.
+ *
+ * IDENTIFICATION
+ *	  src/halfvec.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/varbit.h"
+
+#include "distance.h"
+#include "halfutils.h"
+#include "halfvec.h"
+#include "vector.h"
+
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_in);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_out);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_typmod_in);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_recv);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_send);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_to_vector);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(vector_to_halfvec);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(array_to_halfvec);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_to_float4);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_l2_distance);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_l2_squared_distance);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_inner_product);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_negative_inner_product);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_cosine_distance);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_l1_distance);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_vector_dims);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_l2_norm);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_l2_normalize);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_subvector);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_binary_quantize);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_add);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_sub);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_mul);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_concat);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_lt);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_le);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_eq);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_ne);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_ge);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_gt);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_cmp);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_accum);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_avg);
+
+/* ----------------------------------------------------------------
+ *		Half bit patterns
+ * ----------------------------------------------------------------
+ */
+
+static inline bool
+HalfIsNaN(uint16 h)
+{
+	return (h & 0x7c00) == 0x7c00 && (h & 0x03ff) != 0;
+}
+
+static inline bool
+HalfIsInf(uint16 h)
+{
+	return (h & 0x7fff) == 0x7c00;
+}
+
+static inline bool
+HalfIsZero(uint16 h)
+{
+	return (h & 0x7fff) == 0;
+}
+
+/* ----------------------------------------------------------------
+ *		Checks at the SQL boundary
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Reject a dimension count outside 1 .. HALFVEC_MAX_DIM.
+ */
+static inline void
+CheckDim(int dim)
+{
+	if (dim < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("halfvec must have at least 1 dimension")));
+
+	if (dim > HALFVEC_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("halfvec cannot have more than %d dimensions",
+						HALFVEC_MAX_DIM)));
+}
+
+/*
+ * Reject a dimension count that differs from the column's typmod.
+ */
+static inline void
+CheckExpectedDim(int32 typmod, int dim)
+{
+	if (typmod != -1 && typmod != dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("expected %d dimensions, not %d", typmod, dim)));
+}
+
+/*
+ * Reject a NaN or infinite float about to become an element.
+ */
+static inline void
+CheckFloatElement(float value)
+{
+	if (isnan(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("NaN not allowed in halfvec")));
+
+	if (isinf(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("infinite value not allowed in halfvec")));
+}
+
+/*
+ * Reject a NaN or infinite half (binary input).
+ */
+static inline void
+CheckHalfElement(uint16 h)
+{
+	if (HalfIsNaN(h))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("NaN not allowed in halfvec")));
+
+	if (HalfIsInf(h))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("infinite value not allowed in halfvec")));
+}
+
+/*
+ * Convert a float from a cast to a half: NaN and infinity are rejected as
+ * elements, a finite value that rounds past HALF_MAX is an overflow.
+ */
+static uint16
+FloatToHalfChecked(float value)
+{
+	uint16		h;
+
+	CheckFloatElement(value);
+	h = Float4ToHalf(value);
+	if (HalfIsInf(h))
+		float_overflow_error();
+	return h;
+}
+
+/*
+ * Operands of a binary operator must have the same dimension count.
+ */
+static inline void
+CheckDims(HalfVector a, HalfVector b)
+{
+	if (a->dim != b->dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("different halfvec dimensions %d and %d",
+						a->dim, b->dim)));
+}
+
+/*
+ * An arithmetic result must stay finite.
+ */
+static inline void
+CheckArithmeticResult(HalfVector result)
+{
+	for (int i = 0; i < result->dim; i++)
+	{
+		if (HalfIsInf(result->x[i]))
+			float_overflow_error();
+	}
+}
+
+/*
+ * Allocate a zeroed halfvec of dim dimensions in the current context.
+ */
+HalfVector
+InitHalfVector(int dim)
+{
+	Size		size = HALFVEC_SIZE(dim);
+	HalfVector	result = (HalfVector) palloc0(size);
+
+	SET_VARSIZE(result, size);
+	result->dim = dim;
+	return result;
+}
+
+/* ----------------------------------------------------------------
+ *		Text and binary I/O, typmod
+ * ----------------------------------------------------------------
+ */
+
+static inline bool
+IsVectorSpace(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
+		ch == '\v' || ch == '\f';
+}
+
+/*
+ * Raise the syntax error that quotes the whole input.
+ */
+static void
+pg_attribute_noreturn()
+InvalidHalfVectorSyntax(const char *lit)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type halfvec: \"%s\"", lit)));
+}
+
+/*
+ * Parse one element starting at *pt and round it to a half; advance *pt
+ * past it.  A literal beyond float's or half's range is quoted in the
+ * error, as float4in does.
+ */
+static uint16
+ParseHalfElement(const char *lit, char **pt)
+{
+	char	   *end;
+	float		value;
+	uint16		h;
+
+	errno = 0;
+	value = strtof(*pt, &end);
+	if (end == *pt)
+		InvalidHalfVectorSyntax(lit);
+
+	/* strtof sets ERANGE on underflow too; only overflow is an error */
+	h = Float4ToHalf(value);
+	if ((errno == ERANGE && isinf(value)) || (HalfIsInf(h) && !isinf(value)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("\"%.*s\" is out of range for type halfvec",
+						(int) (end - *pt), *pt)));
+
+	CheckFloatElement(value);
+	*pt = end;
+	return h;
+}
+
+/*
+ * halfvec_in: '[1, 2, 3]' -> halfvec
+ */
+Datum
+halfvec_in(PG_FUNCTION_ARGS)
+{
+	char	   *lit = PG_GETARG_CSTRING(0);
+	int32		typmod = PG_GETARG_INT32(2);
+	uint16		x[HALFVEC_MAX_DIM];
+	int			dim = 0;
+	char	   *pt = lit;
+	HalfVector	result;
+
+	while (IsVectorSpace(*pt))
+		pt++;
+	if (*pt != '[')
+		InvalidHalfVectorSyntax(lit);
+	pt++;
+
+	while (IsVectorSpace(*pt))
+		pt++;
+	if (*pt == ']')
+		CheckDim(0);
+
+	for (;;)
+	{
+		if (dim == HALFVEC_MAX_DIM)
+			CheckDim(dim + 1);
+		x[dim++] = ParseHalfElement(lit, &pt);
+
+		while (IsVectorSpace(*pt))
+			pt++;
+		if (*pt == ',')
+			pt++;
+		else if (*pt == ']')
+			break;
+		else
+			InvalidHalfVectorSyntax(lit);
+	}
+	pt++;
+
+	while (IsVectorSpace(*pt))
+		pt++;
+	if (*pt != '\0')
+		InvalidHalfVectorSyntax(lit);
+
+	CheckExpectedDim(typmod, dim);
+
+	result = InitHalfVector(dim);
+	memcpy(result->x, x, sizeof(uint16) * dim);
+	PG_RETURN_HALFVEC_P(result);
+}
+
+/*
+ * halfvec_out: halfvec -> '[1,2,3]', each element in the shortest form
+ * that reads back as the same float (and so as the same half)
+ */
+Datum
+halfvec_out(PG_FUNCTION_ARGS)
+{
+	HalfVector	vec = PG_GETARG_HALFVEC_P(0);
+	char	   *buf = palloc(vec->dim * (FLOAT_SHORTEST_DECIMAL_LEN + 1) + 2);
+	char	   *pt = buf;
+
+	*pt++ = '[';
+	for (int i = 0; i < vec->dim; i++)
+	{
+		if (i > 0)
+			*pt++ = ',';
+		pt += float_to_shortest_decimal_bufn(HalfToFloat4(vec->x[i]), pt);
+	}
+	*pt++ = ']';
+	*pt = '\0';
+
+	PG_FREE_IF_COPY(vec, 0);
+	PG_RETURN_CSTRING(buf);
+}
+
+/*
+ * halfvec_typmod_in: the n of halfvec(n)
+ */
+Datum
+halfvec_typmod_in(PG_FUNCTION_ARGS)
+{
+	ArrayType  *ta = PG_GETARG_ARRAYTYPE_P(0);
+	int32	   *tl;
+	int			n;
+
+	tl = ArrayGetIntegerTypmods(ta, &n);
+
+	if (n != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid type modifier")));
+
+	if (tl[0] < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dimensions for type halfvec must be at least 1")));
+
+	if (tl[0] > HALFVEC_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dimensions for type halfvec cannot exceed %d",
+						HALFVEC_MAX_DIM)));
+
+	PG_RETURN_INT32(tl[0]);
+}
+
+/*
+ * halfvec_recv: binary wire format -> halfvec
+ */
+Datum
+halfvec_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int32		typmod = PG_GETARG_INT32(2);
+	int16		dim;
+	int16		unused;
+	HalfVector	result;
+
+	dim = pq_getmsgint(buf, sizeof(int16));
+	unused = pq_getmsgint(buf, sizeof(int16));
+
+	CheckDim(dim);
+	CheckExpectedDim(typmod, dim);
+
+	if (unused != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("expected unused to be 0, not %d", unused)));
+
+	result = InitHalfVector(dim);
+	for (int i = 0; i < dim; i++)
+	{
+		result->x[i] = (uint16) pq_getmsgint(buf, sizeof(uint16));
+		CheckHalfElement(result->x[i]);
+	}
+
+	PG_RETURN_HALFVEC_P(result);
+}
+
+/*
+ * halfvec_send: halfvec -> binary wire format
+ */
+Datum
+halfvec_send(PG_FUNCTION_ARGS)
+{
+	HalfVector	vec = PG_GETARG_HALFVEC_P(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint16(&buf, vec->dim);
+	pq_sendint16(&buf, vec->unused);
+	for (int i = 0; i < vec->dim; i++)
+		pq_sendint16(&buf, vec->x[i]);
+
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/*
+ * halfvec(halfvec, typmod, explicit): enforce halfvec(n) on assignment
+ */
+Datum
+halfvec(PG_FUNCTION_ARGS)
+{
+	HalfVector	vec = PG_GETARG_HALFVEC_P(0);
+	int32		typmod = PG_GETARG_INT32(1);
+
+	CheckExpectedDim(typmod, vec->dim);
+	PG_RETURN_HALFVEC_P(vec);
+}
+
+/* ----------------------------------------------------------------
+ *		Casts to and from vector and arrays
+ * ----------------------------------------------------------------
+ */
+
+/* every halfvec fits in a vector, so the cast needs no dimension check */
+StaticAssertDecl(HALFVEC_MAX_DIM <= VECTOR_MAX_DIM,
+				 "a halfvec must fit in a vector");
+
+/*
+ * halfvec_to_vector: halfvec -> vector, exact
+ */
+Datum
+halfvec_to_vector(PG_FUNCTION_ARGS)
+{
+	HalfVector	vec = PG_GETARG_HALFVEC_P(0);
+	int32		typmod = PG_GETARG_INT32(1);
+	Vector		result;
+
+	CheckExpectedDim(typmod, vec->dim);
+
+	result = InitVector(vec->dim);
+	for (int i = 0; i < vec->dim; i++)
+		result->x[i] = HalfToFloat4(vec->x[i]);
+
+	PG_RETURN_VECTOR_P(result);
+}
+
+/*
+ * vector_to_halfvec: vector -> halfvec, rounding to nearest
+ */
+Datum
+vector_to_halfvec(PG_FUNCTION_ARGS)
+{
+	Vector		vec = PG_GETARG_VECTOR_P(0);
+	int32		typmod = PG_GETARG_INT32(1);
+	HalfVector	result;
+
+	CheckDim(vec->dim);
+	CheckExpectedDim(typmod, vec->dim);
+
+	result = InitHalfVector(vec->dim);
+	for (int i = 0; i < vec->dim; i++)
+		result->x[i] = FloatToHalfChecked(vec->x[i]);
+
+	PG_RETURN_HALFVEC_P(result);
+}
+
+/*
+ * Convert one array element of type elemtype to a checked half.
+ */
+static uint16
+ArrayElementToHalf(Datum elem, Oid elemtype)
+{
+	float		value;
+
+	switch (elemtype)
+	{
+		case INT4OID:
+			value = (float) DatumGetInt32(elem);
+			break;
+		case FLOAT4OID:
+			value = DatumGetFloat4(elem);
+			break;
+		case FLOAT8OID:
+			{
+				double		d = DatumGetFloat8(elem);
+
+				value = (float) d;
+				if (isinf(value) && !isinf(d))
+					float_overflow_error();
+				break;
+			}
+		case NUMERICOID:
+			value = DatumGetFloat4(DirectFunctionCall1(numeric_float4, elem));
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("unsupported array element type %s",
+							format_type_be(elemtype))));
+	}
+
+	return FloatToHalfChecked(value);
+}
+
+/*
+ * array_to_halfvec: integer[], real[], double precision[], numeric[] ->
+ * halfvec
+ */
+Datum
+array_to_halfvec(PG_FUNCTION_ARGS)
+{
+	ArrayType  *array = PG_GETARG_ARRAYTYPE_P(0);
+	int32		typmod = PG_GETARG_INT32(1);
+	Oid			elemtype = ARR_ELEMTYPE(array);
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	HalfVector	result;
+
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("array must be 1-D")));
+
+	if (ARR_HASNULL(array) && array_contains_nulls(array))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("array must not contain nulls")));
+
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(array, elemtype, typlen, typbyval, typalign,
+					  &elems, &nulls, &n);
+
+	CheckDim(n);
+	CheckExpectedDim(typmod, n);
+
+	result = InitHalfVector(n);
+	for (int i = 0; i < n; i++)
+		result->x[i] = ArrayElementToHalf(elems[i], elemtype);
+
+	PG_RETURN_HALFVEC_P(result);
+}
+
+/*
+ * halfvec_to_float4: halfvec -> real[], exact
+ */
+Datum
+halfvec_to_float4(PG_FUNCTION_ARGS)
+{
+	HalfVector	vec = PG_GETARG_HALFVEC_P(0);
+	Datum	   *datums = palloc(sizeof(Datum) * vec->dim);
+
+	for (int i = 0; i < vec->dim; i++)
+		datums[i] = Float4GetDatum(HalfToFloat4(vec->x[i]));
+
+	PG_RETURN_POINTER(construct_array(datums, vec->dim, FLOAT4OID,
+									  sizeof(float4), true, TYPALIGN_INT));
+}
+
+/* ----------------------------------------------------------------
+ *		Distances
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * halfvec_l2_distance: Euclidean distance
+ */
+Datum
+halfvec_l2_distance(PG_FUNCTION_ARGS)
+{
+	HalfVector	a = PG_GETARG_HALFVEC_P(0);
+	HalfVector	b = PG_GETARG_HALFVEC_P(1);
+
+	CheckDims(a, b);
+	PG_RETURN_FLOAT8(sqrt((double) DistanceHalfL2Squared(a->x, b->x,
+														  a->dim)));
+}
+
+/*
+ * halfvec_l2_squared_distance: squared Euclidean distance (for index
+ * support)
+ */
+Datum
+halfvec_l2_squared_distance(PG_FUNCTION_ARGS)
+{
+	HalfVector	a = PG_GETARG_HALFVEC_P(0);
+	HalfVector	b = PG_GETARG_HALFVEC_P(1);
+
+	CheckDims(a, b);
+	PG_RETURN_FLOAT8((double) DistanceHalfL2Squared(a->x, b->x, a->dim));
+}
+
+/*
+ * halfvec_inner_product: sum of a[i] * b[i]
+ */
+Datum
+halfvec_inner_product(PG_FUNCTION_ARGS)
+{
+	HalfVector	a = PG_GETARG_HALFVEC_P(0);
+	HalfVector	b = PG_GETARG_HALFVEC_P(1);
+
+	CheckDims(a, b);
+	PG_RETURN_FLOAT8((double) DistanceHalfInnerProduct(a->x, b->x, a->dim));
+}
+
+/*
+ * halfvec_negative_inner_product: the <#> operator, smaller is closer
+ */
+Datum
+halfvec_negative_inner_product(PG_FUNCTION_ARGS)
+{
+	HalfVector	a = PG_GETARG_HALFVEC_P(0);
+	HalfVector	b = PG_GETARG_HALFVEC_P(1);
+
+	CheckDims(a, b);
+	PG_RETURN_FLOAT8(-(double) DistanceHalfInnerProduct(a->x, b->x, a->dim));
+}
+
+/*
+ * halfvec_cosine_distance: 1 - cos(a, b); NaN when either vector is zero
+ */
+Datum
+halfvec_cosine_distance(PG_FUNCTION_ARGS)
+{
+	HalfVector	a = PG_GETARG_HALFVEC_P(0);
+	HalfVector	b = PG_GETARG_HALFVEC_P(1);
+	float		dot;
+	float		norma;
+	float		normb;
+	double		similarity;
+
+	CheckDims(a, b);
+	DistanceHalfCosineParts(a->x, b->x, a->dim, &dot, &norma, &normb);
+
+	similarity = (double) dot / sqrt((double) norma * (double) normb);
+	if (isnan(similarity))
+		PG_RETURN_FLOAT8(get_float8_nan());
+
+	/* rounding can push the similarity just outside [-1, 1] */
+	if (similarity > 1)
+		similarity = 1;
+	else if (similarity < -1)
+		similarity = -1;
+
+	PG_RETURN_FLOAT8(1 - similarity);
+}
+
+/*
+ * halfvec_l1_distance: taxicab distance
+ */
+Datum
+halfvec_l1_distance(PG_FUNCTION_ARGS)
+{
+	HalfVector	a = PG_GETARG_HALFVEC_P(0);
+	HalfVector	b = PG_GETARG_HALFVEC_P(1);
+
+	CheckDims(a, b);
+	PG_RETURN_FLOAT8((double) DistanceHalfL1(a->x, b->x, a->dim));
+}
+
+/* ----------------------------------------------------------------
+ *		Other functions
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * halfvec_vector_dims: number of dimensions (SQL vector_dims(halfvec))
+ */
+Datum
+halfvec_vector_dims(PG_FUNCTION_ARGS)
+{
+	HalfVector	a = PG_GETARG_HALFVEC_P(0);
+
+	PG_RETURN_INT32(a->dim);
+}
+
+/*
+ * Euclidean norm, summed in double precision.
+ */
+static double
+HalfVectorNorm(HalfVector a)
+{
+	double		norm = 0.0;
+
+	for (int i = 0; i < a->dim; i++)
+	{
+		double		x = (double) HalfToFloat4(a->x[i]);
+
+		norm += x * x;
+	}
+	return sqrt(norm);
+}
+
+/*
+ * halfvec_l2_norm: Euclidean norm (SQL l2_norm(halfvec))
+ */
+Datum
+halfvec_l2_norm(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(HalfVectorNorm(PG_GETARG_HALFVEC_P(0)));
+}
+
+/*
+ * halfvec_l2_normalize: the vector scaled to norm 1, each element rounded
+ * to a half; a zero vector stays zero
+ */
+Datum
+halfvec_l2_normalize(PG_FUNCTION_ARGS)
+{
+	HalfVector	a = PG_GETARG_HALFVEC_P(0);
+	double		norm = HalfVectorNorm(a);
+	HalfVector	result = InitHalfVector(a->dim);
+
+	if (norm > 0)
+	{
+		for (int i = 0; i < a->dim; i++)
+			result->x[i] = Float4ToHalf((float) (HalfToFloat4(a->x[i]) / norm));
+	}
+
+	CheckArithmeticResult(result);
+	PG_RETURN_HALFVEC_P(result);
+}
+
+/*
+ * halfvec_subvector: count elements from 1-based position start, clipped
+ * to the vector's bounds (SQL subvector(halfvec, int, int))
+ */
+Datum
+halfvec_subvector(PG_FUNCTION_ARGS)
+{
+	HalfVector	a = PG_GETARG_HALFVEC_P(0);
+	int64		start = PG_GETARG_INT32(1);
+	int64		count = PG_GETARG_INT32(2);
+	int64		end = start + count;
+	HalfVector	result;
+
+	if (start < 1)
+		start = 1;
+	if (end > (int64) a->dim + 1)
+		end = (int64) a->dim + 1;
+
+	CheckDim(end > start ? (int) (end - start) : 0);
+
+	result = InitHalfVector((int) (end - start));
+	memcpy(result->x, a->x + (start - 1), sizeof(uint16) * result->dim);
+	PG_RETURN_HALFVEC_P(result);
+}
+
+/*
+ * halfvec_binary_quantize: bit string with bit i set where element i is
+ * positive (SQL binary_quantize(halfvec))
+ */
+Datum
+halfvec_binary_quantize(PG_FUNCTION_ARGS)
+{
+	HalfVector	a = PG_GETARG_HALFVEC_P(0);
+	int			len = VARBITTOTALLEN(a->dim);
+	VarBit	   *result = (VarBit *) palloc0(len);
+	bits8	   *bits = VARBITS(result);
+
+	SET_VARSIZE(result, len);
+	VARBITLEN(result) = a->dim;
+
+	for (int i = 0; i < a->dim; i++)
+	{
+		if (HalfToFloat4(a->x[i]) > 0)
+			bits[i / BITS_PER_BYTE] |= (bits8) (0x80 >> (i % BITS_PER_BYTE));
+	}
+
+	PG_RETURN_VARBIT_P(result);
+}
+
+/* ----------------------------------------------------------------
+ *		Arithmetic: in float, rounded once to a half
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * halfvec_add: element-wise sum
+ */
+Datum
+halfvec_add(PG_FUNCTION_ARGS)
+{
+	HalfVector	a = PG_GETARG_HALFVEC_P(0);
+	HalfVector	b = PG_GETARG_HALFVEC_P(1);
+	HalfVector	result;
+
+	CheckDims(a, b);
+	result = InitHalfVector(a->dim);
+	for (int i = 0; i < a->dim; i++)
+		result->x[i] = Float4ToHalf(HalfToFloat4(a->x[i]) +
+									HalfToFloat4(b->x[i]));
+
+	CheckArithmeticResult(result);
+	PG_RETURN_HALFVEC_P(result);
+}
+
+/*
+ * halfvec_sub: element-wise difference
+ */
+Datum
+halfvec_sub(PG_FUNCTION_ARGS)
+{
+	HalfVector	a = PG_GETARG_HALFVEC_P(0);
+	HalfVector	b = PG_GETARG_HALFVEC_P(1);
+	HalfVector	result;
+
+	CheckDims(a, b);
+	result = InitHalfVector(a->dim);
+	for (int i = 0; i < a->dim; i++)
+		result->x[i] = Float4ToHalf(HalfToFloat4(a->x[i]) -
+									HalfToFloat4(b->x[i]));
+
+	CheckArithmeticResult(result);
+	PG_RETURN_HALFVEC_P(result);
+}
+
+/*
+ * halfvec_mul: element-wise product; a product of non-zero elements that
+ * rounds to zero is an underflow error, as for float4
+ */
+Datum
+halfvec_mul(PG_FUNCTION_ARGS)
+{
+	HalfVector	a = PG_GETARG_HALFVEC_P(0);
+	HalfVector	b = PG_GETARG_HALFVEC_P(1);
+	HalfVector	result;
+
+	CheckDims(a, b);
+	result = InitHalfVector(a->dim);
+	for (int i = 0; i < a->dim; i++)
+	{
+		result->x[i] = Float4ToHalf(HalfToFloat4(a->x[i]) *
+									HalfToFloat4(b->x[i]));
+		if (HalfIsZero(result->x[i]) &&
+			!HalfIsZero(a->x[i]) && !HalfIsZero(b->x[i]))
+			float_underflow_error();
+	}
+
+	CheckArithmeticResult(result);
+	PG_RETURN_HALFVEC_P(result);
+}
+
+/*
+ * halfvec_concat: a's elements followed by b's
+ */
+Datum
+halfvec_concat(PG_FUNCTION_ARGS)
+{
+	HalfVector	a = PG_GETARG_HALFVEC_P(0);
+	HalfVector	b = PG_GETARG_HALFVEC_P(1);
+	HalfVector	result;
+
+	CheckDim(a->dim + b->dim);
+	result = InitHalfVector(a->dim + b->dim);
+	memcpy(result->x, a->x, sizeof(uint16) * a->dim);
+	memcpy(result->x + a->dim, b->x, sizeof(uint16) * b->dim);
+	PG_RETURN_HALFVEC_P(result);
+}
+
+/* ----------------------------------------------------------------
+ *		Comparison (btree)
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Order element by element by value (so -0 equals 0), then shorter
+ * before longer.
+ */
+static int
+HalfVectorCompare(HalfVector a, HalfVector b)
+{
+	int			n = Min(a->dim, b->dim);
+
+	for (int i = 0; i < n; i++)
+	{
+		float		x = HalfToFloat4(a->x[i]);
+		float		y = HalfToFloat4(b->x[i]);
+
+		if (x < y)
+			return -1;
+		if (x > y)
+			return 1;
+	}
+
+	if (a->dim < b->dim)
+		return -1;
+	if (a->dim > b->dim)
+		return 1;
+	return 0;
+}
+
+#define HALFVEC_COMPARE_ARGS \
+	HalfVectorCompare(PG_GETARG_HALFVEC_P(0), PG_GETARG_HALFVEC_P(1))
+
+Datum
+halfvec_lt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(HALFVEC_COMPARE_ARGS < 0);
+}
+
+Datum
+halfvec_le(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(HALFVEC_COMPARE_ARGS <= 0);
+}
+
+Datum
+halfvec_eq(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(HALFVEC_COMPARE_ARGS == 0);
+}
+
+Datum
+halfvec_ne(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(HALFVEC_COMPARE_ARGS != 0);
+}
+
+Datum
+halfvec_ge(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(HALFVEC_COMPARE_ARGS >= 0);
+}
+
+Datum
+halfvec_gt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(HALFVEC_COMPARE_ARGS > 0);
+}
+
+/*
+ * halfvec_cmp: btree support function 1
+ */
+Datum
+halfvec_cmp(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(HALFVEC_COMPARE_ARGS);
+}
+
+/* ----------------------------------------------------------------
+ *		Aggregates: avg and sum
+ *
+ * avg's transition state is vector's: a double precision[] holding the
+ * row count followed by the running sums, initially '{0}'.  Its combine
+ * function is vector_combine, which knows nothing of the element type.
+ * Called as an aggregate, the transition function updates the state in
+ * place once it has its full size.
+ *
+ * XXX: StateValues, NewState and WritableState repeat vector.c's static
+ * helpers of the same names; they belong in one shared place once a third
+ * type (sparsevec) needs them too.
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Return the float8 elements of an aggregate state array, checking it is
+ * one-dimensional and non-null.
+ */
+static float8 *
+StateValues(ArrayType *state, int *n)
+{
+	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) ||
+		ARR_ELEMTYPE(state) != FLOAT8OID)
+		elog(ERROR, "halfvec aggregate state must be a non-null float8 array");
+
+	*n = ARR_DIMS(state)[0];
+	return (float8 *) ARR_DATA_PTR(state);
+}
+
+/*
+ * Make a fresh state array of count plus dim sums, all zero.
+ */
+static ArrayType *
+NewState(int dim)
+{
+	Datum	   *datums = palloc(sizeof(Datum) * (dim + 1));
+
+	for (int i = 0; i <= dim; i++)
+		datums[i] = Float8GetDatum(0.0);
+
+	return construct_array(datums, dim + 1, FLOAT8OID, sizeof(float8),
+						   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+/*
+ * The state to update: the input itself when we may scribble on it,
+ * otherwise a copy (or a fresh one of dim sums when the input is '{0}').
+ */
+static ArrayType *
+WritableState(FunctionCallInfo fcinfo, ArrayType *state, int dim)
+{
+	int			n;
+	float8	   *in = StateValues(state, &n);
+	ArrayType  *result;
+
+	if (n == 1 && in[0] == 0)
+		return NewState(dim);
+
+	if (n != dim + 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("different halfvec dimensions %d and %d", n - 1, dim)));
+
+	if (AggCheckCallContext(fcinfo, NULL))
+		return state;
+
+	result = NewState(dim);
+	memcpy(ARR_DATA_PTR(result), in, sizeof(float8) * n);
+	return result;
+}
+
+/*
+ * halfvec_accum: avg's transition function
+ */
+Datum
+halfvec_accum(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
+	HalfVector	vec = PG_GETARG_HALFVEC_P(1);
+	int			n;
+	float8	   *sums;
+
+	state = WritableState(fcinfo, state, vec->dim);
+	sums = StateValues(state, &n);
+
+	sums[0] += 1;
+	for (int i = 0; i < vec->dim; i++)
+		sums[i + 1] += HalfToFloat4(vec->x[i]);
+
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/*
+ * halfvec_avg: avg's final function; NULL over no rows
+ */
+Datum
+halfvec_avg(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
+	int			n;
+	float8	   *sums = StateValues(state, &n);
+	HalfVector	result;
+
+	if (sums[0] == 0)
+		PG_RETURN_NULL();
+
+	CheckDim(n - 1);
+	result = InitHalfVector(n - 1);
+	for (int i = 1; i < n; i++)
+		result->x[i - 1] = FloatToHalfChecked((float) (sums[i] / sums[0]));
+
+	PG_RETURN_HALFVEC_P(result);
+}

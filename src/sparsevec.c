@@ -1,0 +1,995 @@
+/*-------------------------------------------------------------------------
+ *
+ * sparsevec.c
+ *	  The sparsevec type: I/O, typmod, casts, distances, comparison.
+ *
+ * Text form is '{1:1.5,3:2}/5': 1-based index:value pairs in any order,
+ * then the dimension count (whitespace allowed around every token, '{}/5'
+ * is the zero vector; shortest round-trip output, sorted).  Binary form is
+ * int32 dim, int32 nnz, int32 unused (zero), nnz 0-based int32 indices,
+ * then nnz float4 values, all in network byte order.  Both match pgvector.
+ *
+ * Every value entering through any door (text, binary, casts) is checked
+ * here against the invariants sparsevec.h lists: 1 .. SPARSEVEC_MAX_DIM
+ * dimensions, at most SPARSEVEC_MAX_NNZ stored elements, indices in range
+ * and strictly increasing, stored values finite and non-zero, the
+ * typmod's dimension count if there is one.  Text input drops zero values;
+ * binary input rejects them, so that what was sent comes back unchanged.
+ * Distances go through the merge kernels in distance_sparse.c.
+ *
+ * IDENTIFICATION
+ *	  src/sparsevec.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "common/shortest_dec.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+
+#include "distance.h"
+#include "halfutils.h"
+#include "halfvec.h"
+#include "sparsevec.h"
+#include "vector.h"
+
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_in);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_out);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_typmod_in);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_recv);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_send);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(vector_to_sparsevec);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_to_vector);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_to_sparsevec);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_to_halfvec);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_l2_distance);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_l2_squared_distance);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_inner_product);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_negative_inner_product);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_cosine_distance);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_l1_distance);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_l2_norm);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_l2_normalize);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_lt);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_le);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_eq);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_ne);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_ge);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_gt);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_cmp);
+
+/* one index:value pair of text input, index already 0-based */
+typedef struct SparseInputElement
+{
+	int32		index;
+	float		value;
+} SparseInputElement;
+
+/* ----------------------------------------------------------------
+ *		Checks at the SQL boundary
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Reject a dimension count outside 1 .. SPARSEVEC_MAX_DIM.
+ */
+static inline void
+CheckDim(int64 dim)
+{
+	if (dim < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("sparsevec must have at least 1 dimension")));
+
+	if (dim > SPARSEVEC_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sparsevec cannot have more than %d dimensions",
+						SPARSEVEC_MAX_DIM)));
+}
+
+/*
+ * Reject more stored elements than SPARSEVEC_MAX_NNZ.
+ */
+static inline void
+CheckNnz(int64 nnz)
+{
+	if (nnz > SPARSEVEC_MAX_NNZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sparsevec cannot have more than %d non-zero elements",
+						SPARSEVEC_MAX_NNZ)));
+}
+
+/*
+ * Reject a dimension count that differs from the column's typmod.
+ */
+static inline void
+CheckExpectedDim(int32 typmod, int dim)
+{
+	if (typmod != -1 && typmod != dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("expected %d dimensions, not %d", typmod, dim)));
+}
+
+/*
+ * Reject NaN and infinity: distances over them are meaningless.
+ */
+static inline void
+CheckElement(float value)
+{
+	if (isnan(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("NaN not allowed in sparsevec")));
+
+	if (isinf(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("infinite value not allowed in sparsevec")));
+}
+
+/*
+ * Operands of a binary operator must have the same dimension count.
+ */
+static inline void
+CheckDims(SparseVector a, SparseVector b)
+{
+	if (a->dim != b->dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("different sparsevec dimensions %d and %d",
+						a->dim, b->dim)));
+}
+
+/*
+ * Allocate a zeroed sparse vector with room for nnz elements in the
+ * current context; the caller fills in indices and values.
+ */
+SparseVector
+InitSparseVector(int dim, int nnz)
+{
+	Size		size = SPARSEVEC_SIZE(nnz);
+	SparseVector result = (SparseVector) palloc0(size);
+
+	SET_VARSIZE(result, size);
+	result->dim = dim;
+	result->nnz = nnz;
+	return result;
+}
+
+/* ----------------------------------------------------------------
+ *		Text I/O
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Whitespace as array input and vector_in see it.
+ */
+static inline bool
+IsSparseSpace(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
+		ch == '\v' || ch == '\f';
+}
+
+/*
+ * Return pt advanced past any whitespace.
+ */
+static inline char *
+SkipSpaces(char *pt)
+{
+	while (IsSparseSpace(*pt))
+		pt++;
+	return pt;
+}
+
+/*
+ * Raise the syntax error that quotes the whole input.
+ */
+static void
+pg_attribute_noreturn()
+InvalidSparsevecSyntax(const char *lit)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type sparsevec: \"%s\"", lit)));
+}
+
+/*
+ * Parse the "/dim" after the first '}' of lit, which must end the input
+ * (trailing whitespace aside), and check the dimension count.  Sets
+ * *close to the '}'.
+ */
+static int
+ParseSparseDim(char *lit, char **close)
+{
+	char	   *pt = strchr(lit, '}');
+	char	   *end;
+	long long	dim;
+
+	if (pt == NULL)
+		InvalidSparsevecSyntax(lit);
+	*close = pt;
+
+	pt = SkipSpaces(pt + 1);
+	if (*pt != '/')
+		InvalidSparsevecSyntax(lit);
+	pt = SkipSpaces(pt + 1);
+
+	/* out of range for long long saturates, and CheckDim rejects that */
+	dim = strtoll(pt, &end, 10);
+	if (end == pt || *SkipSpaces(end) != '\0')
+		InvalidSparsevecSyntax(lit);
+
+	CheckDim(dim);
+	return (int) dim;
+}
+
+/*
+ * Parse a 1-based index at *pt; advance *pt past it.  Returns it 0-based,
+ * after checking it is within 1 .. dim.
+ */
+static int32
+ParseSparseIndex(const char *lit, char **pt, int dim)
+{
+	char	   *start = SkipSpaces(*pt);
+	char	   *end;
+	long long	index;
+
+	errno = 0;
+	index = strtoll(start, &end, 10);
+	if (end == start)
+		InvalidSparsevecSyntax(lit);
+
+	if (errno == ERANGE || index < 1 || index > dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("sparsevec index \"%.*s\" is out of range",
+						(int) (end - start), start),
+				 errdetail("Indices must be between 1 and the number of dimensions, %d.",
+						   dim)));
+
+	*pt = end;
+	return (int32) (index - 1);
+}
+
+/*
+ * Parse one float value at *pt; advance *pt past it.
+ */
+static float
+ParseSparseValue(const char *lit, char **pt)
+{
+	char	   *start = SkipSpaces(*pt);
+	char	   *end;
+	float		value;
+
+	errno = 0;
+	value = strtof(start, &end);
+	if (end == start)
+		InvalidSparsevecSyntax(lit);
+
+	/* strtof sets ERANGE on underflow too; only overflow is an error */
+	if (errno == ERANGE && isinf(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("\"%.*s\" is out of range for type sparsevec",
+						(int) (end - start), start)));
+
+	CheckElement(value);
+	*pt = end;
+	return value;
+}
+
+/*
+ * Parse the index:value pairs between the '{' that starts lit and close,
+ * its first '}'.  Non-zero ones go to elements[]; returns their count.
+ * Zero values are checked like any other, then dropped.
+ */
+static int
+ParseSparseElements(char *lit, char *close, int dim,
+					SparseInputElement *elements, int maxnnz)
+{
+	char	   *pt = SkipSpaces(lit);
+	int			nnz = 0;
+
+	if (*pt != '{')
+		InvalidSparsevecSyntax(lit);
+	pt = SkipSpaces(pt + 1);
+	if (pt == close)
+		return 0;
+
+	for (;;)
+	{
+		int32		index = ParseSparseIndex(lit, &pt, dim);
+		float		value;
+
+		pt = SkipSpaces(pt);
+		if (*pt != ':')
+			InvalidSparsevecSyntax(lit);
+		pt++;
+		value = ParseSparseValue(lit, &pt);
+
+		if (value != 0)
+		{
+			CheckNnz(nnz + 1);
+			Assert(nnz < maxnnz);
+			elements[nnz].index = index;
+			elements[nnz].value = value;
+			nnz++;
+		}
+
+		pt = SkipSpaces(pt);
+		if (pt == close)
+			return nnz;
+		if (*pt != ',')
+			InvalidSparsevecSyntax(lit);
+		pt++;
+	}
+}
+
+/*
+ * qsort comparator: by index.
+ */
+static int
+CompareInputElements(const void *a, const void *b)
+{
+	int32		ia = ((const SparseInputElement *) a)->index;
+	int32		ib = ((const SparseInputElement *) b)->index;
+
+	return (ia > ib) - (ia < ib);
+}
+
+/*
+ * sparsevec_in: '{1:1.5,3:2}/5' -> sparsevec
+ *
+ * Pairs may come in any order and are sorted.  An index given twice with
+ * non-zero values is an error; since zero values are dropped as they are
+ * read, an index given with a zero value never counts as a duplicate.
+ */
+Datum
+sparsevec_in(PG_FUNCTION_ARGS)
+{
+	char	   *lit = PG_GETARG_CSTRING(0);
+	int32		typmod = PG_GETARG_INT32(2);
+	char	   *close;
+	int			dim;
+	int			maxnnz;
+	int			nnz;
+	SparseInputElement *elements;
+	SparseVector result;
+	float	   *values;
+
+	dim = ParseSparseDim(lit, &close);
+	CheckExpectedDim(typmod, dim);
+
+	/* every stored element has a ':' of its own before close */
+	maxnnz = 0;
+	for (char *pt = lit; pt < close; pt++)
+		maxnnz += (*pt == ':');
+	maxnnz = Min(maxnnz, SPARSEVEC_MAX_NNZ);
+	elements = palloc(sizeof(SparseInputElement) * Max(maxnnz, 1));
+
+	nnz = ParseSparseElements(lit, close, dim, elements, maxnnz);
+	qsort(elements, nnz, sizeof(SparseInputElement), CompareInputElements);
+
+	result = InitSparseVector(dim, nnz);
+	values = SPARSEVEC_VALUES(result);
+	for (int i = 0; i < nnz; i++)
+	{
+		if (i > 0 && elements[i].index == elements[i - 1].index)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("sparsevec indices must not contain duplicates"),
+					 errdetail("Index %d appears more than once.",
+							   elements[i].index + 1)));
+		result->indices[i] = elements[i].index;
+		values[i] = elements[i].value;
+	}
+
+	pfree(elements);
+	PG_RETURN_SPARSEVEC_P(result);
+}
+
+/*
+ * sparsevec_out: sparsevec -> '{1:1.5,3:2}/5', 1-based indices, each value
+ * in shortest round-trip form
+ */
+Datum
+sparsevec_out(PG_FUNCTION_ARGS)
+{
+	SparseVector svec = PG_GETARG_SPARSEVEC_P(0);
+	float	   *values = SPARSEVEC_VALUES(svec);
+	/* per element: 10 digits, ':', a float, ','; then "{}/", 10 digits, NUL */
+	char	   *buf = palloc((size_t) svec->nnz *
+							 (12 + FLOAT_SHORTEST_DECIMAL_LEN) + 14);
+	char	   *pt = buf;
+
+	*pt++ = '{';
+	for (int i = 0; i < svec->nnz; i++)
+	{
+		if (i > 0)
+			*pt++ = ',';
+		pt += pg_ltoa(svec->indices[i] + 1, pt);
+		*pt++ = ':';
+		pt += float_to_shortest_decimal_bufn(values[i], pt);
+	}
+	*pt++ = '}';
+	*pt++ = '/';
+	pt += pg_ltoa(svec->dim, pt);
+	*pt = '\0';
+
+	PG_FREE_IF_COPY(svec, 0);
+	PG_RETURN_CSTRING(buf);
+}
+
+/*
+ * sparsevec_typmod_in: the n of sparsevec(n)
+ */
+Datum
+sparsevec_typmod_in(PG_FUNCTION_ARGS)
+{
+	ArrayType  *ta = PG_GETARG_ARRAYTYPE_P(0);
+	int32	   *tl;
+	int			n;
+
+	tl = ArrayGetIntegerTypmods(ta, &n);
+
+	if (n != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid type modifier")));
+
+	if (tl[0] < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dimensions for type sparsevec must be at least 1")));
+
+	if (tl[0] > SPARSEVEC_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dimensions for type sparsevec cannot exceed %d",
+						SPARSEVEC_MAX_DIM)));
+
+	PG_RETURN_INT32(tl[0]);
+}
+
+/* ----------------------------------------------------------------
+ *		Binary I/O, typmod
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Read nnz 0-based indices from buf into svec, checking that each is
+ * within 0 .. dim - 1 and greater than the one before.
+ */
+static void
+RecvSparseIndices(StringInfo buf, SparseVector svec)
+{
+	for (int i = 0; i < svec->nnz; i++)
+	{
+		int32		index = (int32) pq_getmsgint(buf, sizeof(int32));
+
+		if (index < 0 || index >= svec->dim)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("sparsevec index %d is out of range", index),
+					 errdetail("Binary indices are 0-based and must be less than the number of dimensions, %d.",
+							   svec->dim)));
+
+		if (i > 0 && index <= svec->indices[i - 1])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("sparsevec indices must be strictly increasing"),
+					 errdetail("Index %d follows index %d.",
+							   index, svec->indices[i - 1])));
+
+		svec->indices[i] = index;
+	}
+}
+
+/*
+ * Read nnz float4 values from buf into svec: finite and non-zero.
+ */
+static void
+RecvSparseValues(StringInfo buf, SparseVector svec)
+{
+	float	   *values = SPARSEVEC_VALUES(svec);
+
+	for (int i = 0; i < svec->nnz; i++)
+	{
+		values[i] = pq_getmsgfloat4(buf);
+		CheckElement(values[i]);
+
+		if (values[i] == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("binary sparsevec input cannot contain zero values"),
+					 errdetail("The binary format lists only the non-zero elements.")));
+	}
+}
+
+/*
+ * sparsevec_recv: binary wire format -> sparsevec
+ */
+Datum
+sparsevec_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int32		typmod = PG_GETARG_INT32(2);
+	int32		dim;
+	int32		nnz;
+	int32		unused;
+	SparseVector result;
+
+	dim = (int32) pq_getmsgint(buf, sizeof(int32));
+	nnz = (int32) pq_getmsgint(buf, sizeof(int32));
+	unused = (int32) pq_getmsgint(buf, sizeof(int32));
+
+	CheckDim(dim);
+	CheckExpectedDim(typmod, dim);
+
+	if (nnz < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("sparsevec cannot have a negative number of elements")));
+	CheckNnz(nnz);
+
+	if (unused != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("expected unused to be 0, not %d", unused)));
+
+	result = InitSparseVector(dim, nnz);
+	RecvSparseIndices(buf, result);
+	RecvSparseValues(buf, result);
+
+	PG_RETURN_SPARSEVEC_P(result);
+}
+
+/*
+ * sparsevec_send: sparsevec -> binary wire format
+ */
+Datum
+sparsevec_send(PG_FUNCTION_ARGS)
+{
+	SparseVector svec = PG_GETARG_SPARSEVEC_P(0);
+	float	   *values = SPARSEVEC_VALUES(svec);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, svec->dim);
+	pq_sendint32(&buf, svec->nnz);
+	pq_sendint32(&buf, svec->unused);
+	for (int i = 0; i < svec->nnz; i++)
+		pq_sendint32(&buf, svec->indices[i]);
+	for (int i = 0; i < svec->nnz; i++)
+		pq_sendfloat4(&buf, values[i]);
+
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/*
+ * sparsevec(sparsevec, typmod, explicit): enforce sparsevec(n) on
+ * assignment
+ */
+Datum
+sparsevec(PG_FUNCTION_ARGS)
+{
+	SparseVector svec = PG_GETARG_SPARSEVEC_P(0);
+	int32		typmod = PG_GETARG_INT32(1);
+
+	CheckExpectedDim(typmod, svec->dim);
+	PG_RETURN_SPARSEVEC_P(svec);
+}
+
+/* ----------------------------------------------------------------
+ *		Casts to and from the dense types
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Build a sparse vector from dense float4 values x[0 .. dim-1], keeping
+ * the non-zero ones (dim is at most VECTOR_MAX_DIM, so nnz fits).
+ */
+static SparseVector
+DenseToSparse(const float *x, int dim)
+{
+	int			nnz = 0;
+	SparseVector result;
+	float	   *values;
+
+	for (int i = 0; i < dim; i++)
+		nnz += (x[i] != 0);
+
+	result = InitSparseVector(dim, nnz);
+	values = SPARSEVEC_VALUES(result);
+	nnz = 0;
+	for (int i = 0; i < dim; i++)
+	{
+		if (x[i] != 0)
+		{
+			result->indices[nnz] = i;
+			values[nnz] = x[i];
+			nnz++;
+		}
+	}
+	return result;
+}
+
+/*
+ * vector_to_sparsevec: vector -> sparsevec, dropping zeros
+ */
+Datum
+vector_to_sparsevec(PG_FUNCTION_ARGS)
+{
+	Vector		vec = PG_GETARG_VECTOR_P(0);
+	int32		typmod = PG_GETARG_INT32(1);
+
+	CheckExpectedDim(typmod, vec->dim);
+	PG_RETURN_SPARSEVEC_P(DenseToSparse(vec->x, vec->dim));
+}
+
+/*
+ * halfvec_to_sparsevec: halfvec -> sparsevec, dropping zeros (exact: every
+ * half is a float)
+ */
+Datum
+halfvec_to_sparsevec(PG_FUNCTION_ARGS)
+{
+	HalfVector vec = PG_GETARG_HALFVEC_P(0);
+	int32		typmod = PG_GETARG_INT32(1);
+	float	   *x = palloc(sizeof(float) * vec->dim);
+	SparseVector result;
+
+	CheckExpectedDim(typmod, vec->dim);
+	for (int i = 0; i < vec->dim; i++)
+		x[i] = HalfToFloat4(vec->x[i]);
+
+	result = DenseToSparse(x, vec->dim);
+	pfree(x);
+	PG_RETURN_SPARSEVEC_P(result);
+}
+
+/*
+ * sparsevec_to_vector: sparsevec -> vector; the dense type holds at most
+ * VECTOR_MAX_DIM dimensions
+ */
+Datum
+sparsevec_to_vector(PG_FUNCTION_ARGS)
+{
+	SparseVector svec = PG_GETARG_SPARSEVEC_P(0);
+	int32		typmod = PG_GETARG_INT32(1);
+	float	   *values = SPARSEVEC_VALUES(svec);
+	Vector		result;
+
+	if (svec->dim > VECTOR_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("vector cannot have more than %d dimensions",
+						VECTOR_MAX_DIM)));
+	CheckExpectedDim(typmod, svec->dim);
+
+	result = InitVector(svec->dim);
+	for (int i = 0; i < svec->nnz; i++)
+		result->x[svec->indices[i]] = values[i];
+
+	PG_RETURN_VECTOR_P(result);
+}
+
+/*
+ * sparsevec_to_halfvec: sparsevec -> halfvec, rounding to nearest; a value
+ * beyond the half range is an overflow error (as in vector -> halfvec), a
+ * tiny one becomes zero
+ */
+Datum
+sparsevec_to_halfvec(PG_FUNCTION_ARGS)
+{
+	SparseVector svec = PG_GETARG_SPARSEVEC_P(0);
+	int32		typmod = PG_GETARG_INT32(1);
+	float	   *values = SPARSEVEC_VALUES(svec);
+	HalfVector	result;
+
+	if (svec->dim > HALFVEC_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("halfvec cannot have more than %d dimensions",
+						HALFVEC_MAX_DIM)));
+	CheckExpectedDim(typmod, svec->dim);
+
+	result = InitHalfVector(svec->dim);
+	for (int i = 0; i < svec->nnz; i++)
+	{
+		uint16		h = Float4ToHalf(values[i]);
+
+		/* the input is finite, so an infinite half means overflow */
+		if ((h & 0x7fff) == 0x7c00)
+			float_overflow_error();
+		result->x[svec->indices[i]] = h;
+	}
+
+	PG_RETURN_HALFVEC_P(result);
+}
+
+/* ----------------------------------------------------------------
+ *		Distances
+ * ----------------------------------------------------------------
+ */
+
+#define SPARSE_ARGS(a, b) \
+	(a)->indices, SPARSEVEC_VALUES(a), (a)->nnz, \
+	(b)->indices, SPARSEVEC_VALUES(b), (b)->nnz
+
+/*
+ * sparsevec_l2_distance: Euclidean distance
+ */
+Datum
+sparsevec_l2_distance(PG_FUNCTION_ARGS)
+{
+	SparseVector a = PG_GETARG_SPARSEVEC_P(0);
+	SparseVector b = PG_GETARG_SPARSEVEC_P(1);
+
+	CheckDims(a, b);
+	PG_RETURN_FLOAT8(sqrt((double) DistanceSparseL2Squared(SPARSE_ARGS(a, b))));
+}
+
+/*
+ * sparsevec_l2_squared_distance: squared Euclidean distance (for index
+ * support)
+ */
+Datum
+sparsevec_l2_squared_distance(PG_FUNCTION_ARGS)
+{
+	SparseVector a = PG_GETARG_SPARSEVEC_P(0);
+	SparseVector b = PG_GETARG_SPARSEVEC_P(1);
+
+	CheckDims(a, b);
+	PG_RETURN_FLOAT8((double) DistanceSparseL2Squared(SPARSE_ARGS(a, b)));
+}
+
+/*
+ * sparsevec_inner_product: sum of a[i] * b[i]
+ */
+Datum
+sparsevec_inner_product(PG_FUNCTION_ARGS)
+{
+	SparseVector a = PG_GETARG_SPARSEVEC_P(0);
+	SparseVector b = PG_GETARG_SPARSEVEC_P(1);
+
+	CheckDims(a, b);
+	PG_RETURN_FLOAT8((double) DistanceSparseInnerProduct(SPARSE_ARGS(a, b)));
+}
+
+/*
+ * sparsevec_negative_inner_product: the <#> operator, smaller is closer
+ */
+Datum
+sparsevec_negative_inner_product(PG_FUNCTION_ARGS)
+{
+	SparseVector a = PG_GETARG_SPARSEVEC_P(0);
+	SparseVector b = PG_GETARG_SPARSEVEC_P(1);
+
+	CheckDims(a, b);
+	PG_RETURN_FLOAT8(-(double) DistanceSparseInnerProduct(SPARSE_ARGS(a, b)));
+}
+
+/*
+ * Sum of the squared stored values, in float32 like the kernels.
+ */
+static float
+SparseNormSquared(SparseVector a)
+{
+	float	   *values = SPARSEVEC_VALUES(a);
+	float		sum = 0.0f;
+
+	for (int i = 0; i < a->nnz; i++)
+		sum += values[i] * values[i];
+	return sum;
+}
+
+/*
+ * sparsevec_cosine_distance: 1 - cos(a, b); NaN when either vector is zero
+ */
+Datum
+sparsevec_cosine_distance(PG_FUNCTION_ARGS)
+{
+	SparseVector a = PG_GETARG_SPARSEVEC_P(0);
+	SparseVector b = PG_GETARG_SPARSEVEC_P(1);
+	float		dot;
+	double		similarity;
+
+	CheckDims(a, b);
+	dot = DistanceSparseInnerProduct(SPARSE_ARGS(a, b));
+	similarity = (double) dot /
+		sqrt((double) SparseNormSquared(a) * (double) SparseNormSquared(b));
+	if (isnan(similarity))
+		PG_RETURN_FLOAT8(get_float8_nan());
+
+	/* rounding can push the similarity just outside [-1, 1] */
+	if (similarity > 1)
+		similarity = 1;
+	else if (similarity < -1)
+		similarity = -1;
+
+	PG_RETURN_FLOAT8(1 - similarity);
+}
+
+/*
+ * sparsevec_l1_distance: taxicab distance
+ */
+Datum
+sparsevec_l1_distance(PG_FUNCTION_ARGS)
+{
+	SparseVector a = PG_GETARG_SPARSEVEC_P(0);
+	SparseVector b = PG_GETARG_SPARSEVEC_P(1);
+
+	CheckDims(a, b);
+	PG_RETURN_FLOAT8((double) DistanceSparseL1(SPARSE_ARGS(a, b)));
+}
+
+/* ----------------------------------------------------------------
+ *		Other functions
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Euclidean norm, summed in double precision.
+ */
+static double
+SparseNorm(SparseVector a)
+{
+	float	   *values = SPARSEVEC_VALUES(a);
+	double		norm = 0.0;
+
+	for (int i = 0; i < a->nnz; i++)
+		norm += (double) values[i] * (double) values[i];
+	return sqrt(norm);
+}
+
+/*
+ * sparsevec_l2_norm: Euclidean norm
+ */
+Datum
+sparsevec_l2_norm(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(SparseNorm(PG_GETARG_SPARSEVEC_P(0)));
+}
+
+/*
+ * sparsevec_l2_normalize: the vector scaled to norm 1; a zero vector stays
+ * zero.  A value so much smaller than the norm that it rounds to zero is
+ * dropped, since no stored value may be zero.
+ */
+Datum
+sparsevec_l2_normalize(PG_FUNCTION_ARGS)
+{
+	SparseVector a = PG_GETARG_SPARSEVEC_P(0);
+	float	   *ax = SPARSEVEC_VALUES(a);
+	double		norm = SparseNorm(a);
+	int			nnz = 0;
+	SparseVector result;
+	float	   *rx;
+
+	/* |x| <= norm, so no scaled value can overflow */
+	for (int i = 0; i < a->nnz; i++)
+		nnz += ((float) (ax[i] / norm) != 0);
+
+	result = InitSparseVector(a->dim, nnz);
+	rx = SPARSEVEC_VALUES(result);
+	nnz = 0;
+	for (int i = 0; i < a->nnz; i++)
+	{
+		float		x = (float) (ax[i] / norm);
+
+		if (x != 0)
+		{
+			result->indices[nnz] = a->indices[i];
+			rx[nnz] = x;
+			nnz++;
+		}
+	}
+
+	PG_RETURN_SPARSEVEC_P(result);
+}
+
+/* ----------------------------------------------------------------
+ *		Comparison (btree)
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Order as vector orders the dense forms: element by element over the
+ * first min(a->dim, b->dim) positions, then shorter before longer.  So
+ * a::vector < b::vector exactly when a < b, and equal means the same
+ * dimension count and the same stored elements.
+ *
+ * Walk the union of both index lists in order: a position missing from
+ * one list holds zero there, and since no stored value is zero, the first
+ * position where the lists differ at all decides.
+ */
+static int
+SparsevecCompare(SparseVector a, SparseVector b)
+{
+	float	   *ax = SPARSEVEC_VALUES(a);
+	float	   *bx = SPARSEVEC_VALUES(b);
+	int			limit = Min(a->dim, b->dim);
+	int			i = 0;
+	int			j = 0;
+
+	while (i < a->nnz || j < b->nnz)
+	{
+		int32		ai = i < a->nnz ? a->indices[i] : PG_INT32_MAX;
+		int32		bj = j < b->nnz ? b->indices[j] : PG_INT32_MAX;
+		int32		pos = Min(ai, bj);
+		float		av = ai == pos ? ax[i++] : 0.0f;
+		float		bv = bj == pos ? bx[j++] : 0.0f;
+
+		if (pos >= limit)
+			break;
+		if (av < bv)
+			return -1;
+		if (av > bv)
+			return 1;
+	}
+
+	if (a->dim < b->dim)
+		return -1;
+	if (a->dim > b->dim)
+		return 1;
+	return 0;
+}
+
+#define SPARSEVEC_COMPARE_ARGS \
+	SparsevecCompare(PG_GETARG_SPARSEVEC_P(0), PG_GETARG_SPARSEVEC_P(1))
+
+Datum
+sparsevec_lt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(SPARSEVEC_COMPARE_ARGS < 0);
+}
+
+Datum
+sparsevec_le(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(SPARSEVEC_COMPARE_ARGS <= 0);
+}
+
+Datum
+sparsevec_eq(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(SPARSEVEC_COMPARE_ARGS == 0);
+}
+
+Datum
+sparsevec_ne(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(SPARSEVEC_COMPARE_ARGS != 0);
+}
+
+Datum
+sparsevec_ge(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(SPARSEVEC_COMPARE_ARGS >= 0);
+}
+
+Datum
+sparsevec_gt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(SPARSEVEC_COMPARE_ARGS > 0);
+}
+
+/*
+ * sparsevec_cmp: btree support function 1
+ */
+Datum
+sparsevec_cmp(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(SPARSEVEC_COMPARE_ARGS);
+}
