@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# test/clients/run.sh: real client drivers against the milvus vector type.
+# test/clients/run.sh: real client drivers against the milvus types (vector,
+# halfvec, sparsevec) and the bit metrics.
 #
 #   PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres test/clients/run.sh
 #
@@ -7,13 +8,17 @@
 # superuser in PGUSER.  Creates a fresh database (MV_CLIENTS_DB, default
 # milvus_clients), runs CREATE EXTENSION milvus there, then runs
 #
-#   test_psycopg.py  psycopg 3 (Debian's /usr/bin/python3), text and binary
-#   node/test.js     node-postgres with the pgvector npm package
+#   test_psycopg.py        psycopg 3 (Debian's /usr/bin/python3): vector, text
+#                          and binary
+#   test_psycopg_types.py  psycopg 3: halfvec, sparsevec and bit, text and
+#                          binary
+#   node/test.js           node-postgres with the pgvector npm package: vector,
+#                          halfvec, sparsevec, bit metrics
 #
 # and prints one "ok N - ..." / "not ok N - ..." line per check, numbered
-# across both, then exactly one "N passed, N failed" line.  Exits non-zero
-# on any failure.  Nothing is skipped: a missing python3-psycopg, node or
-# npm, or an npm install that fails, is a "not ok".
+# across all of them, then exactly one "N passed, N failed" line.  Exits
+# non-zero on any failure.  Nothing is skipped: a missing python3-psycopg,
+# node or npm, or an npm install that fails, is a "not ok".
 #
 # npm runs with its cache (and, when $HOME is not writable, $HOME) inside
 # node/.npm-cache, so an unprivileged user with HOME=/nonexistent can run
@@ -124,6 +129,7 @@ elif ! "$python" -c 'import psycopg' >"$tmp/import.out" 2>&1; then
 else
 	ok "psycopg: $python has psycopg $("$python" -c 'import psycopg; print(psycopg.__version__)')"
 	run_suite psycopg "$python" "$here/test_psycopg.py"
+	run_suite psycopg-types "$python" "$here/test_psycopg_types.py"
 fi
 
 # --- node-postgres + pgvector -------------------------------------------

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Client test: psycopg 3 against the milvus vector type.
+"""Client test: psycopg 3 against the milvus vector type (halfvec, sparsevec
+and bit are in test_psycopg_types.py).
 
 Run with Debian's /usr/bin/python3 (python3-psycopg).  Connection settings
 come from the libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE); the

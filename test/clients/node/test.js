@@ -1,6 +1,10 @@
 'use strict';
 // Client test: node-postgres (pg) with the pgvector npm package, used exactly
-// as its README shows for node-postgres, against the milvus vector type.
+// as its README shows for node-postgres, against the milvus vector, halfvec
+// and sparsevec types (registerTypes registers text parsers for all three;
+// halfvec goes in with toSql([...]) and comes back as an array of numbers,
+// sparsevec goes in with toSql(new SparseVector(...)) and comes back as a
+// SparseVector), and the bit metrics with plain strings.
 //
 // Connection settings come from the libpq-style environment (PGHOST, PGPORT,
 // PGUSER, PGDATABASE), which pg reads itself; the database must already have
@@ -10,7 +14,7 @@
 const assert = require('node:assert/strict');
 const pg = require('pg');
 const pgvector = require('pgvector/pg');
-const { fromSql } = require('pgvector');
+const { fromSql, SparseVector } = require('pgvector');
 
 let passed = 0;
 let failed = 0;
@@ -67,6 +71,49 @@ const dot = (a, b) => a.reduce((s, x, i) => s + x * b[i], 0);
 const norm = (a) => Math.sqrt(dot(a, a));
 const cosine = (a, b) => 1 - dot(a, b) / (norm(a) * norm(b));
 const l1 = (a, b) => a.reduce((s, x, i) => s + Math.abs(x - b[i]), 0);
+const popcount = (s) => [...s].filter((c) => c === '1').length;
+const bitAnd = (a, b) => [...a].map((c, i) => (c === '1' && b[i] === '1' ? '1' : '0')).join('');
+const bitOr = (a, b) => [...a].map((c, i) => (c === '1' || b[i] === '1' ? '1' : '0')).join('');
+const hamming = (a, b) => [...a].filter((c, i) => c !== b[i]).length;
+const jaccard = (a, b) => {
+  const union = popcount(bitOr(a, b));
+  return union === 0 ? 1 : 1 - popcount(bitAnd(a, b)) / union;
+};
+
+const DENSE_METRICS = [
+  ['<->', l2, 'L2 distance'],
+  ['<#>', (a, b) => -dot(a, b), 'negative inner product'],
+  ['<=>', cosine, 'cosine distance'],
+  ['<+>', l1, 'L1 distance'],
+];
+
+// rows: {id, d} from "ORDER BY distance, id"; want: [[id, hand distance]].
+// The ids must come in hand-computed order (ties by id, NaN last as in
+// PostgreSQL) and every distance must match.
+function assertOrdered(rows, want) {
+  const key = (d) => (Number.isNaN(d) ? Infinity : d);
+  const sorted = [...want].sort((x, y) => key(x[1]) - key(y[1]) || x[0] - y[0]);
+  assert.deepEqual(rows.map((row) => Number(row.id)), sorted.map((w) => w[0]));
+  const byId = new Map(want);
+  for (const row of rows) {
+    const exp = byId.get(Number(row.id));
+    assert.equal(typeof row.d, 'number');
+    if (Number.isNaN(exp)) {
+      assert.ok(Number.isNaN(row.d), `id ${row.id}: ${row.d} vs NaN`);
+    } else {
+      assert.ok(close(row.d, exp), `id ${row.id}: ${row.d} vs ${exp}`);
+    }
+  }
+}
+
+// A SparseVector as pgvector returns it: dimensions, 0-based indices, and
+// values equal at float4 precision.
+function assertSparse(got, dimensions, indices, values) {
+  assert.ok(got instanceof SparseVector, `not a SparseVector: ${got}`);
+  assert.equal(got.dimensions, dimensions);
+  assert.deepEqual(got.indices, indices);
+  assertSameF32(got.values, values);
+}
 
 // deterministic pseudo-random numbers
 let seed = 12345;
@@ -104,7 +151,7 @@ async function main() {
     }
   });
 
-  await client.query('DROP TABLE IF EXISTS node_items, node_big');
+  await client.query('DROP TABLE IF EXISTS node_items, node_big, node_half, node_sparse, node_bits');
   await client.query('CREATE TABLE node_items (id bigserial PRIMARY KEY, embedding vector(3))');
   await client.query('CREATE TABLE node_big (id int PRIMARY KEY, embedding vector)');
 
@@ -268,6 +315,186 @@ async function main() {
     }
   });
 
+
+  // --- halfvec ---------------------------------------------------------------
+  // Values exactly representable in half precision (so also in float4: the
+  // server prints the shortest decimal that reads back as the same float4).
+
+  await client.query('CREATE TABLE node_half (id bigserial PRIMARY KEY, embedding halfvec(3))');
+  const halfItems = [
+    [1, 2, 3],
+    [-1, -2, -3],
+    [1.5, 2.5, 3.5],
+    [0.125, -0.25, 0.5],
+    [10, 20, 31],
+    [0.0999755859375, 0.199951171875, 0.300048828125], // 0.1, 0.2, 0.3 as halves
+    [-4, 0.5, 2],
+    [65504, 2 ** -24, -(2 ** -14)], // largest, smallest subnormal, smallest normal
+  ];
+
+  await check('registerTypes parses halfvec as an array and sparsevec as a SparseVector', async () => {
+    const r = await client.query("SELECT '[1,2.5,-3]'::halfvec AS h, '{1:1.5,3:2}/5'::sparsevec AS s");
+    assert.deepEqual(r.rows[0].h, [1, 2.5, -3]);
+    assertSparse(r.rows[0].s, 5, [0, 2], [1.5, 2]);
+  });
+
+  await check('halfvec: INSERT with pgvector.toSql([...]), read back exactly (float4 of each half)', async () => {
+    for (const v of halfItems) {
+      await client.query('INSERT INTO node_half (embedding) VALUES ($1)', [pgvector.toSql(v)]);
+    }
+    const r = await client.query('SELECT id, embedding, vector_dims(embedding) AS d FROM node_half ORDER BY id');
+    assert.equal(r.rows.length, halfItems.length);
+    r.rows.forEach((row, i) => {
+      assert.equal(row.d, 3);
+      assertSameF32(row.embedding, halfItems[i]);
+    });
+    // the text form is the shortest float4 decimal, as pgvector prints it
+    assert.deepEqual(r.rows[5].embedding, [0.099975586, 0.19995117, 0.30004883]);
+    assert.deepEqual(r.rows[7].embedding, [65504, 5.9604645e-8, -0.000061035156]);
+  });
+
+  await check('halfvec: values are rounded to the nearest half on the way in', async () => {
+    const r = await client.query('SELECT $1::halfvec AS h', [pgvector.toSql([0.1, 2049, 1 / 3])]);
+    assert.deepEqual(r.rows[0].h, [0.099975586, 2048, 0.33325195]);
+  });
+
+  const halfQuery = [1, 2, 3.25];
+  for (const [op, fn, label] of DENSE_METRICS) {
+    await check(`halfvec ORDER BY embedding ${op} $1 (toSql): order and ${label} match hand-computed`, async () => {
+      const r = await client.query(
+        `SELECT id, embedding ${op} $1 AS d FROM node_half ORDER BY embedding ${op} $1, id`,
+        [pgvector.toSql(halfQuery)]);
+      assertOrdered(r.rows, halfItems.map((v, i) => [i + 1, fn(v, halfQuery)]));
+    });
+  }
+
+  await check('halfvec: README-style nearest neighbours, LIMIT 3, rows parse as arrays', async () => {
+    const r = await client.query('SELECT * FROM node_half ORDER BY embedding <-> $1 LIMIT 3',
+      [pgvector.toSql(halfQuery)]);
+    assert.deepEqual(r.rows.map((row) => Number(row.id)), [1, 3, 6]);
+    r.rows.forEach((row) => assertSameF32(row.embedding, halfItems[Number(row.id) - 1]));
+  });
+
+  await check('halfvec functions: l2_norm, l2_normalize, subvector, avg and sum parse as arrays', async () => {
+    const r = await client.query(
+      'SELECT l2_norm($1::halfvec) AS n, l2_normalize($1::halfvec) AS u, subvector($2::halfvec, 2, 2) AS s',
+      [pgvector.toSql([3, 4]), pgvector.toSql([1, 2, 3, 4])]);
+    assert.ok(close(r.rows[0].n, 5));
+    assert.deepEqual(r.rows[0].u, [0.60009766, 0.7998047]); // 0.6 and 0.8 as halves
+    assert.deepEqual(r.rows[0].s, [2, 3]);
+    const agg = await client.query('SELECT avg(embedding) AS a, sum(embedding) AS s FROM node_half WHERE id IN (1, 3, 5)');
+    assert.deepEqual(agg.rows[0].s, [12.5, 24.5, 37.5]);
+    assert.deepEqual(agg.rows[0].a, [4.1679688, 8.1640625, 12.5]); // 12.5/3, 24.5/3 as halves
+  });
+
+  await check('halfvec: 16000 dimensions round-trip', async () => {
+    const big = [];
+    for (let i = 0; i < 16000; i++) big.push((Math.floor(rand() * 4096) - 2048) / 64); // exact halves
+    const r = await client.query('SELECT $1::halfvec AS h, vector_dims($1::halfvec) AS d', [pgvector.toSql(big)]);
+    assert.equal(r.rows[0].d, 16000);
+    assertSameF32(r.rows[0].h, big);
+  });
+
+  // --- sparsevec -------------------------------------------------------------
+
+  await client.query('CREATE TABLE node_sparse (id bigserial PRIMARY KEY, embedding sparsevec(6))');
+  const sparseItems = [
+    new SparseVector([1, 0, 2, 0, 0, 0]),                      // from a dense array
+    new SparseVector(new Map([[5, 4], [1, -1]]), 6),           // from a Map, keys out of order
+    new SparseVector([0, 0, 0, 0, 0, 0]),                      // all zero: '{}/6'
+    new SparseVector([0.5, 0.25, -1, 8, 1, -2]),
+    new SparseVector({ 3: 1000 }, 6),                          // from an object
+    new SparseVector(new Map([[0, 1.25], [2, 1.5], [3, 0.25]]), 6),
+  ];
+  const sparseQuery = new SparseVector([1, 0, 1.5, 0.5, 0, 0]);
+
+  await check('sparsevec: INSERT with pgvector.toSql(new SparseVector(...)), read back as SparseVector', async () => {
+    assert.equal(pgvector.toSql(sparseItems[1]), '{6:4,2:-1}/6'); // unsorted: the server sorts
+    assert.equal(pgvector.toSql(sparseItems[2]), '{}/6');
+    for (const v of sparseItems) {
+      await client.query('INSERT INTO node_sparse (embedding) VALUES ($1)', [pgvector.toSql(v)]);
+    }
+    const r = await client.query('SELECT id, embedding, embedding::text AS t FROM node_sparse ORDER BY id');
+    assert.equal(r.rows.length, sparseItems.length);
+    assert.deepEqual(r.rows.map((row) => row.t),
+      ['{1:1,3:2}/6', '{2:-1,6:4}/6', '{}/6', '{1:0.5,2:0.25,3:-1,4:8,5:1,6:-2}/6', '{4:1000}/6',
+        '{1:1.25,3:1.5,4:0.25}/6']);
+    r.rows.forEach((row, i) => {
+      assert.ok(row.embedding instanceof SparseVector);
+      assert.equal(row.embedding.dimensions, 6);
+      assertSameF32(Array.from(row.embedding.toArray()), sparseItems[i].toArray());
+    });
+    assertSparse(r.rows[0].embedding, 6, [0, 2], [1, 2]);
+    assertSparse(r.rows[1].embedding, 6, [1, 5], [-1, 4]);
+    assertSparse(r.rows[4].embedding, 6, [3], [1000]);
+  });
+
+  await check('sparsevec: all-zero {}/6 comes back as text "{}/6", parsed with 6 dimensions', async () => {
+    const r = await client.query("SELECT embedding FROM node_sparse WHERE embedding = '{}/6'");
+    assert.equal(r.rows.length, 1);
+    const e = r.rows[0].embedding;
+    assert.equal(e.dimensions, 6);
+    assert.deepEqual(Array.from(e.toArray()), [0, 0, 0, 0, 0, 0]);
+    if (e.indices.some((x) => Number.isNaN(x))) {
+      // pgvector-node's SparseVector parser splits '' into one empty
+      // element; the server's text is pgvector's.
+      console.log(`#   pgvector-node parses '{}/6' as indices [${e.indices}] ` +
+        '(a client-side quirk; the server sends "{}/6" as pgvector does)');
+    }
+  });
+
+  for (const [op, fn, label] of DENSE_METRICS) {
+    await check(`sparsevec ORDER BY embedding ${op} $1 (toSql SparseVector): order and ${label} match hand-computed`, async () => {
+      const r = await client.query(
+        `SELECT id, embedding ${op} $1 AS d FROM node_sparse ORDER BY embedding ${op} $1, id`,
+        [pgvector.toSql(sparseQuery)]);
+      assertOrdered(r.rows, sparseItems.map((v, i) => [i + 1, fn(v.toArray(), sparseQuery.toArray())]));
+    });
+  }
+
+  await check('sparsevec: 1,000,000,000 dimensions, float4 edge values, 1 dimension', async () => {
+    const big = new SparseVector(new Map([[999999999, 0.5], [0, -2]]), 1000000000);
+    const edge = new SparseVector([0.1, 1e-7, 3e21, 3.4028234663852886e38, -1.401298464324817e-45]);
+    const one = new SparseVector([-7.125]);
+    const r = await client.query('SELECT $1::sparsevec AS a, $2::sparsevec AS b, $3::sparsevec AS c',
+      [pgvector.toSql(big), pgvector.toSql(edge), pgvector.toSql(one)]);
+    assertSparse(r.rows[0].a, 1000000000, [0, 999999999], [-2, 0.5]);
+    assertSparse(r.rows[0].b, 5, [0, 1, 2, 3, 4], [0.1, 1e-7, 3e21, 3.4028234663852886e38, -1.401298464324817e-45]);
+    assertSparse(r.rows[0].c, 1, [0], [-7.125]);
+  });
+
+  await check('sparsevec functions and casts: l2_norm, l2_normalize, to/from vector and halfvec', async () => {
+    const r = await client.query(
+      'SELECT l2_norm($1::sparsevec) AS n, l2_normalize($1::sparsevec) AS u, $1::sparsevec::vector AS v, ' +
+      '$1::sparsevec::halfvec AS h, $2::vector::sparsevec AS s, $3::halfvec::sparsevec AS t',
+      [pgvector.toSql(new SparseVector({ 0: 3, 3: 4 }, 5)), pgvector.toSql([0, 1.5, 0]),
+        pgvector.toSql([2, 0, -1])]);
+    const row = r.rows[0];
+    assert.ok(close(row.n, 5));
+    assertSparse(row.u, 5, [0, 3], [0.6, 0.8]);
+    assert.deepEqual(row.v, [3, 0, 0, 4, 0]);
+    assert.deepEqual(row.h, [3, 0, 0, 4, 0]);
+    assertSparse(row.s, 3, [1], [1.5]);
+    assertSparse(row.t, 3, [0, 2], [2, -1]);
+  });
+
+  // --- bit: no parser in pgvector-node, plain strings both ways ---------------
+
+  await client.query('CREATE TABLE node_bits (id int PRIMARY KEY, b bit(8))');
+  const bitItems = ['11110000', '11111111', '00001111', '11100000', '00000000', '10101010'];
+  const bitQuery = '11110001';
+  for (const [i, b] of bitItems.entries()) {
+    await client.query('INSERT INTO node_bits VALUES ($1, $2)', [i + 1, b]);
+  }
+  for (const [op, fn, label] of [['<~>', hamming, 'Hamming'], ['<%>', jaccard, 'Jaccard']]) {
+    await check(`bit ORDER BY b ${op} $1 with string parameters: order and ${label} distances`, async () => {
+      const r = await client.query(
+        `SELECT id, b, b ${op} $1 AS d FROM node_bits ORDER BY b ${op} $1, id`, [bitQuery]);
+      assertOrdered(r.rows, bitItems.map((b, i) => [i + 1, fn(b, bitQuery)]));
+      r.rows.forEach((row) => assert.equal(row.b, bitItems[row.id - 1]));
+    });
+  }
+
   // --- errors -------------------------------------------------------------
   await check('dimension mismatch on insert -> 22000', () =>
     expectError(client, '22000', 'INSERT INTO node_items (embedding) VALUES ($1)', [pgvector.toSql([1, 2])]));
@@ -284,6 +511,24 @@ async function main() {
   });
   await check('empty vector -> 22000', () =>
     expectError(client, '22000', 'SELECT $1::vector', [pgvector.toSql([])]));
+  await check('halfvec overflow: toSql([70000]) -> 22003', () =>
+    expectError(client, '22003', 'SELECT $1::halfvec', [pgvector.toSql([1, 70000])]));
+  await check('halfvec dimension mismatch on insert into halfvec(3) -> 22000', () =>
+    expectError(client, '22000', 'INSERT INTO node_half (embedding) VALUES ($1)', [pgvector.toSql([1, 2])]));
+  await check('sparsevec duplicate indices -> 22000', () =>
+    expectError(client, '22000', 'SELECT $1::sparsevec', ['{1:1,1:2}/3']));
+  await check('sparsevec index past the dimensions: toSql(new SparseVector({5: 1}, 3)) -> 22000', () =>
+    expectError(client, '22000', 'SELECT $1::sparsevec', [pgvector.toSql(new SparseVector({ 5: 1 }, 3))]));
+  await check('sparsevec dimension mismatch on insert into sparsevec(6) -> 22000', () =>
+    expectError(client, '22000', 'INSERT INTO node_sparse (embedding) VALUES ($1)',
+      [pgvector.toSql(new SparseVector([1, 2, 3]))]));
+  await check('sparsevec <-> with different dimensions -> 22000', () =>
+    expectError(client, '22000', 'SELECT $1::sparsevec <-> $2::sparsevec',
+      [pgvector.toSql(new SparseVector([1, 2])), pgvector.toSql(new SparseVector([1, 2, 3]))]));
+  await check('bit length mismatch in <~> and <%> -> 22000', async () => {
+    await expectError(client, '22000', 'SELECT $1::bit(3) <~> $2::bit(2)', ['111', '11']);
+    await expectError(client, '22000', 'SELECT b <%> $1 FROM node_bits', ['111']);
+  });
 
   // --- binary, which node-postgres uses only on request ---------------------
   // Binary *results* are not tested: node-postgres's protocol parser decodes
@@ -310,7 +555,7 @@ async function main() {
     console.log(`#   unused != 0 gave SQLSTATE ${err.code} (pgvector: 22000)`);
   });
 
-  await client.query('DROP TABLE node_items, node_big');
+  await client.query('DROP TABLE node_items, node_big, node_half, node_sparse, node_bits');
   await client.end();
 }
 
