@@ -23,6 +23,9 @@ OBJS = \
 OBJS += src/halfvec.o src/distance_half.o
 OBJS += src/sparsevec.o src/distance_sparse.o
 OBJS += src/bitvec.o src/distance_bit.o
+OBJS += src/shim_error.o src/hnswlib_shim.o
+OBJS += src/shim.o src/hnsw.o src/hnswutils.o src/hnswbuild.o src/hnswsearch.o \
+	src/hnswscan.o src/hnswinsert.o src/hnswvacuum.o src/hnswcheck.o
 
 DATA = $(wildcard sql/milvus--*.sql)
 
@@ -33,6 +36,7 @@ REGRESS += halfvec_io halfvec_typmod halfvec_cast halfvec_ops halfvec_func \
 REGRESS += sparsevec_io sparsevec_typmod sparsevec_cast sparsevec_ops \
 	sparsevec_func sparsevec_btree
 REGRESS += bit_metrics
+REGRESS += hnsw_vector hnsw_recall
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 TAP_TESTS = 1
@@ -55,6 +59,24 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# C++ shims (src/*_shim.cpp): C++17, warnings are errors, hidden visibility
+# for inline functions and template instances too.  libstdc++ declares std
+# with default visibility, so the std:: templates hnswlib instantiates
+# (std::vector<std::pair<float, unsigned>>, std::_Hashtable<...>) would
+# still be exported as weak symbols; the version script makes every C++
+# (_Z*) symbol of the library local.  PGXS links with $(CC), so libstdc++ is
+# named.  clang compiles the JIT bitcode and needs the language level too.
+override CXXFLAGS += -std=c++17 -Wextra -Werror -fvisibility=hidden \
+	-fvisibility-inlines-hidden
+override BITCODE_CXXFLAGS += -std=c++17
+SHLIB_LINK += -lstdc++ -lpthread -Wl,--version-script=src/cxx_local.map
+EXTRA_CLEAN += src/cxx_local.map
+
+$(shlib): src/cxx_local.map
+
+src/cxx_local.map:
+	echo '{ local: _Z*; };' >$@
+
 # ---- tests without a server ------------------------------------------------
 
 UNIT_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -Isrc
@@ -71,6 +93,17 @@ UNIT_TESTS += test/unit/test_distance_bit
 
 test/unit/test_%: test/unit/test_%.c $(KERNEL_SRCS) src/distance.h
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(KERNEL_SRCS) -lm
+
+# The shim test also needs the C++ shims, built with $(CXX) and libstdc++.
+UNIT_CXXFLAGS = -O2 -g -Wall -Wextra -Werror -std=c++17 -Isrc
+UNIT_TESTS += test/unit/test_hnswlib_shim
+test/unit/test_hnswlib_shim: test/unit/test_hnswlib_shim.c $(KERNEL_SRCS) \
+		src/distance.h src/shim.h src/shim_internal.hpp src/shim_error.cpp \
+		src/hnswlib_shim.h src/hnswlib_shim.cpp
+	$(CXX) $(UNIT_CXXFLAGS) -c -o test/unit/shim_error.o src/shim_error.cpp
+	$(CXX) $(UNIT_CXXFLAGS) -c -o test/unit/hnswlib_shim.o src/hnswlib_shim.cpp
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(KERNEL_SRCS) test/unit/shim_error.o \
+		test/unit/hnswlib_shim.o -lstdc++ -lpthread -lm
 
 .PHONY: unitcheck regresscheck tapcheck exportcheck deps demo demo-stop test
 

@@ -17,16 +17,19 @@
 #include "fmgr.h"
 
 #include "distance.h"
+#include "hnsw.h"
 
 PG_MODULE_MAGIC;
 
 PGDLLEXPORT void _PG_init(void);
 
 /*
- * Library load hook: choose the widest distance kernels the CPU supports.
+ * Library load hook: choose the widest distance kernels the CPU supports,
+ * register the index access methods' options and settings.
  */
 void
 _PG_init(void)
 {
 	DistanceInit(DISTANCE_IMPL_AVX512);
+	HnswInit();
 }

@@ -1,0 +1,352 @@
+/*-------------------------------------------------------------------------
+ *
+ * hnsw.h
+ *	  The hnsw index access method: page layout, lock order, shared API.
+ *
+ * An hnsw index is a Hierarchical Navigable Small World graph stored in
+ * ordinary PostgreSQL pages, read through shared buffers and WAL-logged
+ * with generic WAL, so it survives a crash and replays on a standby.
+ *
+ * Pages
+ * -----
+ * Block 0 is the metapage (HnswMetaPageData): magic, on-disk version,
+ * dimensions, m, ef_construction, the entry point (the element at the top
+ * level) and the page new elements go to.  Every other block is a data
+ * page holding two kinds of tuples:
+ *
+ *	- an element tuple (HnswElementTupleData): the indexed value, its level,
+ *	  up to HNSW_HEAPTIDS heap TIDs (rows with the identical value share one
+ *	  element), a deleted flag, and the TID of its neighbour tuple;
+ *	- a neighbour tuple (HnswNeighborTupleData): for each level 0..level of
+ *	  its element, a fixed number of slots (2m at level 0, m above), each
+ *	  the TID of a neighbouring element and its distance to this element.
+ *	  Unused slots hold an invalid TID.
+ *
+ * An element and its neighbour tuple go on the same page when both fit,
+ * else the neighbour tuple goes on the next page.  Graph links are element
+ * TIDs (block, offset); elements never move while the index exists.
+ *
+ * Storing each link's distance lets an inserter decide whether a new
+ * element displaces a neighbour's farthest link while holding the lock on
+ * that neighbour's page alone, without reading any other page.
+ *
+ * Build
+ * -----
+ * hnswbuild.c scans the heap and collects the values in memory; when they
+ * fit in maintenance_work_mem, hnswlib builds the graph with several
+ * threads (through hnswlib_shim), and the pages are written in one pass
+ * without WAL, then logged with log_newpage_range().  When they do not
+ * fit, a NOTICE says how much memory was needed and the build inserts the
+ * rows one by one through the on-disk insert path.
+ *
+ * Lock order and what locks protect
+ * ---------------------------------
+ * A backend holds at most one buffer content lock of the index at a time.
+ * An inserter that adds a page holds the relation extension lock while it
+ * locks, one after the other, the new page, the previous last page (to
+ * link it) and the metapage (to record the new insert page); nobody waits
+ * for the extension lock while holding a content lock, so this cannot
+ * deadlock (btree does the same).  Concretely:
+ *
+ *	- The metapage lock protects the entry point and the insert page.
+ *	  Readers take it shared, copy what they need, and release it before
+ *	  touching any data page.  An inserter that raises the entry point
+ *	  takes it exclusively again at the very end, alone.
+ *	- A data page's lock protects the tuples on it.  Scans and inserters
+ *	  read an element (its value, level, heap TIDs, deleted flag) or a
+ *	  neighbour list under a shared lock and copy it out; distances to the
+ *	  query are computed on the copy or within that one lock.
+ *	- An inserter adds its element and neighbour tuples to one page under
+ *	  an exclusive lock, then updates each chosen neighbour's list under an
+ *	  exclusive lock on that neighbour's page alone, one page at a time.
+ *	- VACUUM marks elements whose heap TIDs are all dead as deleted under
+ *	  the page's exclusive lock, then repairs the lists that pointed at
+ *	  them page by page; scans skip deleted elements for results but may
+ *	  still traverse them.
+ *
+ * No lock is ever held across a shim call, a memory allocation that can
+ * fail with ERROR in a way that leaves a page half-changed, or a long
+ * distance loop over other pages.
+ *
+ * IDENTIFICATION
+ *	  src/hnsw.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MILVUS_HNSW_H
+#define MILVUS_HNSW_H
+
+#include "access/amapi.h"
+#include "access/generic_xlog.h"
+#include "access/reloptions.h"
+#include "nodes/execnodes.h"
+#include "storage/bufmgr.h"
+#include "storage/itemptr.h"
+#include "utils/relcache.h"
+
+/* On-disk identity */
+#define HNSW_MAGIC_NUMBER		0x4D564857	/* "MVHW" */
+#define HNSW_VERSION			1
+#define HNSW_PAGE_ID			0xFF91
+#define HNSW_METAPAGE_BLKNO		0
+#define HNSW_HEAD_BLKNO			1
+
+/* Options and settings */
+#define HNSW_DEFAULT_M				16
+#define HNSW_MIN_M					2
+#define HNSW_MAX_M					100
+#define HNSW_DEFAULT_EF_CONSTRUCTION	64
+#define HNSW_MIN_EF_CONSTRUCTION	4
+#define HNSW_MAX_EF_CONSTRUCTION	1000
+#define HNSW_DEFAULT_EF_SEARCH		40
+#define HNSW_MIN_EF_SEARCH			1
+#define HNSW_MAX_EF_SEARCH			1000
+#define HNSW_MAX_LEVEL				16
+#define HNSW_HEAPTIDS				10
+
+/* Largest indexable values: an element tuple must fit on one page */
+#define HNSW_MAX_DIM				2000	/* vector */
+#define HNSW_MAX_HALFVEC_DIM		4000	/* halfvec */
+
+/* Support functions of the operator classes */
+#define HNSW_DISTANCE_PROC		1	/* distance (smaller is closer) */
+#define HNSW_NORM_PROC			2	/* optional: norm, for cosine ... */
+#define HNSW_NORMALIZE_PROC		3	/* ... with the normalising function */
+
+/* Tuple types */
+#define HNSW_ELEMENT_TUPLE_TYPE	1
+#define HNSW_NEIGHBOR_TUPLE_TYPE	2
+
+/* Build phases in pg_stat_progress_create_index (1 is "initializing") */
+#define HNSW_PHASE_LOAD			2
+#define HNSW_PHASE_GRAPH		3
+#define HNSW_PHASE_WRITE		4
+
+/* hnsw.iterative_scan */
+typedef enum HnswIterativeScanMode
+{
+	HNSW_ITERATIVE_SCAN_OFF,
+	HNSW_ITERATIVE_SCAN_RELAXED,
+	HNSW_ITERATIVE_SCAN_STRICT
+} HnswIterativeScanMode;
+
+/* GUCs (hnsw.c) */
+extern int	hnsw_ef_search;
+extern int	hnsw_iterative_scan;
+extern int	hnsw_max_scan_tuples;
+extern double hnsw_scan_mem_multiplier;
+extern int	hnsw_build_threads;
+
+/* Reloptions */
+typedef struct HnswOptions
+{
+	int32		vl_len_;		/* varlena header (do not touch directly!) */
+	int			m;				/* number of connections per layer */
+	int			efConstruction; /* size of the build candidate list */
+} HnswOptions;
+
+/* Metapage */
+typedef struct HnswMetaPageData
+{
+	uint32		magicNumber;
+	uint32		version;
+	uint32		dimensions;
+	uint16		m;
+	uint16		efConstruction;
+	BlockNumber entryBlkno;		/* InvalidBlockNumber when empty */
+	OffsetNumber entryOffno;
+	int16		entryLevel;
+	BlockNumber insertPage;		/* last data page, where inserts go */
+} HnswMetaPageData;
+
+typedef HnswMetaPageData *HnswMetaPage;
+
+/* Special space of every page */
+typedef struct HnswPageOpaqueData
+{
+	BlockNumber nextblkno;		/* next data page, InvalidBlockNumber at end */
+	uint16		unused;
+	uint16		page_id;		/* HNSW_PAGE_ID, for tools */
+} HnswPageOpaqueData;
+
+typedef HnswPageOpaqueData *HnswPageOpaque;
+
+#define HnswPageGetOpaque(page)	((HnswPageOpaque) PageGetSpecialPointer(page))
+#define HnswPageGetMeta(page)	((HnswMetaPage) PageGetContents(page))
+
+/* Element tuple: header, then the indexed value (a varlena) */
+typedef struct HnswElementTupleData
+{
+	uint8		type;			/* HNSW_ELEMENT_TUPLE_TYPE */
+	uint8		level;
+	uint8		deleted;		/* all heap TIDs dead; set by VACUUM */
+	uint8		unused;
+	ItemPointerData heaptids[HNSW_HEAPTIDS];	/* unused slots invalid */
+	ItemPointerData neighbortid;	/* this element's neighbour tuple */
+	uint16		unused2;
+	char		data[FLEXIBLE_ARRAY_MEMBER];	/* the value, 8-byte aligned */
+} HnswElementTupleData;
+
+typedef HnswElementTupleData *HnswElementTuple;
+
+#define HNSW_ELEMENT_TUPLE_SIZE(valuesize) \
+	MAXALIGN(offsetof(HnswElementTupleData, data) + (valuesize))
+#define HnswElementTupleValue(etup)	PointerGetDatum((etup)->data)
+
+/* One link of a neighbour list */
+typedef struct HnswNeighborData
+{
+	ItemPointerData tid;		/* neighbour element; invalid when unused */
+	uint16		unused;
+	float		distance;		/* from the owning element to it */
+} HnswNeighborData;
+
+/* Neighbour tuple: (level + 2) * m slots, level 0 first with 2m */
+typedef struct HnswNeighborTupleData
+{
+	uint8		type;			/* HNSW_NEIGHBOR_TUPLE_TYPE */
+	uint8		unused;
+	uint16		count;			/* number of slots */
+	HnswNeighborData neighbors[FLEXIBLE_ARRAY_MEMBER];
+} HnswNeighborTupleData;
+
+typedef HnswNeighborTupleData *HnswNeighborTuple;
+
+#define HNSW_NEIGHBOR_SLOTS(level, m)	(((level) + 2) * (m))
+#define HNSW_NEIGHBOR_TUPLE_SIZE(level, m) \
+	MAXALIGN(offsetof(HnswNeighborTupleData, neighbors) + \
+			 sizeof(HnswNeighborData) * HNSW_NEIGHBOR_SLOTS(level, m))
+
+/* Slots of one level: level 0 has 2m starting at 0, level l has m */
+#define HnswLevelFirstSlot(level, m)	((level) == 0 ? 0 : (m) * ((level) + 1))
+#define HnswLevelSlots(level, m)		((level) == 0 ? 2 * (m) : (m))
+
+/*
+ * What a distance computation needs: the support functions, the collation,
+ * and whether values are normalised first (cosine).
+ */
+typedef struct HnswSupport
+{
+	FmgrInfo   *distance;		/* HNSW_DISTANCE_PROC */
+	FmgrInfo   *norm;			/* HNSW_NORM_PROC or NULL */
+	FmgrInfo   *normalize;		/* HNSW_NORMALIZE_PROC, set with norm */
+	Oid			collation;
+} HnswSupport;
+
+/* hnsw.c */
+extern void HnswInit(void);
+extern int	HnswGetM(Relation index);
+extern int	HnswGetEfConstruction(Relation index);
+extern int	HnswMaxDimensions(Relation index);
+
+/* hnswutils.c */
+extern void HnswInitSupport(HnswSupport *support, Relation index);
+extern bool HnswNormalizeValue(HnswSupport *support, Datum value, Datum *result);
+extern double HnswDistance(HnswSupport *support, Datum a, Datum b);
+extern int	HnswRandomLevel(int m);
+extern Buffer HnswNewBuffer(Relation index, ForkNumber forkNum);
+extern void HnswInitPage(Buffer buf, Page page);
+extern void HnswInitMetaPage(Page page, int dimensions, int m, int efConstruction);
+extern void HnswGetMetaPageInfo(Relation index, int *m, ItemPointer entry,
+								int *entryLevel, BlockNumber *insertPage);
+extern void HnswCheckMetaPage(Relation index, Page page);
+extern Size HnswValueSize(Datum value);
+extern void HnswFormElementTuple(HnswElementTuple etup, Datum value, int level,
+								 ItemPointer heaptid);
+extern void HnswFormNeighborTuple(HnswNeighborTuple ntup, int level, int m);
+extern bool HnswElementAddHeapTid(HnswElementTuple etup, ItemPointer heaptid);
+
+/* hnswsearch.c: graph search over the pages (used by scans and inserts) */
+typedef struct HnswCandidate
+{
+	ItemPointerData element;	/* element tuple */
+	float		distance;		/* to the query */
+} HnswCandidate;
+
+/* ---- begin: hnswsearch.c, hnswscan.c, hnswinsert.c ---- */
+#include "lib/pairingheap.h"
+
+/*
+ * An element as a search copied it out of its page, with its distance to
+ * the query.  It starts with an HnswCandidate, so a list of them reads as
+ * candidates.  heaptids holds the nheaptids valid heap TIDs when the search
+ * was begun with HNSW_SEARCH_HEAPTIDS (none for a deleted element); value
+ * is a palloc'd copy of the indexed value with HNSW_SEARCH_VALUES, else
+ * NULL.
+ */
+typedef struct HnswSearchElementData
+{
+	HnswCandidate c;			/* element tuple TID, distance to the query */
+	pairingheap_node c_node;	/* in a layer search's candidate queue */
+	pairingheap_node w_node;	/* in its result set, the discarded heap, or
+								 * a caller's heap (HnswCompareNearest) */
+	ItemPointerData neighbortid;	/* the element's neighbour tuple */
+	uint8		level;
+	bool		deleted;
+	uint8		nheaptids;
+	uint8		nextheaptid;	/* free for the caller (scans) */
+	Pointer		value;
+	ItemPointerData heaptids[FLEXIBLE_ARRAY_MEMBER];
+} HnswSearchElementData;
+
+typedef HnswSearchElementData *HnswSearchElement;
+
+#define HnswSearchElementFromWNode(node) \
+	pairingheap_container(HnswSearchElementData, w_node, node)
+
+/* A search in progress: query, visited set, discarded heap (hnswsearch.c) */
+typedef struct HnswSearchData *HnswSearch;
+
+/* Flags of HnswSearchBegin */
+#define HNSW_SEARCH_HEAPTIDS	0x01	/* copy heap TIDs (scans) */
+#define HNSW_SEARCH_VALUES		0x02	/* copy values (inserts) */
+#define HNSW_SEARCH_DISCARDED	0x04	/* keep what level 0 drops, to resume */
+
+/* hnswsearch.c */
+extern HnswSearch HnswSearchBegin(Relation index, HnswSupport *support,
+								  Datum query, int m, int ef, int flags);
+extern List *HnswSearchDescend(HnswSearch search, ItemPointer entry,
+							   int entryLevel, int level);
+extern List *HnswSearchLayer(HnswSearch search, List *ep, int ef, int level);
+extern HnswSearchElement HnswSearchLoadElement(HnswSearch search,
+											   ItemPointer tid);
+extern List *HnswSearchResume(HnswSearch search, int ef);
+extern HnswSearchElement HnswSearchFirstDiscarded(HnswSearch search);
+extern HnswSearchElement HnswSearchPopDiscarded(HnswSearch search);
+extern int64 HnswSearchTuples(HnswSearch search);
+extern int	HnswLoadNeighbors(Relation index, ItemPointer neighbortid,
+							  int level, int m, ItemPointerData *tids);
+extern int	HnswCompareNearest(const pairingheap_node *a,
+							   const pairingheap_node *b, void *arg);
+
+/* hnswinsert.c: the neighbours an element of this level and value gets */
+extern void HnswFindElementNeighbors(Relation index, HnswSupport *support,
+									 Datum value, int level, ItemPointer skip,
+									 HnswNeighborTuple ntup);
+/* ---- end: hnswsearch.c, hnswscan.c, hnswinsert.c ---- */
+
+/* hnswinsert.c: add one (normalised, detoasted) value to the graph */
+extern void HnswInsertElement(Relation index, HnswSupport *support,
+							  Datum value, ItemPointer heaptid);
+
+/* AM callbacks */
+extern IndexBuildResult *hnswbuild(Relation heap, Relation index,
+								   struct IndexInfo *indexInfo);
+extern void hnswbuildempty(Relation index);
+extern bool hnswinsert(Relation index, Datum *values, bool *isnull,
+					   ItemPointer heap_tid, Relation heap,
+					   IndexUniqueCheck checkUnique, bool indexUnchanged,
+					   struct IndexInfo *indexInfo);
+extern IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info,
+											 IndexBulkDeleteResult *stats,
+											 IndexBulkDeleteCallback callback,
+											 void *callback_state);
+extern IndexBulkDeleteResult *hnswvacuumcleanup(IndexVacuumInfo *info,
+												IndexBulkDeleteResult *stats);
+extern IndexScanDesc hnswbeginscan(Relation index, int nkeys, int norderbys);
+extern void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys,
+					   ScanKey orderbys, int norderbys);
+extern bool hnswgettuple(IndexScanDesc scan, ScanDirection dir);
+extern void hnswendscan(IndexScanDesc scan);
+
+#endif							/* MILVUS_HNSW_H */

@@ -1,0 +1,668 @@
+/*-------------------------------------------------------------------------
+ *
+ * hnswbuild.c
+ *	  Build an hnsw index: collect, build the graph with hnswlib, write pages.
+ *
+ * Phases (reported in pg_stat_progress_create_index):
+ *
+ *	1. loading tuples: scan the heap; NULLs and, for cosine, zero vectors
+ *	   are skipped; values are normalised for cosine and collected as a
+ *	   float array with their heap TIDs.
+ *	2. building graph: hnswlib builds the graph in memory with several
+ *	   threads (milvus.hnsw_build_threads, by default
+ *	   max_parallel_maintenance_workers + 1), in batches so that a cancel
+ *	   is noticed between them.  No library thread touches PostgreSQL.
+ *	3. writing pages: each element's position is planned first, so that
+ *	   links can be written as TIDs in one sequential pass over new pages;
+ *	   then every page is WAL-logged at once with log_newpage_range().
+ *
+ * The in-memory path needs the vectors plus hnswlib's graph to fit in
+ * maintenance_work_mem, and an operator class whose distance hnswlib can
+ * compute (vector with L2, inner product, cosine or L1).  Otherwise the
+ * build says so in a NOTICE when memory is the reason, and inserts the
+ * rows one by one through the on-disk insert path (hnswinsert.c), which
+ * WAL-logs as it goes.
+ *
+ * IDENTIFICATION
+ *	  src/hnswbuild.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/tableam.h"
+#include "access/xloginsert.h"
+#include "catalog/index.h"
+#include "catalog/pg_type.h"
+#include "commands/progress.h"
+#include "miscadmin.h"
+#include "utils/backend_progress.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "distance.h"
+#include "hnsw.h"
+#include "hnswlib_shim.h"
+#include "shimerror.h"
+#include "vector.h"
+
+/* vectors handed to hnswlib per call, between interrupt checks */
+#define HNSW_BUILD_BATCH	1024
+
+/* which distance hnswlib computes; HNSW_GRAPH_NONE: insert on disk */
+typedef enum HnswGraphMetric
+{
+	HNSW_GRAPH_NONE = -1,
+	HNSW_GRAPH_L2 = MV_HNSWLIB_L2,
+	HNSW_GRAPH_IP = MV_HNSWLIB_IP,
+	HNSW_GRAPH_L1 = MV_HNSWLIB_L1
+} HnswGraphMetric;
+
+typedef struct HnswBuildState
+{
+	Relation	heap;
+	Relation	index;
+	HnswSupport support;
+	int			dimensions;
+	int			m;
+	int			efConstruction;
+	HnswGraphMetric metric;
+
+	bool		inMemory;		/* still collecting for hnswlib */
+	Size		memoryLimit;	/* maintenance_work_mem, in bytes */
+	float	   *vectors;		/* count x dimensions */
+	ItemPointerData *tids;
+	int64		count;
+	int64		capacity;
+
+	double		reltuples;		/* heap tuples scanned */
+	double		indtuples;		/* values indexed */
+	MemoryContext tmpCtx;		/* per tuple */
+} HnswBuildState;
+
+/* where a planned element and its neighbour tuple go */
+typedef struct HnswPlacement
+{
+	BlockNumber elementBlkno;
+	OffsetNumber elementOffno;
+	BlockNumber neighborBlkno;
+	OffsetNumber neighborOffno;
+} HnswPlacement;
+
+/*
+ * The dimension count fixed by the column's typmod, checked against the
+ * access method's limit.
+ */
+static int
+GetDimensions(Relation index)
+{
+	int			dimensions = TupleDescAttr(index->rd_att, 0)->atttypmod;
+	int			maxdim = HnswMaxDimensions(index);
+
+	if (dimensions < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("column does not have dimensions"),
+				 errhint("Declare the column with its dimension count, as in vector(3).")));
+
+	if (dimensions > maxdim)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("column cannot have more than %d dimensions for hnsw index",
+						maxdim)));
+	return dimensions;
+}
+
+/*
+ * The metric hnswlib should use, from the column type and the operator
+ * class's distance function; HNSW_GRAPH_NONE when hnswlib cannot compute
+ * it (the build then inserts on disk).
+ */
+static HnswGraphMetric
+GetGraphMetric(Relation index)
+{
+	Oid			typid = TupleDescAttr(index->rd_att, 0)->atttypid;
+	Oid			procid = index_getprocid(index, 1, HNSW_DISTANCE_PROC);
+	char	   *typname = format_type_be(typid);
+	char	   *procname = get_func_name(procid);
+
+	if (procname == NULL || strcmp(typname, "vector") != 0)
+		return HNSW_GRAPH_NONE;
+	if (strcmp(procname, "vector_l2_squared_distance") == 0)
+		return HNSW_GRAPH_L2;
+	if (strcmp(procname, "vector_negative_inner_product") == 0)
+		return HNSW_GRAPH_IP;
+	if (strcmp(procname, "l1_distance") == 0)
+		return HNSW_GRAPH_L1;
+	return HNSW_GRAPH_NONE;
+}
+
+/*
+ * Memory the in-memory build needs for n vectors: our copy plus hnswlib's.
+ */
+static Size
+InMemorySize(HnswBuildState *state, int64 n)
+{
+	return (Size) n * (state->dimensions * sizeof(float) + sizeof(ItemPointerData)) +
+		mv_hnswlib_graph_memory_estimate(state->dimensions, state->m, n);
+}
+
+/*
+ * Create the metapage of an empty index, WAL-logged when the index needs
+ * WAL (the insert path logs its changes against it).
+ */
+static void
+CreateMetaPage(Relation index, ForkNumber forkNum, int dimensions, int m,
+			   int efConstruction)
+{
+	Buffer		buf = HnswNewBuffer(index, forkNum);
+	Page		page;
+
+	Assert(BufferGetBlockNumber(buf) == HNSW_METAPAGE_BLKNO);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	page = BufferGetPage(buf);
+	HnswInitPage(buf, page);
+	HnswInitMetaPage(page, dimensions, m, efConstruction);
+	MarkBufferDirty(buf);
+	if (RelationNeedsWAL(index) || forkNum == INIT_FORKNUM)
+		log_newpage_buffer(buf, true);
+	UnlockReleaseBuffer(buf);
+}
+
+/*
+ * Leave the in-memory path: insert what was collected on disk, free it.
+ */
+static void
+SwitchToInserts(HnswBuildState *state)
+{
+	MemoryContext oldCtx = MemoryContextSwitchTo(state->tmpCtx);
+
+	for (int64 i = 0; i < state->count; i++)
+	{
+		Vector		vec = InitVector(state->dimensions);
+
+		CHECK_FOR_INTERRUPTS();
+		memcpy(vec->x, state->vectors + i * state->dimensions,
+			   sizeof(float) * state->dimensions);
+		HnswInsertElement(state->index, &state->support,
+						  PointerGetDatum(vec), &state->tids[i]);
+		MemoryContextReset(state->tmpCtx);
+	}
+	MemoryContextSwitchTo(oldCtx);
+
+	if (state->vectors)
+		pfree(state->vectors);
+	if (state->tids)
+		pfree(state->tids);
+	state->vectors = NULL;
+	state->tids = NULL;
+	state->count = state->capacity = 0;
+	state->inMemory = false;
+}
+
+/*
+ * Say that the in-memory build does not fit, with what it needs for the
+ * expected number of tuples, and continue with on-disk inserts.
+ */
+static void
+GiveUpInMemory(HnswBuildState *state, double expected)
+{
+	Size		needed = InMemorySize(state, (int64) expected) / (1024 * 1024) + 1;
+
+	if (state->count == 0)
+		ereport(NOTICE,
+				(errmsg("hnsw graph does not fit into maintenance_work_mem"),
+				 errdetail("Building it in memory needs about %zu MB; maintenance_work_mem is %d MB. The build inserts into the index on disk instead, which is slower.",
+						   needed, maintenance_work_mem / 1024),
+				 errhint("Increase maintenance_work_mem to build faster.")));
+	else
+		ereport(NOTICE,
+				(errmsg("hnsw graph no longer fits into maintenance_work_mem after " INT64_FORMAT " tuples",
+						state->count),
+				 errdetail("Building it in memory needs about %zu MB; maintenance_work_mem is %d MB. The build continues by inserting into the index on disk, which is slower.",
+						   needed, maintenance_work_mem / 1024),
+				 errhint("Increase maintenance_work_mem to build faster.")));
+	SwitchToInserts(state);
+}
+
+/*
+ * Append a normalised vector to the in-memory collection, or give up the
+ * in-memory path when it would outgrow maintenance_work_mem.
+ */
+static void
+CollectVector(HnswBuildState *state, Vector vec, ItemPointer tid)
+{
+	if (InMemorySize(state, state->count + 1) > state->memoryLimit)
+	{
+		/* vec lives in tmpCtx, which SwitchToInserts resets: copy it */
+		Vector		copy = palloc(VARSIZE(vec));
+
+		memcpy(copy, vec, VARSIZE(vec));
+		GiveUpInMemory(state, Max(state->heap->rd_rel->reltuples,
+								  (double) state->count + 1));
+		HnswInsertElement(state->index, &state->support,
+						  PointerGetDatum(copy), tid);
+		pfree(copy);
+		return;
+	}
+
+	if (state->count == state->capacity)
+	{
+		int64		newcap = Max(1024, state->capacity * 2);
+
+		if (state->vectors == NULL)
+		{
+			state->vectors = palloc_extended(sizeof(float) * state->dimensions * newcap,
+											 MCXT_ALLOC_HUGE);
+			state->tids = palloc_extended(sizeof(ItemPointerData) * newcap,
+										  MCXT_ALLOC_HUGE);
+		}
+		else
+		{
+			state->vectors = repalloc_huge(state->vectors,
+										   sizeof(float) * state->dimensions * newcap);
+			state->tids = repalloc_huge(state->tids,
+										sizeof(ItemPointerData) * newcap);
+		}
+		state->capacity = newcap;
+	}
+
+	memcpy(state->vectors + state->count * state->dimensions, vec->x,
+		   sizeof(float) * state->dimensions);
+	state->tids[state->count] = *tid;
+	state->count++;
+}
+
+/*
+ * Heap scan callback: one row.
+ */
+static void
+BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
+			  bool tupleIsAlive, void *arg)
+{
+	HnswBuildState *state = (HnswBuildState *) arg;
+	MemoryContext oldCtx;
+	Datum		value;
+
+	state->reltuples++;
+	if (isnull[0])
+		return;
+
+	oldCtx = MemoryContextSwitchTo(state->tmpCtx);
+	value = PointerGetDatum(PG_DETOAST_DATUM(values[0]));
+	if (HnswNormalizeValue(&state->support, value, &value))
+	{
+		MemoryContextSwitchTo(oldCtx);
+		if (state->inMemory)
+			CollectVector(state, DatumGetVector(value), tid);
+		else
+			HnswInsertElement(index, &state->support, value, tid);
+		state->indtuples++;
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE,
+									 (int64) state->indtuples);
+	}
+	MemoryContextSwitchTo(oldCtx);
+	MemoryContextReset(state->tmpCtx);
+}
+
+/*
+ * Memory context callback: free the hnswlib graph if an error unwinds the
+ * build.
+ */
+static void
+FreeGraphCallback(void *arg)
+{
+	MvHnswlibGraph **graph = (MvHnswlibGraph **) arg;
+
+	mv_hnswlib_graph_free(*graph);
+	*graph = NULL;
+}
+
+/*
+ * Distance between collected vectors a and b, as the support function
+ * computes it for this metric.
+ */
+static float
+GraphDistance(HnswBuildState *state, int64 a, int64 b)
+{
+	const float *x = state->vectors + a * state->dimensions;
+	const float *y = state->vectors + b * state->dimensions;
+
+	switch (state->metric)
+	{
+		case HNSW_GRAPH_L2:
+			return DistanceL2Squared(x, y, state->dimensions);
+		case HNSW_GRAPH_IP:
+			return -DistanceInnerProduct(x, y, state->dimensions);
+		case HNSW_GRAPH_L1:
+			return DistanceL1(x, y, state->dimensions);
+		default:
+			elog(ERROR, "unexpected hnsw graph metric %d", (int) state->metric);
+	}
+	return 0;					/* keep compiler quiet */
+}
+
+/*
+ * Plan where every element and neighbour tuple goes, filling data pages
+ * from HNSW_HEAD_BLKNO in label order exactly as WritePages will add them.
+ * Returns the number of blocks including the metapage.
+ */
+static BlockNumber
+PlanPages(HnswBuildState *state, MvHnswlibGraph *graph, HnswPlacement *plan,
+		  uint8 *levels)
+{
+	Size		empty = BLCKSZ - MAXALIGN(SizeOfPageHeaderData) -
+		MAXALIGN(sizeof(HnswPageOpaqueData));
+	Size		esize = HNSW_ELEMENT_TUPLE_SIZE(VECTOR_SIZE(state->dimensions));
+	BlockNumber blkno = HNSW_HEAD_BLKNO;
+	OffsetNumber offno = FirstOffsetNumber;
+	Size		freespace = empty;
+
+	for (int64 i = 0; i < state->count; i++)
+	{
+		int			level;
+		Size		nsize;
+		Size		eneed = esize + sizeof(ItemIdData);
+		Size		nneed;
+
+		ShimCheck(mv_hnswlib_graph_node_level(graph, i, &level), "hnswlib",
+				  "read hnsw graph");
+		levels[i] = (uint8) level;
+		nsize = HNSW_NEIGHBOR_TUPLE_SIZE(level, state->m);
+
+		/*
+		 * XXX: hnswlib draws levels without our cap; a neighbour tuple too
+		 * big for a page (level > 4 at m = 100, with odds near 1e-10) fails
+		 * the build here rather than being truncated.
+		 */
+		if (nsize + sizeof(ItemIdData) > empty)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("hnsw graph level %d is too high for m = %d", level,
+							state->m),
+					 errhint("Build the index again, or with a smaller m.")));
+		nneed = nsize + sizeof(ItemIdData);
+
+		/* start a new page unless at least the element fits */
+		if (freespace < eneed ||
+			(freespace < eneed + nneed && eneed + nneed <= empty))
+		{
+			blkno++;
+			offno = FirstOffsetNumber;
+			freespace = empty;
+		}
+		plan[i].elementBlkno = blkno;
+		plan[i].elementOffno = offno++;
+		freespace -= eneed;
+
+		if (freespace < nneed)
+		{
+			blkno++;
+			offno = FirstOffsetNumber;
+			freespace = empty;
+		}
+		plan[i].neighborBlkno = blkno;
+		plan[i].neighborOffno = offno++;
+		freespace -= nneed;
+	}
+	return blkno + 1;
+}
+
+/*
+ * Move the write position to block blkno: finish the current page (link
+ * it to the next, mark dirty, release) and extend the index by a new one.
+ */
+static void
+AdvancePage(Relation index, Buffer *buf, BlockNumber blkno)
+{
+	Page		page;
+
+	if (BufferIsValid(*buf))
+	{
+		HnswPageGetOpaque(BufferGetPage(*buf))->nextblkno = blkno;
+		MarkBufferDirty(*buf);
+		UnlockReleaseBuffer(*buf);
+	}
+	*buf = HnswNewBuffer(index, MAIN_FORKNUM);
+	if (BufferGetBlockNumber(*buf) != blkno)
+		elog(ERROR, "hnsw build expected block %u, got %u", blkno,
+			 BufferGetBlockNumber(*buf));
+	LockBuffer(*buf, BUFFER_LOCK_EXCLUSIVE);
+	page = BufferGetPage(*buf);
+	HnswInitPage(*buf, page);
+}
+
+/*
+ * Add a tuple at the planned offset of the current page.
+ */
+static void
+AddPlannedTuple(Relation index, Buffer buf, Item tuple, Size size,
+				OffsetNumber planned)
+{
+	if (PageAddItem(BufferGetPage(buf), tuple, size, InvalidOffsetNumber,
+					false, false) != planned)
+		elog(ERROR, "failed to add tuple to hnsw index \"%s\" at planned offset",
+			 RelationGetRelationName(index));
+}
+
+/*
+ * Form element i's neighbour tuple from hnswlib's lists, with TIDs from
+ * the plan and distances recomputed by our kernels.
+ */
+static void
+FormPlannedNeighbors(HnswBuildState *state, MvHnswlibGraph *graph,
+					 HnswPlacement *plan, int64 i, int level,
+					 HnswNeighborTuple ntup, int64 *labels)
+{
+	HnswFormNeighborTuple(ntup, level, state->m);
+	for (int lc = 0; lc <= level; lc++)
+	{
+		int			first = HnswLevelFirstSlot(lc, state->m);
+		int			count;
+
+		ShimCheck(mv_hnswlib_graph_neighbors(graph, i, lc, labels,
+											 HnswLevelSlots(lc, state->m),
+											 &count),
+				  "hnswlib", "read hnsw graph");
+		for (int j = 0; j < count; j++)
+		{
+			HnswNeighborData *slot = &ntup->neighbors[first + j];
+
+			ItemPointerSet(&slot->tid, plan[labels[j]].elementBlkno,
+						   plan[labels[j]].elementOffno);
+			slot->distance = GraphDistance(state, i, labels[j]);
+		}
+	}
+}
+
+/*
+ * Write the graph into new pages following the plan, then the entry point
+ * into the metapage.
+ */
+static void
+WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
+{
+	HnswPlacement *plan = palloc_extended(sizeof(HnswPlacement) * state->count,
+										  MCXT_ALLOC_HUGE);
+	uint8	   *levels = palloc_extended(state->count, MCXT_ALLOC_HUGE);
+	Size		esize = HNSW_ELEMENT_TUPLE_SIZE(VECTOR_SIZE(state->dimensions));
+	HnswElementTuple etup = palloc0(esize);
+	HnswNeighborTuple ntup = palloc0(HNSW_NEIGHBOR_TUPLE_SIZE(HNSW_MAX_LEVEL, state->m));
+	int64	   *labels = palloc(sizeof(int64) * 2 * state->m);
+	Vector		vec = InitVector(state->dimensions);
+	Buffer		buf = InvalidBuffer;
+	BlockNumber nblocks;
+	int64		entry;
+	int			entryLevel;
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, HNSW_PHASE_WRITE);
+	nblocks = PlanPages(state, graph, plan, levels);
+
+	for (int64 i = 0; i < state->count; i++)
+	{
+		Size		nsize = HNSW_NEIGHBOR_TUPLE_SIZE(levels[i], state->m);
+
+		CHECK_FOR_INTERRUPTS();
+		memcpy(vec->x, state->vectors + i * state->dimensions,
+			   sizeof(float) * state->dimensions);
+		memset(etup, 0, esize);
+		HnswFormElementTuple(etup, PointerGetDatum(vec), levels[i],
+							 &state->tids[i]);
+		ItemPointerSet(&etup->neighbortid, plan[i].neighborBlkno,
+					   plan[i].neighborOffno);
+		FormPlannedNeighbors(state, graph, plan, i, levels[i], ntup, labels);
+
+		if (!BufferIsValid(buf) || BufferGetBlockNumber(buf) != plan[i].elementBlkno)
+			AdvancePage(state->index, &buf, plan[i].elementBlkno);
+		AddPlannedTuple(state->index, buf, (Item) etup, esize,
+						plan[i].elementOffno);
+		if (BufferGetBlockNumber(buf) != plan[i].neighborBlkno)
+			AdvancePage(state->index, &buf, plan[i].neighborBlkno);
+		AddPlannedTuple(state->index, buf, (Item) ntup, nsize,
+						plan[i].neighborOffno);
+	}
+	if (BufferIsValid(buf))
+	{
+		MarkBufferDirty(buf);
+		UnlockReleaseBuffer(buf);
+	}
+
+	/* the entry point and the insert page */
+	ShimCheck(mv_hnswlib_graph_entry_point(graph, &entry, &entryLevel),
+			  "hnswlib", "read hnsw graph");
+	buf = ReadBuffer(state->index, HNSW_METAPAGE_BLKNO);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	{
+		HnswMetaPage meta = HnswPageGetMeta(BufferGetPage(buf));
+
+		if (entry >= 0)
+		{
+			meta->entryBlkno = plan[entry].elementBlkno;
+			meta->entryOffno = plan[entry].elementOffno;
+			meta->entryLevel = (int16) entryLevel;
+		}
+		meta->insertPage = nblocks - 1;
+	}
+	MarkBufferDirty(buf);
+	UnlockReleaseBuffer(buf);
+
+	if (RelationNeedsWAL(state->index))
+		log_newpage_range(state->index, MAIN_FORKNUM, 0, nblocks, true);
+}
+
+/*
+ * Build the graph of the collected vectors with hnswlib and write it.
+ */
+static void
+BuildGraph(HnswBuildState *state)
+{
+	/* the holder outlives this frame: the reset callback reads it */
+	MvHnswlibGraph **graph = palloc0(sizeof(MvHnswlibGraph *));
+	MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
+	int			nthreads = hnsw_build_threads > 0 ? hnsw_build_threads :
+		max_parallel_maintenance_workers + 1;
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, HNSW_PHASE_GRAPH);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, state->count);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, 0);
+
+	ShimCheck(mv_hnswlib_graph_create(graph, state->dimensions,
+									  (MvHnswlibMetric) state->metric,
+									  state->m, state->efConstruction,
+									  state->count, 42),
+			  "hnswlib", "create hnsw graph");
+	cb->func = FreeGraphCallback;
+	cb->arg = graph;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+
+	for (int64 i = 0; i < state->count; i += HNSW_BUILD_BATCH)
+	{
+		int64		n = Min(HNSW_BUILD_BATCH, state->count - i);
+
+		CHECK_FOR_INTERRUPTS();
+		ShimCheck(mv_hnswlib_graph_add(*graph,
+									   state->vectors + i * state->dimensions,
+									   i, n, nthreads),
+				  "hnswlib", "build hnsw graph");
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, i + n);
+	}
+
+	WritePages(state, *graph);
+	mv_hnswlib_graph_free(*graph);
+	*graph = NULL;
+}
+
+/*
+ * Set up the build state.
+ */
+static void
+InitBuildState(HnswBuildState *state, Relation heap, Relation index)
+{
+	memset(state, 0, sizeof(HnswBuildState));
+	state->heap = heap;
+	state->index = index;
+	HnswInitSupport(&state->support, index);
+	state->dimensions = GetDimensions(index);
+	state->m = HnswGetM(index);
+	state->efConstruction = HnswGetEfConstruction(index);
+	state->metric = GetGraphMetric(index);
+	state->inMemory = state->metric != HNSW_GRAPH_NONE;
+	state->memoryLimit = (Size) maintenance_work_mem * 1024;
+	state->tmpCtx = AllocSetContextCreate(CurrentMemoryContext,
+										  "Hnsw build temporary context",
+										  ALLOCSET_DEFAULT_SIZES);
+}
+
+/*
+ * ambuild: build a new index over the existing rows.
+ */
+IndexBuildResult *
+hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
+{
+	IndexBuildResult *result = palloc(sizeof(IndexBuildResult));
+	HnswBuildState state;
+	MemoryContext buildCtx = AllocSetContextCreate(CurrentMemoryContext,
+												   "Hnsw build graph context",
+												   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext oldCtx = MemoryContextSwitchTo(buildCtx);
+
+	if (RelationGetNumberOfBlocks(index) != 0)
+		elog(ERROR, "index \"%s\" already contains data",
+			 RelationGetRelationName(index));
+
+	InitBuildState(&state, heap, index);
+	CreateMetaPage(index, MAIN_FORKNUM, state.dimensions, state.m,
+				   state.efConstruction);
+
+	/* when the table's size is known and too large, say so up front */
+	if (state.inMemory && heap->rd_rel->reltuples > 0 &&
+		InMemorySize(&state, (int64) heap->rd_rel->reltuples) > state.memoryLimit)
+		GiveUpInMemory(&state, heap->rd_rel->reltuples);
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, HNSW_PHASE_LOAD);
+	state.reltuples = 0;
+	table_index_build_scan(heap, index, indexInfo, true, true, BuildCallback,
+						   &state, NULL);
+
+	if (state.inMemory && state.count > 0)
+		BuildGraph(&state);
+
+	result->heap_tuples = state.reltuples;
+	result->index_tuples = state.indtuples;
+
+	MemoryContextSwitchTo(oldCtx);
+	MemoryContextDelete(buildCtx);
+	return result;
+}
+
+/*
+ * ambuildempty: the init fork of an unlogged index, an empty metapage.
+ */
+void
+hnswbuildempty(Relation index)
+{
+	CreateMetaPage(index, INIT_FORKNUM, GetDimensions(index), HnswGetM(index),
+				   HnswGetEfConstruction(index));
+}

@@ -1,0 +1,337 @@
+/*-------------------------------------------------------------------------
+ *
+ * hnswscan.c
+ *	  Index scans of the hnsw access method: ORDER BY v <op> query.
+ *
+ * The first call of hnswgettuple searches the graph (hnswsearch.c): from
+ * the entry point in the metapage, greedily down to level 1, then level 0
+ * with ef = hnsw.ef_search.  The elements found go to a heap of pending
+ * results, nearest first, and their heap TIDs are returned in that order,
+ * deleted elements skipped.
+ *
+ * Iterative scans (hnsw.iterative_scan), as pgvector 0.8 defines them:
+ *
+ *	- off: the first ef_search elements only.
+ *	- relaxed_order: once the pending results are exhausted, the level-0
+ *	  search resumes from the elements it discarded (those pushed out of
+ *	  its bounded result set, and the neighbours it found too far), ef_search
+ *	  of them at a time, keeping its visited set, and each new batch is
+ *	  returned in order.  A later batch may hold elements nearer than the
+ *	  end of an earlier one.
+ *	- strict_order: a pending result is returned only while no discarded
+ *	  element is nearer; otherwise the search resumes first, so results
+ *	  come out in distance order.  A result nearer than one already
+ *	  returned (found late, far along the graph) is skipped, as pgvector
+ *	  does, so the order is strict.
+ *
+ * The search stops resuming after hnsw.max_scan_tuples element reads, or
+ * once the scan's memory context holds work_mem * hnsw.scan_mem_multiplier;
+ * then, as in pgvector, the elements already read and discarded are still
+ * returned in distance order (no more pages are read), and the scan ends.
+ *
+ * Everything lives in a memory context created in hnswbeginscan, reset in
+ * hnswrescan and deleted in hnswendscan; its size is what the memory limit
+ * measures.  Heap TIDs are copied out of the index, so no buffer pin is
+ * held between calls; hence only MVCC snapshots are supported.
+ *
+ * IDENTIFICATION
+ *	  src/hnswscan.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/relscan.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/float.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "hnsw.h"
+
+typedef struct HnswScanOpaqueData
+{
+	MemoryContext ctx;			/* "Hnsw scan context" */
+	HnswSupport support;
+	Size		maxMemory;		/* work_mem * hnsw.scan_mem_multiplier */
+
+	/* state of one scan, reset by hnswrescan */
+	bool		first;			/* no search yet */
+	bool		done;			/* nothing more to return */
+	bool		limited;		/* reached a limit: read no more pages */
+	int			mode;			/* hnsw.iterative_scan at the first call */
+	int			efSearch;		/* hnsw.ef_search at the first call */
+	HnswSearch	search;
+	pairingheap *pending;		/* results not yet returned, nearest first */
+	HnswSearchElement current;	/* the element whose heap TIDs we return */
+	float		previous;		/* distance last returned (strict_order) */
+} HnswScanOpaqueData;
+
+typedef HnswScanOpaqueData *HnswScanOpaque;
+
+/*
+ * Prepare an index scan.
+ */
+IndexScanDesc
+hnswbeginscan(Relation index, int nkeys, int norderbys)
+{
+	IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
+	HnswScanOpaque so = palloc0(sizeof(HnswScanOpaqueData));
+	double		maxMemory;
+
+	/* small blocks, so that the memory limit is measured finely */
+	so->ctx = AllocSetContextCreate(CurrentMemoryContext,
+									"Hnsw scan context",
+									0, 8 * 1024, 256 * 1024);
+	HnswInitSupport(&so->support, index);
+
+	maxMemory = (double) work_mem * 1024.0 * hnsw_scan_mem_multiplier;
+	so->maxMemory = (Size) Min(maxMemory, (double) MaxAllocHugeSize);
+	so->first = true;
+
+	scan->opaque = so;
+	return scan;
+}
+
+/*
+ * Start or restart a scan, with new keys and ordering values.
+ */
+void
+hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
+		   int norderbys)
+{
+	HnswScanOpaque so = (HnswScanOpaque) scan->opaque;
+
+	MemoryContextReset(so->ctx);
+	so->first = true;
+	so->done = false;
+	so->limited = false;
+	so->search = NULL;
+	so->pending = NULL;
+	so->current = NULL;
+
+	if (keys && scan->numberOfKeys > 0)
+		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
+	if (orderbys && scan->numberOfOrderBys > 0)
+		memmove(scan->orderByData, orderbys,
+				scan->numberOfOrderBys * sizeof(ScanKeyData));
+}
+
+/*
+ * Put a batch of search results (nearest first) into the pending heap.
+ */
+static void
+AddPending(HnswScanOpaque so, List *batch)
+{
+	ListCell   *lc;
+
+	foreach(lc, batch)
+		pairingheap_add(so->pending,
+						&((HnswSearchElement) lfirst(lc))->w_node);
+	list_free(batch);
+}
+
+/*
+ * The query: the ORDER BY argument, detoasted and normalised.  False when
+ * there is none (NULL) or it cannot be normalised (a zero vector under
+ * cosine distance, which is NaN to everything): then no rows.
+ */
+static bool
+GetScanQuery(IndexScanDesc scan, Datum *query)
+{
+	HnswScanOpaque so = (HnswScanOpaque) scan->opaque;
+	ScanKey		key = &scan->orderByData[0];
+
+	if (key->sk_flags & SK_ISNULL)
+		return false;
+
+	*query = PointerGetDatum(PG_DETOAST_DATUM(key->sk_argument));
+	return HnswNormalizeValue(&so->support, *query, query);
+}
+
+/*
+ * The first call: read the settings, search the graph, fill the pending
+ * heap with the first batch.  Runs in the scan's memory context.
+ */
+static void
+StartScan(IndexScanDesc scan)
+{
+	HnswScanOpaque so = (HnswScanOpaque) scan->opaque;
+	Relation	index = scan->indexRelation;
+	Datum		query;
+	int			m;
+	ItemPointerData entry;
+	int			entryLevel;
+	List	   *ep;
+
+	pgstat_count_index_scan(index);
+
+	if (scan->orderByData == NULL || scan->numberOfOrderBys < 1)
+		elog(ERROR, "cannot scan hnsw index without order");
+
+	/* heap TIDs are copied out without a pin: needs an MVCC snapshot */
+	if (!IsMVCCSnapshot(scan->xs_snapshot))
+		elog(ERROR, "non-MVCC snapshots are not supported with hnsw");
+
+	so->mode = hnsw_iterative_scan;
+	so->efSearch = hnsw_ef_search;
+	so->previous = -get_float4_infinity();
+	so->pending = pairingheap_allocate(HnswCompareNearest, NULL);
+
+	if (!GetScanQuery(scan, &query))
+	{
+		so->done = true;
+		return;
+	}
+
+	HnswGetMetaPageInfo(index, &m, &entry, &entryLevel, NULL);
+	if (!ItemPointerIsValid(&entry))
+	{
+		so->done = true;
+		return;
+	}
+
+	so->search = HnswSearchBegin(index, &so->support, query, m, so->efSearch,
+								 HNSW_SEARCH_HEAPTIDS |
+								 (so->mode != HNSW_ITERATIVE_SCAN_OFF ?
+								  HNSW_SEARCH_DISCARDED : 0));
+	ep = HnswSearchDescend(so->search, &entry, entryLevel, 0);
+	AddPending(so, HnswSearchLayer(so->search, ep, so->efSearch, 0));
+}
+
+/*
+ * Whether an iterative scan must stop reading pages.
+ */
+static bool
+ScanLimitReached(HnswScanOpaque so)
+{
+	return HnswSearchTuples(so->search) >= hnsw_max_scan_tuples ||
+		MemoryContextMemAllocated(so->ctx, false) >= so->maxMemory;
+}
+
+/*
+ * The next element to return, nearest first as the mode allows, resuming
+ * the search when needed; NULL at the end of the scan.
+ */
+static HnswSearchElement
+NextElement(HnswScanOpaque so)
+{
+	for (;;)
+	{
+		HnswSearchElement p = NULL;
+		HnswSearchElement d = HnswSearchFirstDiscarded(so->search);
+
+		if (!pairingheap_is_empty(so->pending))
+			p = HnswSearchElementFromWNode(pairingheap_first(so->pending));
+
+		if (p != NULL &&
+			(d == NULL || so->mode != HNSW_ITERATIVE_SCAN_STRICT ||
+			 HnswCompareNearest(&p->w_node, &d->w_node, NULL) >= 0))
+		{
+			pairingheap_remove_first(so->pending);
+			return p;
+		}
+
+		/* nothing pending, or (strict_order) a discarded element is nearer */
+		if (d == NULL)
+			return NULL;
+
+		if (!so->limited && ScanLimitReached(so))
+		{
+			so->limited = true;
+			ereport(DEBUG1,
+					(errmsg("hnsw index scan stopped searching after " INT64_FORMAT " tuples",
+							HnswSearchTuples(so->search)),
+					 errhint("Increase hnsw.max_scan_tuples or hnsw.scan_mem_multiplier to scan more tuples.")));
+		}
+		if (so->limited)
+			return HnswSearchPopDiscarded(so->search);
+
+		AddPending(so, HnswSearchResume(so->search, so->efSearch));
+	}
+}
+
+/*
+ * Set *heaptid to the next heap TID to return; false at the end.
+ */
+static bool
+NextHeapTid(HnswScanOpaque so, ItemPointer heaptid)
+{
+	for (;;)
+	{
+		HnswSearchElement e = so->current;
+
+		if (e != NULL)
+		{
+			if (e->nextheaptid < e->nheaptids)
+			{
+				*heaptid = e->heaptids[e->nextheaptid++];
+				return true;
+			}
+			pfree(e);
+			so->current = NULL;
+		}
+
+		if (so->done || (e = NextElement(so)) == NULL)
+		{
+			so->done = true;
+			return false;
+		}
+
+		if (e->deleted || e->nheaptids == 0 ||
+			(so->mode == HNSW_ITERATIVE_SCAN_STRICT &&
+			 e->c.distance < so->previous))
+		{
+			pfree(e);
+			continue;
+		}
+
+		so->previous = e->c.distance;
+		so->current = e;
+	}
+}
+
+/*
+ * Return the next heap TID of the scan, in distance order.
+ */
+bool
+hnswgettuple(IndexScanDesc scan, ScanDirection dir)
+{
+	HnswScanOpaque so = (HnswScanOpaque) scan->opaque;
+	MemoryContext oldCtx = MemoryContextSwitchTo(so->ctx);
+	ItemPointerData heaptid;
+	bool		found;
+
+	/* the planner never asks an ordering operator scan to go backward */
+	Assert(ScanDirectionIsForward(dir));
+
+	if (so->first)
+	{
+		StartScan(scan);
+		so->first = false;
+	}
+	found = NextHeapTid(so, &heaptid);
+	MemoryContextSwitchTo(oldCtx);
+
+	if (!found)
+		return false;
+
+	scan->xs_heaptid = heaptid;
+	scan->xs_recheck = false;
+	scan->xs_recheckorderby = false;
+	return true;
+}
+
+/*
+ * End a scan and free everything.
+ */
+void
+hnswendscan(IndexScanDesc scan)
+{
+	HnswScanOpaque so = (HnswScanOpaque) scan->opaque;
+
+	MemoryContextDelete(so->ctx);
+	pfree(so);
+	scan->opaque = NULL;
+}

@@ -1,0 +1,544 @@
+/*-------------------------------------------------------------------------
+ *
+ * hnswsearch.c
+ *	  Graph search over the pages of an hnsw index, for scans and inserts.
+ *
+ * A search starts from the entry point, descends the levels above the
+ * target level greedily (a layer search with ef = 1) and searches the
+ * target level with a result set bounded by ef: the HNSW paper's
+ * Algorithm 2.  Candidates are kept in two pairing heaps, the candidate
+ * queue (nearest first) and the result set (farthest first).
+ *
+ * Pages are read one at a time, as hnsw.h's lock rules ask: an element is
+ * read under a shared content lock, its distance to the query is computed
+ * on the value in place, what the search needs (level, deleted flag, heap
+ * TIDs, neighbour tuple TID, optionally a copy of the value) is copied out,
+ * and the lock is released before the next page is read.  A neighbour list
+ * is copied out the same way.  A search therefore never holds two buffer
+ * locks, and never holds one while it waits for anything but that page.
+ *
+ * Visited set: a simplehash open-addressing table keyed by element TID,
+ * created for about ef * 2m entries and growing as needed in the caller's
+ * memory context; a layer search starts it afresh, a resumed search keeps
+ * it.  Iterative scans bound it with hnsw.max_scan_tuples and the scan
+ * memory limit (hnswscan.c), which count it.
+ *
+ * Discarded heap: with HNSW_SEARCH_DISCARDED, what a level-0 search drops
+ * (elements pushed out of the result set, and neighbours farther than all
+ * of it) goes to a heap, nearest first, instead of being forgotten.
+ * HnswSearchResume restarts the level-0 search from the nearest of them:
+ * this is how pgvector's iterative scans produce their next batches.
+ *
+ * IDENTIFICATION
+ *	  src/hnswsearch.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "storage/bufmgr.h"
+#include "utils/rel.h"
+
+#include "hnsw.h"
+
+/* The visited set: element TIDs, as block << 16 | offset */
+typedef struct VisitedEntry
+{
+	uint64		key;
+	char		status;			/* used by simplehash */
+} VisitedEntry;
+
+/*
+ * Hash a TID key: the finaliser of 64-bit MurmurHash3.
+ */
+static inline uint32
+HashTidKey(uint64 key)
+{
+	key ^= key >> 33;
+	key *= UINT64CONST(0xff51afd7ed558ccd);
+	key ^= key >> 33;
+	key *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	key ^= key >> 33;
+	return (uint32) key;
+}
+
+#define SH_PREFIX			visited
+#define SH_ELEMENT_TYPE		VisitedEntry
+#define SH_KEY_TYPE			uint64
+#define SH_KEY				key
+#define SH_HASH_KEY(tb, k)	HashTidKey(k)
+#define SH_EQUAL(tb, a, b)	((a) == (b))
+#define SH_SCOPE			static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* Initial size of the visited set: enough for a search, not a scan's worth */
+#define HNSW_VISITED_MAX_INITIAL	16384
+
+struct HnswSearchData
+{
+	Relation	index;
+	HnswSupport *support;
+	Datum		query;			/* detoasted, normalised */
+	int			m;
+	int			flags;			/* HNSW_SEARCH_* */
+	visited_hash *visited;
+	pairingheap *discarded;		/* nearest first; NULL without
+								 * HNSW_SEARCH_DISCARDED */
+	int64		tuples;			/* elements read */
+};
+
+#define CNodeElement(node) \
+	pairingheap_container(HnswSearchElementData, c_node, node)
+#define WNodeElement(node) \
+	pairingheap_container(HnswSearchElementData, w_node, node)
+#define CNodeConstElement(node) ((HnswSearchElement) \
+	pairingheap_const_container(HnswSearchElementData, c_node, node))
+#define WNodeConstElement(node) ((HnswSearchElement) \
+	pairingheap_const_container(HnswSearchElementData, w_node, node))
+
+static inline uint64
+TidKey(ItemPointer tid)
+{
+	return ((uint64) ItemPointerGetBlockNumber(tid) << 16) |
+		ItemPointerGetOffsetNumber(tid);
+}
+
+/*
+ * Order two elements by distance, nearer first, ties by TID so that
+ * results are deterministic: > 0 when a comes before b.
+ */
+static inline int
+CompareElements(HnswSearchElement a, HnswSearchElement b)
+{
+	if (a->c.distance < b->c.distance)
+		return 1;
+	if (a->c.distance > b->c.distance)
+		return -1;
+	return -ItemPointerCompare(&a->c.element, &b->c.element);
+}
+
+/*
+ * Pairing heap comparator on w_node, nearest at the top.  Callers use it
+ * for their own heaps of search elements.
+ */
+int
+HnswCompareNearest(const pairingheap_node *a, const pairingheap_node *b,
+				   void *arg)
+{
+	return CompareElements(WNodeConstElement(a), WNodeConstElement(b));
+}
+
+/*
+ * Comparators for a layer search: candidates nearest first on c_node,
+ * results farthest first on w_node.
+ */
+static int
+CompareNearestCandidates(const pairingheap_node *a,
+						 const pairingheap_node *b, void *arg)
+{
+	return CompareElements(CNodeConstElement(a), CNodeConstElement(b));
+}
+
+static int
+CompareFarthestResults(const pairingheap_node *a, const pairingheap_node *b,
+					   void *arg)
+{
+	return -CompareElements(WNodeConstElement(a), WNodeConstElement(b));
+}
+
+/*
+ * Begin a search for query (detoasted, normalised like the index's
+ * values) in an index of this m.  ef sizes the visited set.  Everything
+ * is allocated in CurrentMemoryContext, which the caller resets or
+ * deletes when done.
+ */
+HnswSearch
+HnswSearchBegin(Relation index, HnswSupport *support, Datum query, int m,
+				int ef, int flags)
+{
+	HnswSearch	search = palloc0(sizeof(struct HnswSearchData));
+	uint32		size = (uint32) Max(ef, 1) * 2 * m;
+
+	search->index = index;
+	search->support = support;
+	search->query = query;
+	search->m = m;
+	search->flags = flags;
+	search->visited = visited_create(CurrentMemoryContext,
+									 Min(size, HNSW_VISITED_MAX_INITIAL),
+									 NULL);
+	if (flags & HNSW_SEARCH_DISCARDED)
+		search->discarded = pairingheap_allocate(HnswCompareNearest, NULL);
+	return search;
+}
+
+/*
+ * Copy an element tuple out into a new search element.  The caller holds
+ * a lock on its page.
+ */
+static HnswSearchElement
+CopyElement(HnswSearch search, HnswElementTuple etup, ItemPointer tid,
+			float distance)
+{
+	HnswSearchElement e;
+	int			n = 0;
+	bool		heaptids = (search->flags & HNSW_SEARCH_HEAPTIDS) != 0;
+
+	if (heaptids && !etup->deleted)
+	{
+		for (int i = 0; i < HNSW_HEAPTIDS; i++)
+			if (ItemPointerIsValid(&etup->heaptids[i]))
+				n++;
+	}
+
+	e = palloc(offsetof(HnswSearchElementData, heaptids) +
+			   n * sizeof(ItemPointerData));
+	e->c.element = *tid;
+	e->c.distance = distance;
+	e->neighbortid = etup->neighbortid;
+	e->level = etup->level;
+	e->deleted = etup->deleted != 0;
+	e->nheaptids = 0;
+	e->nextheaptid = 0;
+	e->value = NULL;
+
+	if (n > 0)
+	{
+		for (int i = 0; i < HNSW_HEAPTIDS; i++)
+			if (ItemPointerIsValid(&etup->heaptids[i]))
+				e->heaptids[e->nheaptids++] = etup->heaptids[i];
+	}
+
+	if (search->flags & HNSW_SEARCH_VALUES)
+	{
+		Size		size = HnswValueSize(HnswElementTupleValue(etup));
+
+		e->value = palloc(size);
+		memcpy(e->value, etup->data, size);
+	}
+	return e;
+}
+
+/*
+ * Read the element at tid under a shared lock and compute its distance to
+ * the query on the value in place.  Return a copy of it, or NULL when tid
+ * does not hold an element, when the distance is NaN, or when bound is
+ * given and the distance is not below it (nothing is allocated then).
+ * Counts one tuple read.  The caller holds no buffer lock.
+ */
+static HnswSearchElement
+LoadElement(HnswSearch search, ItemPointer tid, const float *bound)
+{
+	Buffer		buf;
+	Page		page;
+	OffsetNumber offno = ItemPointerGetOffsetNumber(tid);
+	HnswElementTuple etup = NULL;
+	HnswSearchElement e = NULL;
+
+	buf = ReadBuffer(search->index, ItemPointerGetBlockNumber(tid));
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+
+	if (offno >= FirstOffsetNumber && offno <= PageGetMaxOffsetNumber(page))
+	{
+		ItemId		itemid = PageGetItemId(page, offno);
+
+		if (ItemIdIsNormal(itemid))
+			etup = (HnswElementTuple) PageGetItem(page, itemid);
+		if (etup != NULL && etup->type != HNSW_ELEMENT_TUPLE_TYPE)
+			etup = NULL;
+	}
+
+	if (etup != NULL)
+	{
+		float		distance;
+
+		distance = (float) HnswDistance(search->support, search->query,
+										HnswElementTupleValue(etup));
+		if (!isnan(distance) && (bound == NULL || distance < *bound))
+			e = CopyElement(search, etup, tid, distance);
+	}
+
+	UnlockReleaseBuffer(buf);
+	search->tuples++;
+	return e;
+}
+
+/*
+ * Read one element and compute its distance to the query, outside any
+ * layer search: the visited set and the heaps are not touched.  Returns
+ * NULL when tid holds no element.  The caller holds no buffer lock.
+ */
+HnswSearchElement
+HnswSearchLoadElement(HnswSearch search, ItemPointer tid)
+{
+	return LoadElement(search, tid, NULL);
+}
+
+/*
+ * Copy the valid neighbour TIDs of one level out of a neighbour tuple,
+ * under a shared lock, into tids (room for HnswLevelSlots(level, m)).
+ * Return how many there are: none when the tuple is missing or has no
+ * slots for that level.  The caller holds no buffer lock.
+ */
+int
+HnswLoadNeighbors(Relation index, ItemPointer neighbortid, int level, int m,
+				  ItemPointerData *tids)
+{
+	Buffer		buf;
+	Page		page;
+	OffsetNumber offno = ItemPointerGetOffsetNumber(neighbortid);
+	int			first = HnswLevelFirstSlot(level, m);
+	int			slots = HnswLevelSlots(level, m);
+	int			n = 0;
+
+	if (!ItemPointerIsValid(neighbortid))
+		return 0;
+
+	buf = ReadBuffer(index, ItemPointerGetBlockNumber(neighbortid));
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+
+	if (offno >= FirstOffsetNumber && offno <= PageGetMaxOffsetNumber(page))
+	{
+		ItemId		itemid = PageGetItemId(page, offno);
+		HnswNeighborTuple ntup = NULL;
+
+		if (ItemIdIsNormal(itemid))
+			ntup = (HnswNeighborTuple) PageGetItem(page, itemid);
+		if (ntup != NULL && ntup->type == HNSW_NEIGHBOR_TUPLE_TYPE &&
+			ntup->count >= first + slots)
+		{
+			for (int i = 0; i < slots; i++)
+			{
+				ItemPointer tid = &ntup->neighbors[first + i].tid;
+
+				if (ItemPointerIsValid(tid))
+					tids[n++] = *tid;
+			}
+		}
+	}
+
+	UnlockReleaseBuffer(buf);
+	return n;
+}
+
+/*
+ * Add e to the result set W (of *wlen elements).  When W grows past ef,
+ * its farthest element goes to the discarded heap, if kept.
+ */
+static void
+AddResult(pairingheap *W, int *wlen, HnswSearchElement e, int ef,
+		  pairingheap *discarded)
+{
+	pairingheap_add(W, &e->w_node);
+	if (++(*wlen) > ef)
+	{
+		HnswSearchElement d = WNodeElement(pairingheap_remove_first(W));
+
+		(*wlen)--;
+		if (discarded != NULL)
+			pairingheap_add(discarded, &d->w_node);
+	}
+}
+
+/*
+ * Visit the unvisited neighbours of c at level, adding the ones that
+ * qualify to the candidate queue C and the result set W.
+ */
+static void
+ExpandCandidate(HnswSearch search, HnswSearchElement c, int level, int ef,
+				pairingheap *C, pairingheap *W, int *wlen,
+				pairingheap *discarded, ItemPointerData *tids)
+{
+	int			n = HnswLoadNeighbors(search->index, &c->neighbortid, level,
+									  search->m, tids);
+
+	for (int i = 0; i < n; i++)
+	{
+		HnswSearchElement f;
+		HnswSearchElement e;
+		bool		found;
+
+		visited_insert(search->visited, TidKey(&tids[i]), &found);
+		if (found)
+			continue;
+
+		/* a full result set lets us skip farther elements unread */
+		f = WNodeElement(pairingheap_first(W));
+		e = LoadElement(search, &tids[i],
+						(*wlen < ef || discarded != NULL) ?
+						NULL : &f->c.distance);
+		if (e == NULL || e->level < level)
+			continue;
+
+		if (*wlen < ef || CompareElements(e, f) > 0)
+		{
+			pairingheap_add(C, &e->c_node);
+			AddResult(W, wlen, e, ef, discarded);
+		}
+		else if (discarded != NULL)
+			pairingheap_add(discarded, &e->w_node);
+	}
+}
+
+/*
+ * The layer search: from the entry points ep (search elements, already
+ * read), find the ef nearest elements at level.  Return them as a list,
+ * nearest first.  With reset, the visited set starts afresh.
+ */
+static List *
+SearchLayer(HnswSearch search, List *ep, int ef, int level, bool reset)
+{
+	pairingheap *C = pairingheap_allocate(CompareNearestCandidates, NULL);
+	pairingheap *W = pairingheap_allocate(CompareFarthestResults, NULL);
+	pairingheap *discarded = level == 0 ? search->discarded : NULL;
+	ItemPointerData *tids;
+	HnswSearchElement *result;
+	int			wlen = 0;
+	List	   *w = NIL;
+	ListCell   *lc;
+
+	if (reset)
+		visited_reset(search->visited);
+
+	foreach(lc, ep)
+	{
+		HnswSearchElement e = lfirst(lc);
+		bool		found;
+
+		visited_insert(search->visited, TidKey(&e->c.element), &found);
+		pairingheap_add(C, &e->c_node);
+		AddResult(W, &wlen, e, ef, discarded);
+	}
+
+	tids = palloc(sizeof(ItemPointerData) * HnswLevelSlots(level, search->m));
+	while (!pairingheap_is_empty(C))
+	{
+		HnswSearchElement c = CNodeElement(pairingheap_remove_first(C));
+		HnswSearchElement f = WNodeElement(pairingheap_first(W));
+
+		if (c->c.distance > f->c.distance)
+			break;
+
+		CHECK_FOR_INTERRUPTS();
+		ExpandCandidate(search, c, level, ef, C, W, &wlen, discarded, tids);
+	}
+
+	/* W pops farthest first */
+	result = palloc(sizeof(HnswSearchElement) * Max(wlen, 1));
+	for (int i = wlen - 1; i >= 0; i--)
+		result[i] = WNodeElement(pairingheap_remove_first(W));
+	for (int i = 0; i < wlen; i++)
+		w = lappend(w, result[i]);
+
+	pfree(result);
+	pfree(tids);
+	pairingheap_free(C);
+	pairingheap_free(W);
+	return w;
+}
+
+/*
+ * Search one level from the entry points ep (search elements, as returned
+ * by HnswSearchDescend or a previous HnswSearchLayer) for the ef nearest
+ * elements; return them nearest first.  The elements of ep may appear in
+ * the result.  The visited set starts afresh.
+ */
+List *
+HnswSearchLayer(HnswSearch search, List *ep, int ef, int level)
+{
+	if (ep == NIL)
+		return NIL;
+	return SearchLayer(search, ep, ef, level, true);
+}
+
+/*
+ * Read the entry point and descend greedily (ef = 1) from entryLevel down
+ * to just above level.  Return the entry points for level: a list of one
+ * search element, or NIL when the entry point cannot be read.
+ */
+List *
+HnswSearchDescend(HnswSearch search, ItemPointer entry, int entryLevel,
+				  int level)
+{
+	HnswSearchElement e;
+	List	   *ep;
+	bool		found;
+
+	if (!ItemPointerIsValid(entry))
+		return NIL;
+
+	visited_reset(search->visited);
+	visited_insert(search->visited, TidKey(entry), &found);
+	e = LoadElement(search, entry, NULL);
+	if (e == NULL)
+		return NIL;
+
+	ep = list_make1(e);
+	for (int lc = Min(entryLevel, e->level); lc > level; lc--)
+		ep = HnswSearchLayer(search, ep, 1, lc);
+	return ep;
+}
+
+/*
+ * Resume a level-0 search begun with HNSW_SEARCH_DISCARDED: take the ef
+ * nearest discarded elements as entry points and search again, keeping
+ * the visited set, so that only elements not seen before are read.
+ * Return the next batch nearest first, NIL when nothing is left.
+ */
+List *
+HnswSearchResume(HnswSearch search, int ef)
+{
+	List	   *ep = NIL;
+
+	Assert(search->discarded != NULL);
+	while (list_length(ep) < ef && !pairingheap_is_empty(search->discarded))
+	{
+		pairingheap_node *node = pairingheap_remove_first(search->discarded);
+
+		ep = lappend(ep, WNodeElement(node));
+	}
+
+	if (ep == NIL)
+		return NIL;
+	return SearchLayer(search, ep, ef, 0, false);
+}
+
+/*
+ * The nearest discarded element, left in the heap; NULL when none (or
+ * when the search keeps none).
+ */
+HnswSearchElement
+HnswSearchFirstDiscarded(HnswSearch search)
+{
+	if (search->discarded == NULL || pairingheap_is_empty(search->discarded))
+		return NULL;
+	return WNodeElement(pairingheap_first(search->discarded));
+}
+
+/*
+ * Remove and return the nearest discarded element; NULL when none.
+ */
+HnswSearchElement
+HnswSearchPopDiscarded(HnswSearch search)
+{
+	if (search->discarded == NULL || pairingheap_is_empty(search->discarded))
+		return NULL;
+	return WNodeElement(pairingheap_remove_first(search->discarded));
+}
+
+/*
+ * How many element tuples the search has read.
+ */
+int64
+HnswSearchTuples(HnswSearch search)
+{
+	return search->tuples;
+}

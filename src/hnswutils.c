@@ -1,0 +1,271 @@
+/*-------------------------------------------------------------------------
+ *
+ * hnswutils.c
+ *	  Page and tuple helpers of the hnsw access method, and its distances.
+ *
+ * See hnsw.h for the page layout and the lock order.
+ *
+ * IDENTIFICATION
+ *	  src/hnswutils.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <math.h>
+
+#include "access/genam.h"
+#include "common/pg_prng.h"
+#include "storage/lmgr.h"
+#include "utils/rel.h"
+
+#include "hnsw.h"
+
+/*
+ * Look up the operator class's support functions for the first column.
+ * The FmgrInfos live in the index's relcache entry.
+ */
+void
+HnswInitSupport(HnswSupport *support, Relation index)
+{
+	support->distance = index_getprocinfo(index, 1, HNSW_DISTANCE_PROC);
+	support->norm = NULL;
+	support->normalize = NULL;
+	if (OidIsValid(index_getprocid(index, 1, HNSW_NORM_PROC)) &&
+		OidIsValid(index_getprocid(index, 1, HNSW_NORMALIZE_PROC)))
+	{
+		support->norm = index_getprocinfo(index, 1, HNSW_NORM_PROC);
+		support->normalize = index_getprocinfo(index, 1, HNSW_NORMALIZE_PROC);
+	}
+	support->collation = index->rd_indcollation[0];
+}
+
+/*
+ * For operator classes that normalise (cosine), set *result to the value
+ * scaled to unit norm and return true; return false for a zero value,
+ * which has no direction and is not indexed.  Other classes pass the
+ * value through.
+ */
+bool
+HnswNormalizeValue(HnswSupport *support, Datum value, Datum *result)
+{
+	if (support->norm == NULL)
+	{
+		*result = value;
+		return true;
+	}
+
+	if (DatumGetFloat8(FunctionCall1Coll(support->norm, support->collation,
+										 value)) <= 0)
+		return false;
+
+	*result = FunctionCall1Coll(support->normalize, support->collation, value);
+	return true;
+}
+
+/*
+ * Distance between two values of the indexed type, through the support
+ * function.
+ */
+double
+HnswDistance(HnswSupport *support, Datum a, Datum b)
+{
+	return DatumGetFloat8(FunctionCall2Coll(support->distance,
+											support->collation, a, b));
+}
+
+/*
+ * Draw a level for a new element: floor(-ln(U) / ln(m)), the HNSW paper's
+ * distribution with mL = 1 / ln(m), capped below HNSW_MAX_LEVEL.
+ */
+int
+HnswRandomLevel(int m)
+{
+	double		u = pg_prng_double(&pg_global_prng_state);
+	double		level;
+
+	/* pg_prng_double is in [0, 1); avoid log(0) */
+	if (u <= 0)
+		u = DBL_MIN;
+	level = floor(-log(u) / log((double) m));
+	return (int) Min(level, HNSW_MAX_LEVEL - 1);
+}
+
+/*
+ * Extend the index by one page and return its buffer, pinned, not locked.
+ * The caller locks it and initialises it with HnswInitPage.
+ */
+Buffer
+HnswNewBuffer(Relation index, ForkNumber forkNum)
+{
+	Buffer		buf;
+
+	LockRelationForExtension(index, ExclusiveLock);
+	buf = ReadBufferExtended(index, forkNum, P_NEW, RBM_NORMAL, NULL);
+	UnlockRelationForExtension(index, ExclusiveLock);
+	return buf;
+}
+
+/*
+ * Initialise an empty data page (or the metapage, before its contents).
+ */
+void
+HnswInitPage(Buffer buf, Page page)
+{
+	HnswPageOpaque opaque;
+
+	PageInit(page, BufferGetPageSize(buf), sizeof(HnswPageOpaqueData));
+	opaque = HnswPageGetOpaque(page);
+	opaque->nextblkno = InvalidBlockNumber;
+	opaque->unused = 0;
+	opaque->page_id = HNSW_PAGE_ID;
+}
+
+/*
+ * Fill an initialised metapage for an empty index.
+ */
+void
+HnswInitMetaPage(Page page, int dimensions, int m, int efConstruction)
+{
+	HnswMetaPage meta = HnswPageGetMeta(page);
+
+	meta->magicNumber = HNSW_MAGIC_NUMBER;
+	meta->version = HNSW_VERSION;
+	meta->dimensions = dimensions;
+	meta->m = m;
+	meta->efConstruction = efConstruction;
+	meta->entryBlkno = InvalidBlockNumber;
+	meta->entryOffno = InvalidOffsetNumber;
+	meta->entryLevel = -1;
+	meta->insertPage = InvalidBlockNumber;
+
+	/* so that generic WAL and page images keep the metadata */
+	((PageHeader) page)->pd_lower =
+		((char *) meta + sizeof(HnswMetaPageData)) - (char *) page;
+}
+
+/*
+ * Check the metapage's magic number and on-disk version.
+ */
+void
+HnswCheckMetaPage(Relation index, Page page)
+{
+	HnswMetaPage meta = HnswPageGetMeta(page);
+
+	if (meta->magicNumber != HNSW_MAGIC_NUMBER)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("index \"%s\" is not an hnsw index",
+						RelationGetRelationName(index))));
+
+	if (meta->version != HNSW_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("index \"%s\" has on-disk version %u, expected %u",
+						RelationGetRelationName(index), meta->version,
+						HNSW_VERSION),
+				 errhint("REINDEX the index.")));
+}
+
+/*
+ * Read m, the entry point and the insert page from the metapage, under a
+ * shared lock released before returning.  entry is invalid for an empty
+ * graph.  Any output pointer may be NULL.
+ */
+void
+HnswGetMetaPageInfo(Relation index, int *m, ItemPointer entry,
+					int *entryLevel, BlockNumber *insertPage)
+{
+	Buffer		buf = ReadBuffer(index, HNSW_METAPAGE_BLKNO);
+	Page		page;
+	HnswMetaPage meta;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	HnswCheckMetaPage(index, page);
+	meta = HnswPageGetMeta(page);
+
+	if (m)
+		*m = meta->m;
+	if (entry)
+	{
+		if (BlockNumberIsValid(meta->entryBlkno))
+			ItemPointerSet(entry, meta->entryBlkno, meta->entryOffno);
+		else
+			ItemPointerSetInvalid(entry);
+	}
+	if (entryLevel)
+		*entryLevel = meta->entryLevel;
+	if (insertPage)
+		*insertPage = meta->insertPage;
+
+	UnlockReleaseBuffer(buf);
+}
+
+/*
+ * Size of a detoasted value of the indexed type.
+ */
+Size
+HnswValueSize(Datum value)
+{
+	return VARSIZE_ANY(DatumGetPointer(value));
+}
+
+/*
+ * Fill an element tuple (of HNSW_ELEMENT_TUPLE_SIZE(HnswValueSize(value))
+ * bytes, zeroed by the caller) for a new element with one heap TID.  The
+ * value must be detoasted, with a 4-byte header.
+ */
+void
+HnswFormElementTuple(HnswElementTuple etup, Datum value, int level,
+					 ItemPointer heaptid)
+{
+	etup->type = HNSW_ELEMENT_TUPLE_TYPE;
+	etup->level = (uint8) level;
+	etup->deleted = 0;
+	for (int i = 0; i < HNSW_HEAPTIDS; i++)
+		ItemPointerSetInvalid(&etup->heaptids[i]);
+	if (heaptid)
+		etup->heaptids[0] = *heaptid;
+	ItemPointerSetInvalid(&etup->neighbortid);
+	memcpy(etup->data, DatumGetPointer(value), HnswValueSize(value));
+}
+
+/*
+ * Fill a neighbour tuple (of HNSW_NEIGHBOR_TUPLE_SIZE(level, m) bytes) with
+ * empty slots.
+ */
+void
+HnswFormNeighborTuple(HnswNeighborTuple ntup, int level, int m)
+{
+	int			slots = HNSW_NEIGHBOR_SLOTS(level, m);
+
+	ntup->type = HNSW_NEIGHBOR_TUPLE_TYPE;
+	ntup->unused = 0;
+	ntup->count = (uint16) slots;
+	for (int i = 0; i < slots; i++)
+	{
+		ItemPointerSetInvalid(&ntup->neighbors[i].tid);
+		ntup->neighbors[i].unused = 0;
+		ntup->neighbors[i].distance = 0;
+	}
+}
+
+/*
+ * Add a heap TID to an element (a row with an identical value); false when
+ * its slots are full.
+ */
+bool
+HnswElementAddHeapTid(HnswElementTuple etup, ItemPointer heaptid)
+{
+	for (int i = 0; i < HNSW_HEAPTIDS; i++)
+	{
+		if (!ItemPointerIsValid(&etup->heaptids[i]))
+		{
+			etup->heaptids[i] = *heaptid;
+			return true;
+		}
+	}
+	return false;
+}
