@@ -30,6 +30,9 @@ note($out);
 
 like($out, qr/recall\@10 = 1\.000 over 100 queries/,
 	'exact search has recall 1.0 on the SIFT sample');
+like($out, qr/hnsw recall\@10 = (0\.9[5-9]\d|1\.000) over 100 queries/,
+	'the hnsw index has recall of at least 0.95 at the default ef_search');
+like($out, qr/Index Scan using sift_base_hnsw/, 'the demo queries use the index');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM sift_base'),
 	'10000', 'all base vectors loaded');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM sift_query'),
