@@ -149,4 +149,19 @@ CREATE INDEX ON hnsw_big USING hnsw (v vector_l2_ops);
 SET client_min_messages = warning;
 RESET maintenance_work_mem;
 SELECT id FROM hnsw_big ORDER BY v <-> array_fill(2500.4::real, ARRAY[64])::vector LIMIT 3;
+
+-- a build can be cancelled (here by statement_timeout, mid-way)
+SET maintenance_work_mem = '1MB';
+SET statement_timeout = '100ms';
+CREATE INDEX hnsw_big_cancelled ON hnsw_big USING hnsw (v vector_l2_ops);
+RESET statement_timeout;
+RESET maintenance_work_mem;
+SELECT count(*) FROM pg_class WHERE relname = 'hnsw_big_cancelled';
+
+-- CREATE INDEX CONCURRENTLY
+DROP INDEX hnsw_big_v_idx;
+CREATE INDEX CONCURRENTLY hnsw_big_cic ON hnsw_big USING hnsw (v vector_l2_ops);
+SELECT indisvalid FROM pg_index WHERE indexrelid = 'hnsw_big_cic'::regclass;
+SELECT id FROM hnsw_big ORDER BY v <-> array_fill(17.2::real, ARRAY[64])::vector LIMIT 2;
+SELECT count(*) FROM milvus_index_check('hnsw_big_cic');
 DROP TABLE hnsw_big;
