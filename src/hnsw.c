@@ -150,8 +150,11 @@ HnswGetEfConstruction(Relation index)
 }
 
 /*
- * The most dimensions the indexed type may have: an element tuple must fit
- * on a page.
+ * The most dimensions the indexed type may have, so that an element tuple
+ * fits on a page: 2,000 for vector, 4,000 for halfvec, 64,000 bits for bit.
+ * sparsevec is limited by its number of non-zero elements instead, which
+ * the insert path checks; it returns -1 (no dimension limit, and no typmod
+ * needed).
  */
 int
 HnswMaxDimensions(Relation index)
@@ -162,9 +165,14 @@ HnswMaxDimensions(Relation index)
 
 	if (HeapTupleIsValid(tup))
 	{
-		if (strcmp(NameStr(((Form_pg_type) GETSTRUCT(tup))->typname),
-				   "halfvec") == 0)
+		const char *typname = NameStr(((Form_pg_type) GETSTRUCT(tup))->typname);
+
+		if (strcmp(typname, "halfvec") == 0)
 			result = HNSW_MAX_HALFVEC_DIM;
+		else if (strcmp(typname, "bit") == 0 || strcmp(typname, "varbit") == 0)
+			result = HNSW_MAX_BIT_DIM;
+		else if (strcmp(typname, "sparsevec") == 0)
+			result = -1;
 		ReleaseSysCache(tup);
 	}
 	return result;

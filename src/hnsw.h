@@ -107,6 +107,7 @@
 /* Largest indexable values: an element tuple must fit on one page */
 #define HNSW_MAX_DIM				2000	/* vector */
 #define HNSW_MAX_HALFVEC_DIM		4000	/* halfvec */
+#define HNSW_MAX_BIT_DIM			64000	/* bit */
 
 /* Support functions of the operator classes */
 #define HNSW_DISTANCE_PROC		1	/* distance (smaller is closer) */

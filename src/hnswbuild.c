@@ -101,11 +101,15 @@ GetDimensions(Relation index)
 	int			dimensions = TupleDescAttr(index->rd_att, 0)->atttypmod;
 	int			maxdim = HnswMaxDimensions(index);
 
+	/* sparsevec: limited by non-zero elements, checked per value */
+	if (maxdim < 0)
+		return dimensions;
+
 	if (dimensions < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("column does not have dimensions"),
-				 errhint("Declare the column with its dimension count, as in vector(3).")));
+				 errhint("Declare the column with its dimension count, as in vector(3) or bit(64).")));
 
 	if (dimensions > maxdim)
 		ereport(ERROR,
