@@ -452,12 +452,250 @@ AddPlannedTuple(Relation index, Buffer buf, Item tuple, Size size,
 }
 
 /*
- * Form element i's neighbour tuple from hnswlib's lists, with TIDs from
- * the plan and distances recomputed by our kernels.
+ * hnswlib's level-0 lists, copied so that the build can add links: slot j
+ * of node i is adj[i * 2m + j], count[i] of them in use.
+ */
+typedef struct Level0Lists
+{
+	int			slots;			/* 2m */
+	int64	   *adj;
+	int		   *count;
+} Level0Lists;
+
+/*
+ * Copy every node's level-0 list out of hnswlib.
+ */
+static void
+LoadLevel0(HnswBuildState *state, MvHnswlibGraph *graph, Level0Lists *l0)
+{
+	l0->slots = 2 * state->m;
+	l0->adj = palloc_extended(sizeof(int64) * l0->slots * state->count,
+							  MCXT_ALLOC_HUGE);
+	l0->count = palloc_extended(sizeof(int) * state->count, MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < state->count; i++)
+		ShimCheck(mv_hnswlib_graph_neighbors(graph, i, 0,
+											 l0->adj + i * l0->slots,
+											 l0->slots, &l0->count[i]),
+				  "hnswlib", "read hnsw graph");
+}
+
+/*
+ * Mark everything reachable from node start (already marked) through the
+ * links of every level, breadth first, counting in indegree the level-0
+ * links that come from reached nodes.
+ */
+static void
+MarkReachable(HnswBuildState *state, MvHnswlibGraph *graph, Level0Lists *l0,
+			  uint8 *levels, bool *reached, int *indegree, int64 *queue,
+			  int64 start)
+{
+	int64		head = 0;
+	int64		tail = 0;
+	int64	   *labels = palloc(sizeof(int64) * state->m);
+
+	queue[tail++] = start;
+	while (head < tail)
+	{
+		int64		u = queue[head++];
+
+		for (int j = 0; j < l0->count[u]; j++)
+		{
+			int64		v = l0->adj[u * l0->slots + j];
+
+			indegree[v]++;
+			if (!reached[v])
+			{
+				reached[v] = true;
+				queue[tail++] = v;
+			}
+		}
+		for (int lc = 1; lc <= levels[u]; lc++)
+		{
+			int			count;
+
+			ShimCheck(mv_hnswlib_graph_neighbors(graph, u, lc, labels,
+												 state->m, &count),
+					  "hnswlib", "read hnsw graph");
+			for (int j = 0; j < count; j++)
+			{
+				if (!reached[labels[j]])
+				{
+					reached[labels[j]] = true;
+					queue[tail++] = labels[j];
+				}
+			}
+		}
+	}
+	pfree(labels);
+}
+
+/*
+ * Link node u from the reached node v at level 0: into a free slot, else in
+ * place of v's farthest link whose target keeps another incoming link from
+ * a reached node.  Returns false when v has no such slot.  The caller then
+ * marks what u reaches, which counts u's new incoming link.
+ */
+static bool
+LinkFrom(HnswBuildState *state, Level0Lists *l0, int *indegree, int64 entry,
+		 int64 v, int64 u)
+{
+	int64	   *list = l0->adj + v * l0->slots;
+	int			victim = -1;
+	float		farthest = -1;
+
+	if (l0->count[v] < l0->slots)
+	{
+		list[l0->count[v]++] = u;
+		return true;
+	}
+	for (int j = 0; j < l0->count[v]; j++)
+	{
+		float		d = GraphDistance(state, v, list[j]);
+
+		if (indegree[list[j]] > 1 && list[j] != entry && d > farthest)
+		{
+			farthest = d;
+			victim = j;
+		}
+	}
+	if (victim < 0)
+		return false;
+	indegree[list[victim]]--;
+	list[victim] = u;
+	return true;
+}
+
+/*
+ * Link u from the nearest reached node that has room for it (a free slot
+ * or a link it can give up); false when there is none.
+ */
+static bool
+LinkFromNearestReached(HnswBuildState *state, Level0Lists *l0, int *indegree,
+					   int64 entry, bool *reached, int64 u)
+{
+	int64		best = -1;
+	float		bestd = 0;
+
+	for (int64 v = 0; v < state->count; v++)
+	{
+		float		d;
+
+		if (!reached[v] || v == u)
+			continue;
+		d = GraphDistance(state, u, v);
+		if (best >= 0 && d >= bestd)
+			continue;
+		if (l0->count[v] < l0->slots)
+		{
+			best = v;
+			bestd = d;
+			continue;
+		}
+		for (int j = 0; j < l0->count[v]; j++)
+		{
+			int64		w = l0->adj[v * l0->slots + j];
+
+			if (indegree[w] > 1 && w != entry)
+			{
+				best = v;
+				bestd = d;
+				break;
+			}
+		}
+	}
+	return best >= 0 && LinkFrom(state, l0, indegree, entry, best, u);
+}
+
+/*
+ * hnswlib's neighbour selection can leave a node with no incoming link, so
+ * that no search reaches it.  Give each such node a link from its nearest
+ * reachable level-0 neighbour, until every node is reachable from the
+ * entry point or no further link can be placed.
+ */
+static void
+RepairReachability(HnswBuildState *state, MvHnswlibGraph *graph,
+				   Level0Lists *l0, uint8 *levels, int64 entry)
+{
+	bool	   *reached = palloc_extended(state->count, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	int64	   *queue = palloc_extended(sizeof(int64) * state->count,
+										MCXT_ALLOC_HUGE);
+	int		   *indegree = palloc_extended(sizeof(int) * state->count,
+											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	bool		progress = true;
+
+	reached[entry] = true;
+	MarkReachable(state, graph, l0, levels, reached, indegree, queue, entry);
+
+	while (progress)
+	{
+		progress = false;
+		for (int64 u = 0; u < state->count; u++)
+		{
+			int64	   *list = l0->adj + u * l0->slots;
+			bool		tried[HNSW_MAX_M * 2] = {false};
+
+			if (reached[u])
+				continue;
+			CHECK_FOR_INTERRUPTS();
+
+			/* try u's reachable neighbours, nearest first */
+			for (;;)
+			{
+				int			best = -1;
+				float		bestd = 0;
+
+				for (int j = 0; j < l0->count[u]; j++)
+				{
+					float		d;
+
+					if (tried[j] || !reached[list[j]])
+						continue;
+					d = GraphDistance(state, u, list[j]);
+					if (best < 0 || d < bestd)
+					{
+						best = j;
+						bestd = d;
+					}
+				}
+				if (best < 0)
+				{
+					/* none of its own neighbours takes it: the nearest
+					 * reachable node that can, by brute force (rare) */
+					if (LinkFromNearestReached(state, l0, indegree, entry,
+											   reached, u))
+					{
+						reached[u] = true;
+						MarkReachable(state, graph, l0, levels, reached,
+									  indegree, queue, u);
+						progress = true;
+					}
+					break;
+				}
+				tried[best] = true;
+				if (LinkFrom(state, l0, indegree, entry, list[best], u))
+				{
+					reached[u] = true;
+					MarkReachable(state, graph, l0, levels, reached, indegree, queue, u);
+					progress = true;
+					break;
+				}
+			}
+		}
+	}
+
+	pfree(reached);
+	pfree(queue);
+	pfree(indegree);
+}
+
+/*
+ * Form element i's neighbour tuple: level 0 from the repaired copy, the
+ * upper levels from hnswlib, TIDs from the plan, distances recomputed by
+ * our kernels.
  */
 static void
 FormPlannedNeighbors(HnswBuildState *state, MvHnswlibGraph *graph,
-					 HnswPlacement *plan, int64 i, int level,
+					 HnswPlacement *plan, Level0Lists *l0, int64 i, int level,
 					 HnswNeighborTuple ntup, int64 *labels)
 {
 	HnswFormNeighborTuple(ntup, level, state->m);
@@ -465,18 +703,25 @@ FormPlannedNeighbors(HnswBuildState *state, MvHnswlibGraph *graph,
 	{
 		int			first = HnswLevelFirstSlot(lc, state->m);
 		int			count;
+		int64	   *list = labels;
 
-		ShimCheck(mv_hnswlib_graph_neighbors(graph, i, lc, labels,
-											 HnswLevelSlots(lc, state->m),
-											 &count),
-				  "hnswlib", "read hnsw graph");
+		if (lc == 0)
+		{
+			list = l0->adj + i * l0->slots;
+			count = l0->count[i];
+		}
+		else
+			ShimCheck(mv_hnswlib_graph_neighbors(graph, i, lc, labels,
+												 HnswLevelSlots(lc, state->m),
+												 &count),
+					  "hnswlib", "read hnsw graph");
 		for (int j = 0; j < count; j++)
 		{
 			HnswNeighborData *slot = &ntup->neighbors[first + j];
 
-			ItemPointerSet(&slot->tid, plan[labels[j]].elementBlkno,
-						   plan[labels[j]].elementOffno);
-			slot->distance = GraphDistance(state, i, labels[j]);
+			ItemPointerSet(&slot->tid, plan[list[j]].elementBlkno,
+						   plan[list[j]].elementOffno);
+			slot->distance = GraphDistance(state, i, list[j]);
 		}
 	}
 }
@@ -500,9 +745,15 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 	BlockNumber nblocks;
 	int64		entry;
 	int			entryLevel;
+	Level0Lists l0;
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, HNSW_PHASE_WRITE);
 	nblocks = PlanPages(state, graph, plan, levels);
+	ShimCheck(mv_hnswlib_graph_entry_point(graph, &entry, &entryLevel),
+			  "hnswlib", "read hnsw graph");
+	LoadLevel0(state, graph, &l0);
+	if (entry >= 0)
+		RepairReachability(state, graph, &l0, levels, entry);
 
 	for (int64 i = 0; i < state->count; i++)
 	{
@@ -516,7 +767,8 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 							 &state->tids[i]);
 		ItemPointerSet(&etup->neighbortid, plan[i].neighborBlkno,
 					   plan[i].neighborOffno);
-		FormPlannedNeighbors(state, graph, plan, i, levels[i], ntup, labels);
+		FormPlannedNeighbors(state, graph, plan, &l0, i, levels[i], ntup,
+							 labels);
 
 		if (!BufferIsValid(buf) || BufferGetBlockNumber(buf) != plan[i].elementBlkno)
 			AdvancePage(state->index, &buf, plan[i].elementBlkno);
@@ -534,8 +786,6 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 	}
 
 	/* the entry point and the insert page */
-	ShimCheck(mv_hnswlib_graph_entry_point(graph, &entry, &entryLevel),
-			  "hnswlib", "read hnsw graph");
 	buf = ReadBuffer(state->index, HNSW_METAPAGE_BLKNO);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	{

@@ -17,7 +17,7 @@ $node->safe_psql('postgres', q{
 	CREATE TABLE t (id bigserial PRIMARY KEY, v vector(8));
 	INSERT INTO t (v) SELECT (SELECT array_agg(random()) FROM generate_series(1, 8) WHERE i > 0)::vector
 		FROM generate_series(1, 1000) i;
-	CREATE INDEX t_hnsw ON t USING hnsw (v vector_l2_ops) WITH (m = 8, ef_construction = 32);
+	CREATE INDEX t_hnsw ON t USING hnsw (v vector_l2_ops);
 });
 
 $node->pgbench(
