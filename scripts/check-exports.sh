@@ -24,7 +24,7 @@ while read -r sym; do
 		echo "not ok - unexpected exported symbol: $sym"
 		fail=$((fail + 1))
 	fi
-done < <(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBR]$/ {print $3}')
+done < <(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRWVi]$/ {print $3}')
 
 if [ "$pass" -eq 0 ]; then
 	echo "not ok - no exported symbols found in $lib"

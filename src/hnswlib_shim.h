@@ -101,8 +101,10 @@ extern MvStatus mv_hnswlib_graph_create(MvHnswlibGraph **out, int dim,
  * concurrently, in an order that varies from run to run.
  *
  * Adding past max_elements fails inside hnswlib (MV_ERR_LIB).  After any
- * error other than MV_ERR_INVALID the graph holds some of the batch; it is
- * still consistent and can be read or freed.
+ * error other than MV_ERR_INVALID, some of the batch may be in the graph,
+ * one node possibly half inserted (a failed allocation), so the graph is
+ * marked broken: mv_hnswlib_graph_count() still answers, free works, and
+ * every other call returns MV_ERR_INVALID.
  */
 extern MvStatus mv_hnswlib_graph_add(MvHnswlibGraph *g, const float *vectors,
 									 int64_t first_label, int64_t n,

@@ -16,8 +16,8 @@
  *	  and recall@10 against brute force (scalar kernels) at ef = 100;
  *	- two single-threaded builds with the same seed are identical;
  *	- errors: invalid arguments give MV_ERR_INVALID and a message, adding
- *	  past max_elements gives an error (from worker threads too) and leaves
- *	  a usable graph, short output arrays are refused;
+ *	  past max_elements gives an error (from worker threads too) and marks
+ *	  the graph unusable, short output arrays are refused;
  *	- the memory estimate against what malloc actually handed out, and
  *	  that freeing the graph gives it all back.
  *
@@ -569,7 +569,8 @@ TestCallErrors(void)
 
 /*
  * Adding past max_elements: hnswlib throws, in the calling thread or in a
- * worker; the call reports it and the graph stays full and usable.
+ * worker; the call reports it, and the graph then refuses all but count
+ * and free.
  */
 static void
 TestOverflow(void)
@@ -596,10 +597,13 @@ TestOverflow(void)
 				 "add 150 vectors to a graph of 100 with %d thread%s",
 				 nthreads, nthreads > 1 ? "s" : "");
 		ReportStatus(status, MV_ERR_LIB, what);
-		Report(mv_hnswlib_graph_count(g) == 100 &&
-			   mv_hnswlib_graph_search(g, queries, K, EF_SEARCH, labels, NULL,
-									   &count) == MV_OK && count == K,
-			   "the full graph holds 100 and can be searched");
+		Report(mv_hnswlib_graph_count(g) == 100,
+			   "the full graph counts 100 vectors");
+		ReportStatus(mv_hnswlib_graph_search(g, queries, K, EF_SEARCH, labels,
+											 NULL, &count),
+					 MV_ERR_INVALID, "search the graph after the failure");
+		ReportStatus(mv_hnswlib_graph_add(g, vectors, 200, 1, nthreads),
+					 MV_ERR_INVALID, "add to the graph after the failure");
 		mv_hnswlib_graph_free(g);
 	}
 }
@@ -628,12 +632,18 @@ TestMemory(void)
 	size_t		used = MallocInUse() - before;
 	double		ratio = (double) estimate / (double) used;
 
-	Report(g != NULL && ratio > 0.8 && ratio < 1.25,
-		   "memory estimate %zu bytes vs %zu allocated (ratio %.3f)",
-		   estimate, used, ratio);
+	/* sanitizers replace malloc, and mallinfo2() then counts nothing */
+	if (used == 0)
+		printf("# skip memory estimate: mallinfo2() counts no allocations\n");
+	else
+		Report(g != NULL && ratio > 0.8 && ratio < 1.25,
+			   "memory estimate %zu bytes vs %zu allocated (ratio %.3f)",
+			   estimate, used, ratio);
 	mv_hnswlib_graph_free(g);
 	used = MallocInUse() - before;
-	Report(used < 4096, "free gives back everything (%zu bytes left)", used);
+	if (g != NULL && MallocInUse() != 0)
+		Report(used < 4096, "free gives back everything (%zu bytes left)",
+			   used);
 
 	estimate = mv_hnswlib_graph_memory_estimate(784, 16, 1000000);
 	printf("# estimate for 1,000,000 x 784 dims, m=16: %.1f MiB\n",
