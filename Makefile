@@ -36,7 +36,7 @@ REGRESS += halfvec_io halfvec_typmod halfvec_cast halfvec_ops halfvec_func \
 REGRESS += sparsevec_io sparsevec_typmod sparsevec_cast sparsevec_ops \
 	sparsevec_func sparsevec_btree
 REGRESS += bit_metrics
-REGRESS += hnsw_vector hnsw_recall hnsw_types
+REGRESS += hnsw_vector hnsw_recall hnsw_types hnsw_churn
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 TAP_TESTS = 1

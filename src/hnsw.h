@@ -24,7 +24,8 @@
  *
  * An element and its neighbour tuple go on the same page when both fit,
  * else the neighbour tuple goes on the next page.  Graph links are element
- * TIDs (block, offset); elements never move while the index exists.
+ * TIDs (block, offset); elements never move while the index exists, but
+ * the TID of an element VACUUM freed may be reused by a new one.
  *
  * Storing each link's distance lets an inserter decide whether a new
  * element displaces a neighbour's farthest link while holding the lock on
@@ -61,8 +62,13 @@
  *	  exclusive lock on that neighbour's page alone, one page at a time.
  *	- VACUUM marks elements whose heap TIDs are all dead as deleted under
  *	  the page's exclusive lock, then repairs the lists that pointed at
- *	  them page by page; scans skip deleted elements for results but may
- *	  still traverse them.
+ *	  them page by page, then marks them free, and inserts reuse their
+ *	  slots (hnswvacuum.c).  Scans traverse deleted elements but never
+ *	  return them, nor count them toward ef.
+ *	- The heavyweight page lock HNSW_UPDATE_LOCK (no buffer behind it) is
+ *	  held in share mode by every insert from start to end; VACUUM takes
+ *	  it exclusively, holding nothing else, to wait for the inserts in
+ *	  progress.  Nobody waits for it while holding a buffer lock.
  *
  * No lock is ever held across a shim call, a memory allocation that can
  * fail with ERROR in a way that leaves a page half-changed, or a long
@@ -90,6 +96,16 @@
 #define HNSW_PAGE_ID			0xFF91
 #define HNSW_METAPAGE_BLKNO		0
 #define HNSW_HEAD_BLKNO			1
+
+/* Heavyweight page lock: inserts hold it shared, VACUUM waits on it */
+#define HNSW_UPDATE_LOCK		0
+
+/*
+ * Most free space the free space map records for a page with a freed
+ * element: below GetFreeIndexPage()'s half page, which means a wholly
+ * free page.
+ */
+#define HNSW_FSM_MAX_SPACE		(BLCKSZ / 2 - 1)
 
 /* Options and settings */
 #define HNSW_DEFAULT_M				16
@@ -189,6 +205,10 @@ typedef struct HnswElementTupleData
 } HnswElementTupleData;
 
 typedef HnswElementTupleData *HnswElementTuple;
+
+/* Values of HnswElementTupleData.deleted other than 0 (hnswvacuum.c) */
+#define HNSW_ELEMENT_DELETED	1	/* no heap TIDs; links may point here */
+#define HNSW_ELEMENT_FREE		2	/* unlinked; its slots may be reused */
 
 #define HNSW_ELEMENT_TUPLE_SIZE(valuesize) \
 	MAXALIGN(offsetof(HnswElementTupleData, data) + (valuesize))
@@ -329,6 +349,13 @@ extern void HnswFindElementNeighbors(Relation index, HnswSupport *support,
 /* hnswinsert.c: add one (normalised, detoasted) value to the graph */
 extern void HnswInsertElement(Relation index, HnswSupport *support,
 							  Datum value, ItemPointer heaptid);
+
+/* hnswvacuum.c: reuse of the elements VACUUM freed (for inserts) */
+extern Size HnswFreeSlotSpace(Page page, BlockNumber blkno);
+extern bool HnswReuseFreeSlot(Page page, BlockNumber blkno,
+							  HnswElementTuple etup, Size etupSize,
+							  HnswNeighborTuple ntup, Size ntupSize,
+							  ItemPointer tid);
 
 /* AM callbacks */
 extern IndexBuildResult *hnswbuild(Relation heap, Relation index,

@@ -17,9 +17,11 @@
  *	3. When an element with the identical value was found and has a free
  *	   heap TID slot, add the heap TID to it and stop.
  *	4. Place the element tuple and its neighbour tuple (with the chosen
- *	   links and their distances) on the insert page when both fit, else on
- *	   a new page; an element too big to share an empty page with its
- *	   neighbour tuple gets a page of its own, its neighbour tuple the next.
+ *	   links and their distances) in the slots of an element VACUUM freed,
+ *	   on a page the free space map offers, when they fit there (see
+ *	   hnswvacuum.c); else on the insert page when both fit, else on a new
+ *	   page; an element too big to share an empty page with its neighbour
+ *	   tuple gets a page of its own, its neighbour tuple the next.
  *	5. For each chosen neighbour e, add a link to the new element to e's
  *	   list: into a free slot; when the list is full, shrink it as hnswlib
  *	   does, to what the heuristic (without filling) keeps of e's links
@@ -45,7 +47,10 @@
  * When a concurrent insert got there first, the element searches from the
  * new entry point, fills in its own neighbour tuple and goes on with 5-6.
  *
- * Locks: one buffer content lock at a time (hnsw.h).  New pages are added
+ * Locks: an insert holds the heavyweight page lock HNSW_UPDATE_LOCK in
+ * share mode from start to end, taken before any buffer lock, so that
+ * VACUUM can wait for the inserts in progress (hnswvacuum.c says why).
+ * One buffer content lock at a time (hnsw.h).  New pages are added
  * under the relation extension lock, which serialises extenders: the new
  * pages are initialised and filled, then linked from the last page of the
  * chain, then recorded as the metapage's insert page, one content lock at
@@ -62,6 +67,7 @@
 
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
+#include "storage/freespace.h"
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -423,8 +429,62 @@ PlaceOnNewPages(InsertState *st, HnswElementTuple etup, Size etupSize,
 }
 
 /*
+ * Step 4, first choice: overwrite the tuples of an element VACUUM freed on
+ * a page the free space map offers, under that page's exclusive lock
+ * alone.  After the attempt, the page's entry in the map is brought up to
+ * date (lowered below this request when nothing fit, so that the same
+ * request is not sent there again).  False when no page offered fits.
+ */
+static bool
+PlaceInFreeSlot(InsertState *st, HnswElementTuple etup, Size etupSize,
+				HnswNeighborTuple ntup, Size ntupSize)
+{
+	Size		need = MAXALIGN(etupSize) + MAXALIGN(ntupSize);
+
+	if (need > HNSW_FSM_MAX_SPACE)
+		return false;
+
+	for (int tries = 0; tries < 3; tries++)
+	{
+		BlockNumber blkno = GetPageWithFreeSpace(st->index, need);
+		Buffer		buf;
+		GenericXLogState *state;
+		Page		page;
+		bool		placed;
+		Size		space;
+
+		if (blkno == InvalidBlockNumber || blkno == HNSW_METAPAGE_BLKNO ||
+			blkno >= RelationGetNumberOfBlocks(st->index))
+			return false;
+
+		buf = ReadBuffer(st->index, blkno);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		state = GenericXLogStart(st->index);
+		page = GenericXLogRegisterBuffer(state, buf, 0);
+		placed = HnswReuseFreeSlot(page, blkno, etup, etupSize, ntup,
+								   ntupSize, &st->tid);
+		space = HnswFreeSlotSpace(page, blkno);
+		if (placed)
+			GenericXLogFinish(state);
+		else
+			GenericXLogAbort(state);
+		UnlockReleaseBuffer(buf);
+
+		RecordPageWithFreeSpace(st->index, blkno,
+								placed ? space : Min(space, need - 1));
+		if (placed)
+		{
+			st->neighbortid = etup->neighbortid;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
  * Step 4: place the element (with heaptid) and its neighbour tuple (with
- * the chosen neighbours) on the insert page, or on new pages.
+ * the chosen neighbours) in a freed element's slots, on the insert page,
+ * or on new pages.
  */
 static void
 PlaceElement(InsertState *st, ItemPointer heaptid)
@@ -438,6 +498,9 @@ PlaceElement(InsertState *st, ItemPointer heaptid)
 	HnswFormElementTuple(etup, st->value, st->level, heaptid);
 	HnswFormNeighborTuple(ntup, st->level, st->m);
 	FillNeighborTuple(st, ntup);
+
+	if (PlaceInFreeSlot(st, etup, etupSize, ntup, ntupSize))
+		return;
 
 	HnswGetMetaPageInfo(st->index, NULL, NULL, NULL, &blkno);
 	while (BlockNumberIsValid(blkno))
@@ -775,11 +838,11 @@ WriteOwnNeighbors(InsertState *st)
 /*
  * Add one value (detoasted, normalised, not NULL) with its heap TID to the
  * graph: the steps of the file comment.  Allocates in the current memory
- * context.
+ * context.  The caller holds HNSW_UPDATE_LOCK.
  */
 static void
-InsertElement(Relation index, HnswSupport *support, Datum value,
-			  ItemPointer heaptid)
+AddElement(Relation index, HnswSupport *support, Datum value,
+		   ItemPointer heaptid)
 {
 	InsertState st;
 
@@ -805,6 +868,20 @@ InsertElement(Relation index, HnswSupport *support, Datum value,
 	LinkNeighbors(&st);
 	if (st.level > st.entryLevel)
 		UpdateEntryPoint(&st, false);
+}
+
+/*
+ * AddElement under HNSW_UPDATE_LOCK in share mode, taken before any buffer
+ * lock: VACUUM takes it exclusively to wait for the inserts in progress.
+ * An ERROR releases it with the transaction.
+ */
+static void
+InsertElement(Relation index, HnswSupport *support, Datum value,
+			  ItemPointer heaptid)
+{
+	LockPage(index, HNSW_UPDATE_LOCK, ShareLock);
+	AddElement(index, support, value, heaptid);
+	UnlockPage(index, HNSW_UPDATE_LOCK, ShareLock);
 }
 
 /*

@@ -23,6 +23,13 @@
  * it.  Iterative scans bound it with hnsw.max_scan_tuples and the scan
  * memory limit (hnswscan.c), which count it.
  *
+ * Deleted elements (hnswvacuum.c) route but are not results: a layer
+ * search follows their links like any other's, but only live elements
+ * enter the ef-bounded result set, so deleted ones cannot crowd live ones
+ * out of it; as in hnswlib, the search does not stop before the result set
+ * is full.  When it finds no live element at all, it returns the nearest
+ * deleted one, so that a descent can go on from there.
+ *
  * Discarded heap: with HNSW_SEARCH_DISCARDED, what a level-0 search drops
  * (elements pushed out of the result set, and neighbours farther than all
  * of it) goes to a heap, nearest first, instead of being forgotten.
@@ -349,13 +356,31 @@ AddResult(pairingheap *W, int *wlen, HnswSearchElement e, int ef,
 }
 
 /*
+ * Put a search element into the layer search: into the candidate queue C,
+ * and into the result set W when it is live.  A deleted one only routes;
+ * the nearest of them is remembered in *nearestDeleted.
+ */
+static void
+AddCandidate(HnswSearchElement e, int ef, pairingheap *C, pairingheap *W,
+			 int *wlen, pairingheap *discarded,
+			 HnswSearchElement *nearestDeleted)
+{
+	pairingheap_add(C, &e->c_node);
+	if (!e->deleted)
+		AddResult(W, wlen, e, ef, discarded);
+	else if (*nearestDeleted == NULL || CompareElements(e, *nearestDeleted) > 0)
+		*nearestDeleted = e;
+}
+
+/*
  * Visit the unvisited neighbours of c at level, adding the ones that
- * qualify to the candidate queue C and the result set W.
+ * qualify to the candidate queue C and, when live, to the result set W.
  */
 static void
 ExpandCandidate(HnswSearch search, HnswSearchElement c, int level, int ef,
 				pairingheap *C, pairingheap *W, int *wlen,
-				pairingheap *discarded, ItemPointerData *tids)
+				pairingheap *discarded, ItemPointerData *tids,
+				HnswSearchElement *nearestDeleted)
 {
 	int			n = HnswLoadNeighbors(search->index, &c->neighbortid, level,
 									  search->m, tids);
@@ -364,6 +389,7 @@ ExpandCandidate(HnswSearch search, HnswSearchElement c, int level, int ef,
 	{
 		HnswSearchElement f;
 		HnswSearchElement e;
+		bool		full = *wlen >= ef;
 		bool		found;
 
 		visited_insert(search->visited, TidKey(&tids[i]), &found);
@@ -371,27 +397,41 @@ ExpandCandidate(HnswSearch search, HnswSearchElement c, int level, int ef,
 			continue;
 
 		/* a full result set lets us skip farther elements unread */
-		f = WNodeElement(pairingheap_first(W));
+		f = *wlen > 0 ? WNodeElement(pairingheap_first(W)) : NULL;
 		e = LoadElement(search, &tids[i],
-						(*wlen < ef || discarded != NULL) ?
-						NULL : &f->c.distance);
+						(!full || discarded != NULL) ? NULL : &f->c.distance);
 		if (e == NULL || e->level < level)
 			continue;
 
-		if (*wlen < ef || CompareElements(e, f) > 0)
-		{
-			pairingheap_add(C, &e->c_node);
-			AddResult(W, wlen, e, ef, discarded);
-		}
+		if (!full || CompareElements(e, f) > 0)
+			AddCandidate(e, ef, C, W, wlen, discarded, nearestDeleted);
 		else if (discarded != NULL)
 			pairingheap_add(discarded, &e->w_node);
 	}
 }
 
 /*
+ * A copy of a search element's header (no heap TIDs), in no heap.
+ */
+static HnswSearchElement
+CopySearchElement(HnswSearchElement e)
+{
+	HnswSearchElement copy = palloc(offsetof(HnswSearchElementData,
+											 heaptids));
+
+	memcpy(copy, e, offsetof(HnswSearchElementData, heaptids));
+	copy->nheaptids = 0;
+	copy->nextheaptid = 0;
+	return copy;
+}
+
+/*
  * The layer search: from the entry points ep (search elements, already
- * read), find the ef nearest elements at level.  Return them as a list,
- * nearest first.  With reset, the visited set starts afresh.
+ * read), find the ef nearest live elements at level.  Return them as a
+ * list, nearest first; when there is none, a copy of the nearest deleted
+ * element visited, if any.  With reset, the visited set starts afresh.
+ * Deleted elements left unexpanded go to the discarded heap, if kept, so
+ * that a resumed search can still route through them.
  */
 static List *
 SearchLayer(HnswSearch search, List *ep, int ef, int level, bool reset)
@@ -399,6 +439,7 @@ SearchLayer(HnswSearch search, List *ep, int ef, int level, bool reset)
 	pairingheap *C = pairingheap_allocate(CompareNearestCandidates, NULL);
 	pairingheap *W = pairingheap_allocate(CompareFarthestResults, NULL);
 	pairingheap *discarded = level == 0 ? search->discarded : NULL;
+	HnswSearchElement nearestDeleted = NULL;
 	ItemPointerData *tids;
 	HnswSearchElement *result;
 	int			wlen = 0;
@@ -414,21 +455,31 @@ SearchLayer(HnswSearch search, List *ep, int ef, int level, bool reset)
 		bool		found;
 
 		visited_insert(search->visited, TidKey(&e->c.element), &found);
-		pairingheap_add(C, &e->c_node);
-		AddResult(W, &wlen, e, ef, discarded);
+		AddCandidate(e, ef, C, W, &wlen, discarded, &nearestDeleted);
 	}
 
 	tids = palloc(sizeof(ItemPointerData) * HnswLevelSlots(level, search->m));
 	while (!pairingheap_is_empty(C))
 	{
-		HnswSearchElement c = CNodeElement(pairingheap_remove_first(C));
-		HnswSearchElement f = WNodeElement(pairingheap_first(W));
+		HnswSearchElement c = CNodeElement(pairingheap_first(C));
 
-		if (c->c.distance > f->c.distance)
+		if (wlen >= ef &&
+			c->c.distance > WNodeElement(pairingheap_first(W))->c.distance)
 			break;
 
+		pairingheap_remove_first(C);
 		CHECK_FOR_INTERRUPTS();
-		ExpandCandidate(search, c, level, ef, C, W, &wlen, discarded, tids);
+		ExpandCandidate(search, c, level, ef, C, W, &wlen, discarded, tids,
+						&nearestDeleted);
+	}
+
+	/* unexpanded deleted candidates: live ones are in W or discarded */
+	while (discarded != NULL && !pairingheap_is_empty(C))
+	{
+		HnswSearchElement c = CNodeElement(pairingheap_remove_first(C));
+
+		if (c->deleted)
+			pairingheap_add(discarded, &c->w_node);
 	}
 
 	/* W pops farthest first */
@@ -437,6 +488,8 @@ SearchLayer(HnswSearch search, List *ep, int ef, int level, bool reset)
 		result[i] = WNodeElement(pairingheap_remove_first(W));
 	for (int i = 0; i < wlen; i++)
 		w = lappend(w, result[i]);
+	if (wlen == 0 && nearestDeleted != NULL)
+		w = list_make1(CopySearchElement(nearestDeleted));
 
 	pfree(result);
 	pfree(tids);
