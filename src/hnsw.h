@@ -340,10 +340,6 @@ extern int	HnswLoadNeighbors(Relation index, ItemPointer neighbortid,
 extern int	HnswCompareNearest(const pairingheap_node *a,
 							   const pairingheap_node *b, void *arg);
 
-/* hnswinsert.c: the neighbours an element of this level and value gets */
-extern void HnswFindElementNeighbors(Relation index, HnswSupport *support,
-									 Datum value, int level, ItemPointer skip,
-									 HnswNeighborTuple ntup);
 /* ---- end: hnswsearch.c, hnswscan.c, hnswinsert.c ---- */
 
 /* hnswinsert.c: add one (normalised, detoasted) value to the graph */

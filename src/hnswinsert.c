@@ -908,26 +908,6 @@ HnswInsertElement(Relation index, HnswSupport *support, Datum value,
 }
 
 /*
- * Fill the slots of ntup (formed for this level and the index's m) with
- * the neighbours that an element of this level and value would get now,
- * never skip.  For VACUUM, which repairs the lists of elements that lost
- * neighbours.  Allocates in the current memory context.
- */
-void
-HnswFindElementNeighbors(Relation index, HnswSupport *support, Datum value,
-						 int level, ItemPointer skip, HnswNeighborTuple ntup)
-{
-	InsertState st;
-
-	InitInsertState(&st, index, support, value);
-	st.level = level;
-	if (!ItemPointerIsValid(&st.entry))
-		return;
-	FindNeighbors(&st, skip);
-	FillNeighborTuple(&st, ntup);
-}
-
-/*
  * The aminsert callback: index one row's value.  NULLs, and zero vectors
  * under cosine distance, are not indexed.
  */
