@@ -19,7 +19,8 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" milvus.control)
 OBJS = \
 	src/milvus.o \
 	src/distance.o \
-	src/vector.o
+	src/vector.o \
+	src/aggstate.o
 OBJS += src/halfvec.o src/distance_half.o
 OBJS += src/sparsevec.o src/distance_sparse.o
 OBJS += src/bitvec.o src/distance_bit.o

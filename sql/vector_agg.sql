@@ -35,5 +35,8 @@ SELECT vector_accum(vector_accum('{0}', '[1,2]'), '[3,4]');
 SELECT vector_combine('{0}', '{2,4,6}'), vector_combine('{2,4,6}', '{0}');
 SELECT vector_combine('{1,1,2}', '{2,4,6}');
 SELECT vector_avg('{2,4,6}'), vector_avg('{0}') IS NULL AS empty;
+SELECT vector_avg('{1}');
+SELECT vector_avg('{1,NULL}');
+SELECT vector_accum('{{1,2}}', '[1]');
 
 DROP TABLE vector_agg_big;

@@ -42,6 +42,7 @@
 #include "utils/numeric.h"
 #include "utils/varbit.h"
 
+#include "aggstate.h"
 #include "distance.h"
 #include "halfutils.h"
 #include "halfvec.h"
@@ -990,69 +991,8 @@ halfvec_cmp(PG_FUNCTION_ARGS)
  * function is vector_combine, which knows nothing of the element type.
  * Called as an aggregate, the transition function updates the state in
  * place once it has its full size.
- *
- * XXX: StateValues, NewState and WritableState repeat vector.c's static
- * helpers of the same names; they belong in one shared place once a third
- * type (sparsevec) needs them too.
  * ----------------------------------------------------------------
  */
-
-/*
- * Return the float8 elements of an aggregate state array, checking it is
- * one-dimensional and non-null.
- */
-static float8 *
-StateValues(ArrayType *state, int *n)
-{
-	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) ||
-		ARR_ELEMTYPE(state) != FLOAT8OID)
-		elog(ERROR, "halfvec aggregate state must be a non-null float8 array");
-
-	*n = ARR_DIMS(state)[0];
-	return (float8 *) ARR_DATA_PTR(state);
-}
-
-/*
- * Make a fresh state array of count plus dim sums, all zero.
- */
-static ArrayType *
-NewState(int dim)
-{
-	Datum	   *datums = palloc(sizeof(Datum) * (dim + 1));
-
-	for (int i = 0; i <= dim; i++)
-		datums[i] = Float8GetDatum(0.0);
-
-	return construct_array(datums, dim + 1, FLOAT8OID, sizeof(float8),
-						   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-}
-
-/*
- * The state to update: the input itself when we may scribble on it,
- * otherwise a copy (or a fresh one of dim sums when the input is '{0}').
- */
-static ArrayType *
-WritableState(FunctionCallInfo fcinfo, ArrayType *state, int dim)
-{
-	int			n;
-	float8	   *in = StateValues(state, &n);
-	ArrayType  *result;
-
-	if (n == 1 && in[0] == 0)
-		return NewState(dim);
-
-	if (n != dim + 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different halfvec dimensions %d and %d", n - 1, dim)));
-
-	if (AggCheckCallContext(fcinfo, NULL))
-		return state;
-
-	result = NewState(dim);
-	memcpy(ARR_DATA_PTR(result), in, sizeof(float8) * n);
-	return result;
-}
 
 /*
  * halfvec_accum: avg's transition function
@@ -1065,8 +1005,8 @@ halfvec_accum(PG_FUNCTION_ARGS)
 	int			n;
 	float8	   *sums;
 
-	state = WritableState(fcinfo, state, vec->dim);
-	sums = StateValues(state, &n);
+	state = AggStateWritable(fcinfo, state, vec->dim, "halfvec");
+	sums = AggStateValues(state, &n);
 
 	sums[0] += 1;
 	for (int i = 0; i < vec->dim; i++)
@@ -1083,7 +1023,7 @@ halfvec_avg(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
 	int			n;
-	float8	   *sums = StateValues(state, &n);
+	float8	   *sums = AggStateValues(state, &n);
 	HalfVector	result;
 
 	if (sums[0] == 0)

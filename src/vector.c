@@ -32,6 +32,7 @@
 #include "utils/numeric.h"
 #include "utils/varbit.h"
 
+#include "aggstate.h"
 #include "distance.h"
 #include "vector.h"
 
@@ -909,63 +910,6 @@ vector_cmp(PG_FUNCTION_ARGS)
  */
 
 /*
- * Return the float8 elements of an aggregate state array, checking it is
- * one-dimensional and non-null.
- */
-static float8 *
-StateValues(ArrayType *state, int *n)
-{
-	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) ||
-		ARR_ELEMTYPE(state) != FLOAT8OID)
-		elog(ERROR, "vector aggregate state must be a non-null float8 array");
-
-	*n = ARR_DIMS(state)[0];
-	return (float8 *) ARR_DATA_PTR(state);
-}
-
-/*
- * Make a fresh state array of count plus dim sums, all zero.
- */
-static ArrayType *
-NewState(int dim)
-{
-	Datum	   *datums = palloc(sizeof(Datum) * (dim + 1));
-
-	for (int i = 0; i <= dim; i++)
-		datums[i] = Float8GetDatum(0.0);
-
-	return construct_array(datums, dim + 1, FLOAT8OID, sizeof(float8),
-						   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-}
-
-/*
- * The state to update: the input itself when we may scribble on it,
- * otherwise a copy (or a fresh one of dim sums when the input is '{0}').
- */
-static ArrayType *
-WritableState(FunctionCallInfo fcinfo, ArrayType *state, int dim)
-{
-	int			n;
-	float8	   *in = StateValues(state, &n);
-	ArrayType  *result;
-
-	if (n == 1 && in[0] == 0)
-		return NewState(dim);
-
-	if (n != dim + 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different vector dimensions %d and %d", n - 1, dim)));
-
-	if (AggCheckCallContext(fcinfo, NULL))
-		return state;
-
-	result = NewState(dim);
-	memcpy(ARR_DATA_PTR(result), in, sizeof(float8) * n);
-	return result;
-}
-
-/*
  * vector_accum: avg's transition function
  */
 Datum
@@ -976,8 +920,8 @@ vector_accum(PG_FUNCTION_ARGS)
 	int			n;
 	float8	   *sums;
 
-	state = WritableState(fcinfo, state, vec->dim);
-	sums = StateValues(state, &n);
+	state = AggStateWritable(fcinfo, state, vec->dim, "vector");
+	sums = AggStateValues(state, &n);
 
 	sums[0] += 1;
 	for (int i = 0; i < vec->dim; i++)
@@ -996,16 +940,16 @@ vector_combine(PG_FUNCTION_ARGS)
 	ArrayType  *state2 = PG_GETARG_ARRAYTYPE_P(1);
 	int			n1;
 	int			n2;
-	float8	   *sums1 = StateValues(state1, &n1);
-	float8	   *sums2 = StateValues(state2, &n2);
+	float8	   *sums1 = AggStateValues(state1, &n1);
+	float8	   *sums2 = AggStateValues(state2, &n2);
 
 	if (n2 == 1 && sums2[0] == 0)
 		PG_RETURN_ARRAYTYPE_P(state1);
 	if (n1 == 1 && sums1[0] == 0)
 		PG_RETURN_ARRAYTYPE_P(state2);
 
-	state1 = WritableState(fcinfo, state1, n2 - 1);
-	sums1 = StateValues(state1, &n1);
+	state1 = AggStateWritable(fcinfo, state1, n2 - 1, "vector");
+	sums1 = AggStateValues(state1, &n1);
 	for (int i = 0; i < n1; i++)
 		sums1[i] += sums2[i];
 
@@ -1020,12 +964,13 @@ vector_avg(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
 	int			n;
-	float8	   *sums = StateValues(state, &n);
+	float8	   *sums = AggStateValues(state, &n);
 	Vector		result;
 
 	if (sums[0] == 0)
 		PG_RETURN_NULL();
 
+	CheckDim(n - 1);
 	result = InitVector(n - 1);
 	for (int i = 1; i < n; i++)
 		result->x[i - 1] = (float) (sums[i] / sums[0]);
