@@ -44,6 +44,7 @@
 
 #include "aggstate.h"
 #include "distance.h"
+#include "vecutils.h"
 #include "halfutils.h"
 #include "halfvec.h"
 #include "vector.h"
@@ -236,13 +237,6 @@ InitHalfVector(int dim)
  * ----------------------------------------------------------------
  */
 
-static inline bool
-IsVectorSpace(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
-		ch == '\v' || ch == '\f';
-}
-
 /*
  * Raise the syntax error that quotes the whole input.
  */
@@ -298,13 +292,13 @@ halfvec_in(PG_FUNCTION_ARGS)
 	char	   *pt = lit;
 	HalfVector	result;
 
-	while (IsVectorSpace(*pt))
+	while (VectorIsSpace(*pt))
 		pt++;
 	if (*pt != '[')
 		InvalidHalfVectorSyntax(lit);
 	pt++;
 
-	while (IsVectorSpace(*pt))
+	while (VectorIsSpace(*pt))
 		pt++;
 	if (*pt == ']')
 		CheckDim(0);
@@ -315,7 +309,7 @@ halfvec_in(PG_FUNCTION_ARGS)
 			CheckDim(dim + 1);
 		x[dim++] = ParseHalfElement(lit, &pt);
 
-		while (IsVectorSpace(*pt))
+		while (VectorIsSpace(*pt))
 			pt++;
 		if (*pt == ',')
 			pt++;
@@ -326,7 +320,7 @@ halfvec_in(PG_FUNCTION_ARGS)
 	}
 	pt++;
 
-	while (IsVectorSpace(*pt))
+	while (VectorIsSpace(*pt))
 		pt++;
 	if (*pt != '\0')
 		InvalidHalfVectorSyntax(lit);
@@ -672,22 +666,10 @@ halfvec_cosine_distance(PG_FUNCTION_ARGS)
 	float		dot;
 	float		norma;
 	float		normb;
-	double		similarity;
 
 	CheckDims(a, b);
 	DistanceHalfCosineParts(a->x, b->x, a->dim, &dot, &norma, &normb);
-
-	similarity = (double) dot / sqrt((double) norma * (double) normb);
-	if (isnan(similarity))
-		PG_RETURN_FLOAT8(get_float8_nan());
-
-	/* rounding can push the similarity just outside [-1, 1] */
-	if (similarity > 1)
-		similarity = 1;
-	else if (similarity < -1)
-		similarity = -1;
-
-	PG_RETURN_FLOAT8(1 - similarity);
+	PG_RETURN_FLOAT8(CosineDistanceFromParts(dot, norma, normb));
 }
 
 /*

@@ -33,6 +33,7 @@
 #include "utils/float.h"
 
 #include "distance.h"
+#include "vecutils.h"
 #include "halfutils.h"
 #include "halfvec.h"
 #include "sparsevec.h"
@@ -171,22 +172,12 @@ InitSparseVector(int dim, int nnz)
  */
 
 /*
- * Whitespace as array input and vector_in see it.
- */
-static inline bool
-IsSparseSpace(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
-		ch == '\v' || ch == '\f';
-}
-
-/*
  * Return pt advanced past any whitespace.
  */
 static inline char *
 SkipSpaces(char *pt)
 {
-	while (IsSparseSpace(*pt))
+	while (VectorIsSpace(*pt))
 		pt++;
 	return pt;
 }
@@ -803,22 +794,11 @@ sparsevec_cosine_distance(PG_FUNCTION_ARGS)
 	SparseVector a = PG_GETARG_SPARSEVEC_P(0);
 	SparseVector b = PG_GETARG_SPARSEVEC_P(1);
 	float		dot;
-	double		similarity;
 
 	CheckDims(a, b);
 	dot = DistanceSparseInnerProduct(SPARSE_ARGS(a, b));
-	similarity = (double) dot /
-		sqrt((double) SparseNormSquared(a) * (double) SparseNormSquared(b));
-	if (isnan(similarity))
-		PG_RETURN_FLOAT8(get_float8_nan());
-
-	/* rounding can push the similarity just outside [-1, 1] */
-	if (similarity > 1)
-		similarity = 1;
-	else if (similarity < -1)
-		similarity = -1;
-
-	PG_RETURN_FLOAT8(1 - similarity);
+	PG_RETURN_FLOAT8(CosineDistanceFromParts(dot, SparseNormSquared(a),
+											 SparseNormSquared(b)));
 }
 
 /*

@@ -34,6 +34,7 @@
 
 #include "aggstate.h"
 #include "distance.h"
+#include "vecutils.h"
 #include "vector.h"
 
 PGDLLEXPORT PG_FUNCTION_INFO_V1(vector_in);
@@ -170,13 +171,6 @@ InitVector(int dim)
  * ----------------------------------------------------------------
  */
 
-static inline bool
-IsVectorSpace(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
-		ch == '\v' || ch == '\f';
-}
-
 /*
  * Raise the syntax error that quotes the whole input.
  */
@@ -228,13 +222,13 @@ vector_in(PG_FUNCTION_ARGS)
 	char	   *pt = lit;
 	Vector		result;
 
-	while (IsVectorSpace(*pt))
+	while (VectorIsSpace(*pt))
 		pt++;
 	if (*pt != '[')
 		InvalidVectorSyntax(lit);
 	pt++;
 
-	while (IsVectorSpace(*pt))
+	while (VectorIsSpace(*pt))
 		pt++;
 	if (*pt == ']')
 		CheckDim(0);
@@ -245,7 +239,7 @@ vector_in(PG_FUNCTION_ARGS)
 			CheckDim(dim + 1);
 		x[dim++] = ParseVectorElement(lit, &pt);
 
-		while (IsVectorSpace(*pt))
+		while (VectorIsSpace(*pt))
 			pt++;
 		if (*pt == ',')
 			pt++;
@@ -256,7 +250,7 @@ vector_in(PG_FUNCTION_ARGS)
 	}
 	pt++;
 
-	while (IsVectorSpace(*pt))
+	while (VectorIsSpace(*pt))
 		pt++;
 	if (*pt != '\0')
 		InvalidVectorSyntax(lit);
@@ -602,22 +596,10 @@ cosine_distance(PG_FUNCTION_ARGS)
 	float		dot;
 	float		norma;
 	float		normb;
-	double		similarity;
 
 	CheckDims(a, b);
 	DistanceCosineParts(a->x, b->x, a->dim, &dot, &norma, &normb);
-
-	similarity = (double) dot / sqrt((double) norma * (double) normb);
-	if (isnan(similarity))
-		PG_RETURN_FLOAT8(get_float8_nan());
-
-	/* rounding can push the similarity just outside [-1, 1] */
-	if (similarity > 1)
-		similarity = 1;
-	else if (similarity < -1)
-		similarity = -1;
-
-	PG_RETURN_FLOAT8(1 - similarity);
+	PG_RETURN_FLOAT8(CosineDistanceFromParts(dot, norma, normb));
 }
 
 /*

@@ -1,0 +1,47 @@
+/*-------------------------------------------------------------------------
+ *
+ * vecutils.h
+ *	  Small helpers shared by the vector, halfvec and sparsevec types.
+ *
+ * IDENTIFICATION
+ *	  src/vecutils.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MILVUS_VECUTILS_H
+#define MILVUS_VECUTILS_H
+
+#include <math.h>
+
+#include "utils/float.h"
+
+/*
+ * Whitespace as array input and the vector text formats see it.
+ */
+static inline bool
+VectorIsSpace(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
+		ch == '\v' || ch == '\f';
+}
+
+/*
+ * Cosine distance 1 - dot / sqrt(norma * normb) from the dot product and
+ * the squared norms; NaN when either vector is zero.  Rounding can push the
+ * similarity just outside [-1, 1]: it is clamped.
+ */
+static inline double
+CosineDistanceFromParts(double dot, double norma, double normb)
+{
+	double		similarity = dot / sqrt(norma * normb);
+
+	if (isnan(similarity))
+		return get_float8_nan();
+	if (similarity > 1)
+		similarity = 1;
+	else if (similarity < -1)
+		similarity = -1;
+	return 1 - similarity;
+}
+
+#endif							/* MILVUS_VECUTILS_H */
