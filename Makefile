@@ -16,35 +16,35 @@ EXTENSION = milvus
 MODULE_big = milvus
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" milvus.control)
 
-OBJS = \
-	src/milvus.o \
-	src/distance.o \
-	src/vector.o \
-	src/aggstate.o
-OBJS += src/halfvec.o src/distance_half.o
-OBJS += src/sparsevec.o src/distance_sparse.o
-OBJS += src/bitvec.o src/distance_bit.o
-OBJS += src/shim_error.o src/hnswlib_shim.o
-OBJS += src/shim.o src/hnsw.o src/hnswutils.o src/hnswbuild.o src/hnswsearch.o \
-	src/hnswscan.o src/hnswinsert.o src/hnswvacuum.o src/hnswcheck.o
+# "make" alone builds the extension, whatever rules the fragments define.
+all:
 
-DATA = $(wildcard sql/milvus--*.sql)
+# Each part of the extension lists its objects and regression tests in a
+# fragment of its own under mk/ (types, hnsw, ...).
+OBJS =
+REGRESS =
+UNIT_TESTS =
+# Unit tests (no server) link the kernels; a fragment may add programs.
+KERNEL_SRCS = src/distance.c src/distance_half.c src/distance_sparse.c \
+	src/distance_bit.c
+UNIT_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -Isrc
+UNIT_CXXFLAGS = -O2 -g -Wall -Wextra -Werror -std=c++17 -Isrc
+include $(sort $(wildcard mk/*.mk))
 
-REGRESS = vector_io vector_typmod vector_cast vector_ops vector_func \
-	vector_agg vector_btree
-REGRESS += halfvec_io halfvec_typmod halfvec_cast halfvec_ops halfvec_func \
-	halfvec_agg halfvec_btree
-REGRESS += sparsevec_io sparsevec_typmod sparsevec_cast sparsevec_ops \
-	sparsevec_func sparsevec_btree
-REGRESS += bit_metrics
-REGRESS += hnsw_vector hnsw_recall hnsw_types hnsw_churn
+# The install script of the current version is the concatenation of the
+# parts under sql/install/, in name order; released versions' scripts and
+# the upgrade scripts are plain files in sql/.
+INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built), $(wildcard sql/$(EXTENSION)--*.sql))
+
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 PROVE_FLAGS = -I ./test/perl
 
-EXTRA_CLEAN = $(UNIT_TESTS) test/unit/*.o results regression.diffs \
+EXTRA_CLEAN += $(UNIT_TESTS) test/unit/*.o results regression.diffs \
 	regression.out tmp_check
 
 # Our own code: warnings are errors.  Hidden visibility keeps internal
@@ -75,36 +75,18 @@ EXTRA_CLEAN += src/cxx_local.map
 
 $(shlib): src/cxx_local.map
 
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
+	for f in $(INSTALL_PARTS); do cat $$f; echo; done >$@
+
 src/cxx_local.map:
 	echo '{ local: _Z*; };' >$@
 
 # ---- tests without a server ------------------------------------------------
 
-UNIT_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -Isrc
-
-# Each unit test is one program linked with every kernel source.
-KERNEL_SRCS = src/distance.c
-UNIT_TESTS = test/unit/test_distance
-KERNEL_SRCS += src/distance_half.c
-UNIT_TESTS += test/unit/test_distance_half
-KERNEL_SRCS += src/distance_sparse.c
-UNIT_TESTS += test/unit/test_distance_sparse
-KERNEL_SRCS += src/distance_bit.c
-UNIT_TESTS += test/unit/test_distance_bit
-
+# Each unit test is one program linked with every kernel source (a
+# fragment under mk/ names the programs and any rule of its own).
 test/unit/test_%: test/unit/test_%.c $(KERNEL_SRCS) src/distance.h
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(KERNEL_SRCS) -lm
-
-# The shim test also needs the C++ shims, built with $(CXX) and libstdc++.
-UNIT_CXXFLAGS = -O2 -g -Wall -Wextra -Werror -std=c++17 -Isrc
-UNIT_TESTS += test/unit/test_hnswlib_shim
-test/unit/test_hnswlib_shim: test/unit/test_hnswlib_shim.c $(KERNEL_SRCS) \
-		src/distance.h src/shim.h src/shim_internal.hpp src/shim_error.cpp \
-		src/hnswlib_shim.h src/hnswlib_shim.cpp
-	$(CXX) $(UNIT_CXXFLAGS) -c -o test/unit/shim_error.o src/shim_error.cpp
-	$(CXX) $(UNIT_CXXFLAGS) -c -o test/unit/hnswlib_shim.o src/hnswlib_shim.cpp
-	$(CC) $(UNIT_CFLAGS) -o $@ $< $(KERNEL_SRCS) test/unit/shim_error.o \
-		test/unit/hnswlib_shim.o -lstdc++ -lpthread -lm
 
 .PHONY: unitcheck regresscheck tapcheck exportcheck deps demo demo-stop test
 
@@ -112,7 +94,7 @@ unitcheck: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do $$t || rc=1; done; exit $$rc
 
 exportcheck: all
-	scripts/check-exports.sh $(shlib) sql/milvus--*.sql
+	scripts/check-exports.sh $(shlib) $(DATA_built) $(DATA)
 
 # ---- suites against a running, installed server ----------------------------
 
