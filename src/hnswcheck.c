@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * hnswcheck.c
- *	  milvus_index_check(regclass): verify an hnsw index's structure.
+ *	  HnswCheckIndex: milvus_index_check(regclass) for hnsw indexes.
  *
  * The check reads the whole index and reports, one row per problem:
  *
@@ -16,9 +16,8 @@
  *	  vacuuming counts as existing).  This reads heap pages directly, so
  *	  the table must use the heap access method.
  *
- * It returns no rows for a sound index.  It holds AccessShareLock on the
- * index and ShareUpdateExclusiveLock on the table, so VACUUM cannot run
- * meanwhile while inserts and queries go on; links added by a concurrent
+ It reports nothing for a sound index.  indexcheck.c holds the locks (no
+ * VACUUM meanwhile; inserts and queries go on); links added by a concurrent
  * insert can be reported as dangling if the check reads them half-way, so
  * run it on a quiet index for a definite answer.
  *
@@ -44,8 +43,7 @@
 #include "utils/snapmgr.h"
 
 #include "hnsw.h"
-
-PGDLLEXPORT PG_FUNCTION_INFO_V1(milvus_index_check);
+#include "indexcheck.h"
 
 /* what the check remembers of each element */
 typedef struct CheckElement
@@ -63,35 +61,8 @@ typedef struct CheckState
 	Relation	heap;
 	int			m;
 	HTAB	   *elements;
-	Tuplestorestate *out;
-	TupleDesc	outdesc;
-	int64		problems;
+	IndexCheckOutput *out;
 } CheckState;
-
-/*
- * Report one problem.
- */
-static void
-Report(CheckState *cs, const char *problem, const char *fmt,...)
-pg_attribute_printf(3, 4);
-
-static void
-Report(CheckState *cs, const char *problem, const char *fmt,...)
-{
-	Datum		values[2];
-	bool		nulls[2] = {false, false};
-	char		detail[256];
-	va_list		args;
-
-	va_start(args, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, args);
-	va_end(args);
-
-	values[0] = CStringGetTextDatum(problem);
-	values[1] = CStringGetTextDatum(detail);
-	tuplestore_putvalues(cs->out, cs->outdesc, values, nulls);
-	cs->problems++;
-}
 
 /*
  * Pass 1: remember every element tuple; check tuple types.
@@ -121,7 +92,7 @@ CollectElements(CheckState *cs)
 				continue;
 			if (etup->type != HNSW_ELEMENT_TUPLE_TYPE)
 			{
-				Report(cs, "bad tuple type", "(%u,%u) has type %d",
+				IndexCheckReport(cs->out, "bad tuple type", "(%u,%u) has type %d",
 					   blkno, off, etup->type);
 				continue;
 			}
@@ -153,7 +124,7 @@ ReadNeighbors(CheckState *cs, CheckElement *e, HnswNeighborData **slots)
 	if (!ItemPointerIsValid(&e->neighbortid) ||
 		blkno >= RelationGetNumberOfBlocks(cs->index))
 	{
-		Report(cs, "missing neighbour tuple", "element (%u,%u)",
+		IndexCheckReport(cs->out, "missing neighbour tuple", "element (%u,%u)",
 			   ItemPointerGetBlockNumber(&e->tid),
 			   ItemPointerGetOffsetNumber(&e->tid));
 		return -1;
@@ -163,7 +134,7 @@ ReadNeighbors(CheckState *cs, CheckElement *e, HnswNeighborData **slots)
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
 	if (off > PageGetMaxOffsetNumber(page))
-		Report(cs, "missing neighbour tuple", "element (%u,%u)",
+		IndexCheckReport(cs->out, "missing neighbour tuple", "element (%u,%u)",
 			   ItemPointerGetBlockNumber(&e->tid),
 			   ItemPointerGetOffsetNumber(&e->tid));
 	else
@@ -171,7 +142,7 @@ ReadNeighbors(CheckState *cs, CheckElement *e, HnswNeighborData **slots)
 		ntup = (HnswNeighborTuple) PageGetItem(page, PageGetItemId(page, off));
 		if (ntup->type != HNSW_NEIGHBOR_TUPLE_TYPE ||
 			ntup->count != HNSW_NEIGHBOR_SLOTS(e->level, cs->m))
-			Report(cs, "bad neighbour tuple",
+			IndexCheckReport(cs->out, "bad neighbour tuple",
 				   "element (%u,%u) at level %d: type %d, %d slots",
 				   ItemPointerGetBlockNumber(&e->tid),
 				   ItemPointerGetOffsetNumber(&e->tid), e->level,
@@ -217,7 +188,7 @@ CheckLinks(CheckState *cs)
 					continue;
 				target = hash_search(cs->elements, tid, HASH_FIND, NULL);
 				if (target == NULL || target->level < lc)
-					Report(cs, "dangling neighbour link",
+					IndexCheckReport(cs->out, "dangling neighbour link",
 						   "element (%u,%u) links at level %d to (%u,%u)",
 						   ItemPointerGetBlockNumber(&e->tid),
 						   ItemPointerGetOffsetNumber(&e->tid), lc,
@@ -246,7 +217,7 @@ CheckReachable(CheckState *cs)
 	{
 		e = hash_search(cs->elements, &entry, HASH_FIND, NULL);
 		if (e == NULL)
-			Report(cs, "bad entry point", "(%u,%u) is not an element",
+			IndexCheckReport(cs->out, "bad entry point", "(%u,%u) is not an element",
 				   ItemPointerGetBlockNumber(&entry),
 				   ItemPointerGetOffsetNumber(&entry));
 		else
@@ -286,36 +257,10 @@ CheckReachable(CheckState *cs)
 	while ((e = hash_seq_search(&seq)) != NULL)
 	{
 		if (!e->reached && !e->deleted)
-			Report(cs, "unreachable element", "(%u,%u) at level %d",
+			IndexCheckReport(cs->out, "unreachable element", "(%u,%u) at level %d",
 				   ItemPointerGetBlockNumber(&e->tid),
 				   ItemPointerGetOffsetNumber(&e->tid), e->level);
 	}
-}
-
-/*
- * Whether a heap TID names a line pointer in use: a tuple, a HOT redirect,
- * or one marked dead that VACUUM has not yet removed from the indexes (it
- * may skip index vacuuming when few such items exist).  Only a TID past the
- * table's end or on an unused line pointer is missing.
- */
-static bool
-HeapTidExists(Relation heap, BlockNumber nblocks, ItemPointer tid)
-{
-	BlockNumber blkno = ItemPointerGetBlockNumber(tid);
-	OffsetNumber off = ItemPointerGetOffsetNumber(tid);
-	Buffer		buf;
-	Page		page;
-	bool		exists;
-
-	if (blkno >= nblocks)
-		return false;
-	buf = ReadBuffer(heap, blkno);
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	page = BufferGetPage(buf);
-	exists = off >= FirstOffsetNumber && off <= PageGetMaxOffsetNumber(page) &&
-		ItemIdIsUsed(PageGetItemId(page, off));
-	UnlockReleaseBuffer(buf);
-	return exists;
 }
 
 /*
@@ -363,8 +308,8 @@ CheckHeapTids(CheckState *cs)
 		{
 			ItemPointer tid = lfirst(lc);
 
-			if (!HeapTidExists(cs->heap, heapblocks, tid))
-				Report(cs, "missing heap tuple", "heap TID (%u,%u)",
+			if (!IndexCheckHeapTidExists(cs->heap, heapblocks, tid))
+				IndexCheckReport(cs->out, "missing heap tuple", "heap TID (%u,%u)",
 					   ItemPointerGetBlockNumber(tid),
 					   ItemPointerGetOffsetNumber(tid));
 		}
@@ -373,41 +318,18 @@ CheckHeapTids(CheckState *cs)
 }
 
 /*
- * milvus_index_check(regclass): one row (problem, detail) per problem.
+ * milvus_index_check for an hnsw index.
  */
-Datum
-milvus_index_check(PG_FUNCTION_ARGS)
+void
+HnswCheckIndex(Relation heap, Relation index, IndexCheckOutput *out)
 {
-	Oid			indexoid = PG_GETARG_OID(0);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	CheckState	cs;
 	HASHCTL		ctl;
-	Oid			heapoid;
-
-	InitMaterializedSRF(fcinfo, 0);
-
-	heapoid = IndexGetRelation(indexoid, true);
-	if (!OidIsValid(heapoid))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not an index", get_rel_name(indexoid))));
 
 	memset(&cs, 0, sizeof(cs));
-	cs.heap = table_open(heapoid, ShareUpdateExclusiveLock);
-	cs.index = index_open(indexoid, AccessShareLock);
-	if (cs.heap->rd_rel->relam != HEAP_TABLE_AM_OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("table \"%s\" does not use the heap access method",
-						RelationGetRelationName(cs.heap))));
-	if (cs.index->rd_rel->relam != get_index_am_oid("hnsw", false))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not an hnsw index",
-						RelationGetRelationName(cs.index))));
-
-	cs.out = rsinfo->setResult;
-	cs.outdesc = rsinfo->setDesc;
+	cs.heap = heap;
+	cs.index = index;
+	cs.out = out;
 	HnswGetMetaPageInfo(cs.index, &cs.m, NULL, NULL, NULL);
 
 	ctl.keysize = sizeof(ItemPointerData);
@@ -420,8 +342,4 @@ milvus_index_check(PG_FUNCTION_ARGS)
 	CheckLinks(&cs);
 	CheckReachable(&cs);
 	CheckHeapTids(&cs);
-
-	index_close(cs.index, AccessShareLock);
-	table_close(cs.heap, ShareUpdateExclusiveLock);
-	return (Datum) 0;
 }

@@ -9,11 +9,6 @@ CREATE ACCESS METHOD hnsw TYPE INDEX HANDLER hnswhandler;
 
 COMMENT ON ACCESS METHOD hnsw IS 'hnsw index access method';
 
--- structural check of an hnsw index: one row per problem, none when sound
-CREATE FUNCTION milvus_index_check(regclass)
-	RETURNS TABLE (problem text, detail text)
-	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
-
 CREATE OPERATOR CLASS vector_l2_ops
 	FOR TYPE vector USING hnsw AS
 	OPERATOR 1 <-> (vector, vector) FOR ORDER BY float_ops,

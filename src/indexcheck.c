@@ -1,0 +1,144 @@
+/*-------------------------------------------------------------------------
+ *
+ * indexcheck.c
+ *	  milvus_index_check(regclass): verify the structure of one of our
+ *	  indexes, one row (problem, detail) per problem, none when sound.
+ *
+ * The table and the index are locked as the checks need: AccessShareLock
+ * on the index and ShareUpdateExclusiveLock on the table, so VACUUM cannot
+ * run meanwhile while inserts and queries go on.  Each access method's
+ * check function (see indexcheck.h) reads its own pages.
+ *
+ * IDENTIFICATION
+ *	  src/indexcheck.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "catalog/index.h"
+#include "catalog/pg_am.h"
+#include "commands/defrem.h"
+#include "funcapi.h"
+#include "storage/bufmgr.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "indexcheck.h"
+
+PGDLLEXPORT PG_FUNCTION_INFO_V1(milvus_index_check);
+
+/* Each access method with a check, by name. */
+static const struct
+{
+	const char *amname;
+	IndexCheckFunction check;
+}			IndexChecks[] =
+{
+	{"hnsw", HnswCheckIndex},
+};
+
+/*
+ * Report one problem.
+ */
+void
+IndexCheckReport(IndexCheckOutput *out, const char *problem,
+				 const char *fmt,...)
+{
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	char		detail[256];
+	va_list		args;
+
+	va_start(args, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, args);
+	va_end(args);
+
+	values[0] = CStringGetTextDatum(problem);
+	values[1] = CStringGetTextDatum(detail);
+	tuplestore_putvalues(out->store, out->desc, values, nulls);
+	out->problems++;
+}
+
+/*
+ * Whether a heap TID names a line pointer in use: a tuple, a HOT redirect,
+ * or one marked dead that VACUUM has not yet removed from the indexes (it
+ * may skip index vacuuming when few such items exist).  Only a TID past the
+ * table's end or on an unused line pointer is missing.  nblocks is the
+ * table's length, read once by the caller.
+ */
+bool
+IndexCheckHeapTidExists(Relation heap, BlockNumber nblocks, ItemPointer tid)
+{
+	BlockNumber blkno = ItemPointerGetBlockNumber(tid);
+	OffsetNumber off = ItemPointerGetOffsetNumber(tid);
+	Buffer		buf;
+	Page		page;
+	bool		exists;
+
+	if (blkno >= nblocks)
+		return false;
+	buf = ReadBuffer(heap, blkno);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	exists = off >= FirstOffsetNumber && off <= PageGetMaxOffsetNumber(page) &&
+		ItemIdIsUsed(PageGetItemId(page, off));
+	UnlockReleaseBuffer(buf);
+	return exists;
+}
+
+/*
+ * milvus_index_check(regclass)
+ */
+Datum
+milvus_index_check(PG_FUNCTION_ARGS)
+{
+	Oid			indexoid = PG_GETARG_OID(0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	IndexCheckOutput out;
+	IndexCheckFunction check = NULL;
+	Relation	heap;
+	Relation	index;
+	Oid			heapoid;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	heapoid = IndexGetRelation(indexoid, true);
+	if (!OidIsValid(heapoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not an index", get_rel_name(indexoid))));
+
+	heap = table_open(heapoid, ShareUpdateExclusiveLock);
+	index = index_open(indexoid, AccessShareLock);
+	if (heap->rd_rel->relam != HEAP_TABLE_AM_OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("table \"%s\" does not use the heap access method",
+						RelationGetRelationName(heap))));
+	for (int i = 0; i < lengthof(IndexChecks); i++)
+	{
+		Oid			amoid = get_index_am_oid(IndexChecks[i].amname, true);
+
+		if (OidIsValid(amoid) && index->rd_rel->relam == amoid)
+			check = IndexChecks[i].check;
+	}
+	if (check == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not an index of the milvus extension",
+						RelationGetRelationName(index))));
+
+	out.store = rsinfo->setResult;
+	out.desc = rsinfo->setDesc;
+	out.problems = 0;
+	check(heap, index, &out);
+
+	index_close(index, AccessShareLock);
+	table_close(heap, ShareUpdateExclusiveLock);
+	return (Datum) 0;
+}
