@@ -43,5 +43,7 @@ extern bool IndexCheckHeapTidExists(Relation heap, BlockNumber nblocks,
 /* the access methods' checks */
 extern void HnswCheckIndex(Relation heap, Relation index,
 						   IndexCheckOutput *out);
+extern void FlatCheckIndex(Relation heap, Relation index,
+						   IndexCheckOutput *out);
 
 #endif							/* INDEXCHECK_H */

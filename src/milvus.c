@@ -17,6 +17,7 @@
 #include "fmgr.h"
 
 #include "distance.h"
+#include "flat.h"
 #include "hnsw.h"
 
 PG_MODULE_MAGIC;
@@ -32,4 +33,5 @@ _PG_init(void)
 {
 	DistanceInit(DISTANCE_IMPL_AVX512);
 	HnswInit();
+	FlatInit();
 }

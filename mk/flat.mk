@@ -1,0 +1,6 @@
+# mk/flat.mk: the flat (exact) index access method.
+
+OBJS += src/flat.o src/flatutils.o src/flatbuild.o src/flatinsert.o \
+	src/flatscan.o src/flatvacuum.o src/flatcheck.o
+
+REGRESS += flat_vector flat_types flat_churn

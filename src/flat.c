@@ -1,0 +1,249 @@
+/*-------------------------------------------------------------------------
+ *
+ * flat.c
+ *	  The flat access method: handler, options, settings, cost, validation.
+ *
+ * See flat.h for the page layout and the lock order.
+ *
+ * IDENTIFICATION
+ *	  src/flat.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <float.h>
+
+#include "access/amvalidate.h"
+#include "access/htup_details.h"
+#include "catalog/pg_amop.h"
+#include "catalog/pg_amproc.h"
+#include "catalog/pg_opclass.h"
+#include "commands/progress.h"
+#include "commands/vacuum.h"
+#include "optimizer/optimizer.h"
+#include "utils/catcache.h"
+#include "utils/guc.h"
+#include "utils/selfuncs.h"
+#include "utils/syscache.h"
+
+#include "flat.h"
+
+PGDLLEXPORT PG_FUNCTION_INFO_V1(flathandler);
+
+int			flat_batch_size = FLAT_DEFAULT_BATCH_SIZE;
+
+static relopt_kind flat_relopt_kind;
+
+/*
+ * Register the settings and the (empty) option kind; called from _PG_init.
+ */
+void
+FlatInit(void)
+{
+	flat_relopt_kind = add_reloption_kind();
+
+	DefineCustomIntVariable("flat.batch_size",
+							"Sets how many entries the first pass of a flat index scan keeps",
+							"A scan that needs more entries rescans the index "
+							"for four times as many, up to work_mem.",
+							&flat_batch_size, FLAT_DEFAULT_BATCH_SIZE,
+							1, FLAT_MAX_BATCH_SIZE,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("flat");
+}
+
+/*
+ * Options: flat has none; any given is rejected as unrecognized.
+ */
+static bytea *
+flatoptions(Datum reloptions, bool validate)
+{
+	return (bytea *) build_reloptions(reloptions, validate, flat_relopt_kind,
+									  sizeof(StdRdOptions), NULL, 0);
+}
+
+/*
+ * Cost.  Before the first row comes back the scan reads every index page
+ * in physical order and computes one distance per entry with a kernel:
+ * that is the startup cost, priced as sequential page reads plus one
+ * operator cost per entry (the executor's sequential scan pays a tuple
+ * cost, the distance and a sort comparison per row on top of its pages).
+ * Further passes, needed when more rows than a batch are consumed, are
+ * the run cost.  The index scan's heap fetches are added by the planner,
+ * so ORDER BY ... LIMIT k uses the index, while a WHERE clause that keeps
+ * few rows through another index stays cheaper on that index.
+ */
+static void
+flatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
+				 Cost *indexStartupCost, Cost *indexTotalCost,
+				 Selectivity *indexSelectivity, double *indexCorrelation,
+				 double *indexPages)
+{
+	double		tuples = Max(path->indexinfo->tuples, 1);
+	double		pages = Max(path->indexinfo->pages, 1);
+	double		passes;
+
+	*indexCorrelation = 0;
+	*indexPages = pages;
+
+	/* never use the index without ORDER BY */
+	if (path->indexorderbys == NIL)
+	{
+		*indexStartupCost = DBL_MAX;
+		*indexTotalCost = DBL_MAX;
+		*indexSelectivity = 0;
+		return;
+	}
+
+	*indexSelectivity = 1.0;
+	*indexStartupCost = pages * seq_page_cost + tuples * cpu_operator_cost;
+
+	/* passes to return every entry: k grows fourfold from batch_size */
+	passes = 1;
+	for (double k = flat_batch_size; k < tuples && passes < 32; k *= 4)
+		passes++;
+	*indexTotalCost = *indexStartupCost * passes +
+		tuples * cpu_index_tuple_cost;
+}
+
+/*
+ * Validate an operator class: one ordering operator (strategy 1) and its
+ * distance function as support function 1.
+ */
+static bool
+flatvalidate(Oid opclassoid)
+{
+	bool		result = true;
+	HeapTuple	classtup;
+	Form_pg_opclass classform;
+	char	   *opclassname;
+	CatCList   *proclist;
+	CatCList   *oprlist;
+	bool		hasdistance = false;
+
+	classtup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclassoid));
+	if (!HeapTupleIsValid(classtup))
+		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
+	classform = (Form_pg_opclass) GETSTRUCT(classtup);
+	opclassname = NameStr(classform->opcname);
+
+	proclist = SearchSysCacheList1(AMPROCNUM,
+								   ObjectIdGetDatum(classform->opcfamily));
+	for (int i = 0; i < proclist->n_members; i++)
+	{
+		Form_pg_amproc procform = (Form_pg_amproc) GETSTRUCT(&proclist->members[i]->tuple);
+
+		if (procform->amprocnum == FLAT_DISTANCE_PROC)
+			hasdistance = true;
+		else
+		{
+			ereport(INFO,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("flat operator class \"%s\" contains invalid support function number %d",
+							opclassname, procform->amprocnum)));
+			result = false;
+		}
+	}
+	if (!hasdistance)
+	{
+		ereport(INFO,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("flat operator class \"%s\" is missing its distance support function",
+						opclassname)));
+		result = false;
+	}
+
+	oprlist = SearchSysCacheList1(AMOPSTRATEGY,
+								  ObjectIdGetDatum(classform->opcfamily));
+	for (int i = 0; i < oprlist->n_members; i++)
+	{
+		Form_pg_amop oprform = (Form_pg_amop) GETSTRUCT(&oprlist->members[i]->tuple);
+
+		if (oprform->amopstrategy != 1 || oprform->amoppurpose != AMOP_ORDER)
+		{
+			ereport(INFO,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("flat operator class \"%s\" contains an operator that is not an ordering operator with strategy 1",
+							opclassname)));
+			result = false;
+		}
+	}
+
+	ReleaseCatCacheList(oprlist);
+	ReleaseCatCacheList(proclist);
+	ReleaseSysCache(classtup);
+	return result;
+}
+
+/*
+ * Build-phase names for pg_stat_progress_create_index.
+ */
+static char *
+flatbuildphasename(int64 phasenum)
+{
+	switch (phasenum)
+	{
+		case PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE:
+			return "initializing";
+		case FLAT_PHASE_LOAD:
+			return "loading tuples";
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * The handler: what the access method can do and its callbacks.
+ */
+Datum
+flathandler(PG_FUNCTION_ARGS)
+{
+	IndexAmRoutine *amroutine = makeNode(IndexAmRoutine);
+
+	amroutine->amstrategies = 0;
+	amroutine->amsupport = 1;
+	amroutine->amoptsprocnum = 0;
+	amroutine->amcanorder = false;
+	amroutine->amcanorderbyop = true;
+	amroutine->amcanbackward = false;
+	amroutine->amcanunique = false;
+	amroutine->amcanmulticol = false;
+	amroutine->amoptionalkey = true;
+	amroutine->amsearcharray = false;
+	amroutine->amsearchnulls = false;
+	amroutine->amstorage = false;
+	amroutine->amclusterable = false;
+	amroutine->ampredlocks = false;
+	amroutine->amcanparallel = false;
+	amroutine->amcaninclude = false;
+	amroutine->amusemaintenanceworkmem = false;
+	amroutine->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
+	amroutine->amkeytype = InvalidOid;
+
+	amroutine->ambuild = flatbuild;
+	amroutine->ambuildempty = flatbuildempty;
+	amroutine->aminsert = flatinsert;
+	amroutine->ambulkdelete = flatbulkdelete;
+	amroutine->amvacuumcleanup = flatvacuumcleanup;
+	amroutine->amcanreturn = NULL;
+	amroutine->amcostestimate = flatcostestimate;
+	amroutine->amoptions = flatoptions;
+	amroutine->amproperty = NULL;
+	amroutine->ambuildphasename = flatbuildphasename;
+	amroutine->amvalidate = flatvalidate;
+	amroutine->amadjustmembers = NULL;
+	amroutine->ambeginscan = flatbeginscan;
+	amroutine->amrescan = flatrescan;
+	amroutine->amgettuple = flatgettuple;
+	amroutine->amgetbitmap = NULL;
+	amroutine->amendscan = flatendscan;
+	amroutine->ammarkpos = NULL;
+	amroutine->amrestrpos = NULL;
+	amroutine->amestimateparallelscan = NULL;
+	amroutine->aminitparallelscan = NULL;
+	amroutine->amparallelrescan = NULL;
+
+	PG_RETURN_POINTER(amroutine);
+}
