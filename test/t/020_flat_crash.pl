@@ -1,0 +1,106 @@
+# flat crash safety.  During a stream of inserts a server process is killed
+# with SIGKILL: the postmaster then kills every process and replays the WAL
+# from the last checkpoint.  Afterwards milvus_index_check must be clean,
+# every committed row must be in the index, and the index's order must equal
+# a sequential scan's.  (The postmaster itself is not killed: in containers
+# whose init does not reap orphans its zombie blocks the restart; the test
+# clusters run with restart_after_crash = off, so the test starts it again.)
+use strict;
+use warnings;
+
+use IPC::Run;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('flat_crash');
+$node->init;
+$node->start;
+
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION milvus;
+	CREATE TABLE t (id int PRIMARY KEY, v vector(8));
+	INSERT INTO t SELECT i, ARRAY[i % 7, i % 11, i % 13, i % 17, i % 19, i % 23, i % 29, 1]::vector
+		FROM generate_series(1, 2000) i;
+	CREATE INDEX t_flat ON t USING flat (v vector_l2_ops);
+	CHECKPOINT;
+});
+
+# A stream of single-row transactions; psql prints each id once committed.
+my $script = join('', map {
+	"INSERT INTO t VALUES ($_, ARRAY[$_ % 5, $_ % 3, 1, 2, 3, $_ % 7, 0, $_ % 2]::vector) RETURNING id;\n"
+} 2001 .. 30000);
+my ($in, $out, $err) = ($script, '', '');
+my $h = IPC::Run::start(
+	[ 'psql', '-XAtq', '-v', 'ON_ERROR_STOP=0', '-d',
+		$node->connstr('postgres') . ' application_name=inserter' ],
+	'<', \$in, '>', \$out, '2>', \$err);
+
+# wait until a good number of inserts committed, then crash
+my $tries = 0;
+while (($out =~ tr/\n//) < 500 && $tries++ < 600)
+{
+	$h->pump_nb;
+	select(undef, undef, undef, 0.05);
+}
+my $victim = $node->safe_psql('postgres',
+	q{SELECT pid FROM pg_stat_activity WHERE application_name = 'inserter'});
+ok(kill('KILL', $victim), 'the inserting server process was killed');
+{
+	local $SIG{PIPE} = 'IGNORE';
+	eval { $h->finish; };
+}
+my @committed = grep { /^\d+$/ } split /\n/, $out;
+cmp_ok(scalar(@committed), '>=', 500, 'inserts were committed before the crash');
+
+my $pidfile = $node->data_dir . '/postmaster.pid';
+for (my $i = 0; -e $pidfile && $i < 300; $i++)
+{
+	select(undef, undef, undef, 0.1);
+}
+ok(!-e $pidfile, 'the server went down after the crash');
+$node->_update_pid(0);
+$node->start;
+ok($node->log_contains('automatic recovery in progress'),
+	'the restart replayed the WAL');
+
+is($node->safe_psql('postgres', q{SELECT count(*) FROM milvus_index_check('t_flat')}),
+	'0', 'index check is clean after crash recovery');
+
+my $count = $node->safe_psql('postgres',
+	"SELECT count(*) FROM t WHERE id IN (" . join(',', @committed) . ")");
+is($count, scalar(@committed), 'every committed row survived');
+
+# the whole index order equals the sequential scan's
+my $byindex = $node->safe_psql('postgres', q{
+	SET enable_seqscan = off;
+	SELECT count(*) FROM (SELECT id FROM t ORDER BY v <-> '[1,2,1,2,3,1,0,1]') s});
+is($byindex, $node->safe_psql('postgres', 'SELECT count(*) FROM t'),
+	'the index returns every row after recovery');
+like($node->safe_psql('postgres', q{
+	SET enable_seqscan = off;
+	EXPLAIN SELECT id FROM t ORDER BY v <-> '[1,2,1,2,3,1,0,1]'}),
+	qr/Index Scan using t_flat/, 'the index serves the full order');
+my $idx_ids = $node->safe_psql('postgres', q{
+	SET enable_seqscan = off;
+	SELECT array_agg(id) FROM (SELECT id FROM t ORDER BY v <-> '[1,2,1,2,3,1,0,1]') s});
+my $seq_ids = $node->safe_psql('postgres', q{
+	SET enable_indexscan = off;
+	SELECT array_agg(id) FROM (SELECT id FROM t ORDER BY v <-> '[1,2,1,2,3,1,0,1]', ctid) s});
+is($idx_ids, $seq_ids, 'the index order equals the sequential scan order');
+
+# inserts and VACUUM keep working after recovery
+$node->safe_psql('postgres', q{
+	INSERT INTO t VALUES (100001, '[9,9,9,9,9,9,9,9]');
+	DELETE FROM t WHERE id % 10 = 0;
+	VACUUM t;
+});
+is($node->safe_psql('postgres', q{
+	SET enable_seqscan = off;
+	SELECT id FROM t ORDER BY v <-> '[9,9,9,9,9,9,9,9]' LIMIT 1}),
+	'100001', 'an insert after recovery is found');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM milvus_index_check('t_flat')}),
+	'0', 'index check is clean after more inserts and VACUUM');
+
+$node->stop;
+done_testing();

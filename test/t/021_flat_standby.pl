@@ -1,0 +1,106 @@
+# flat on a streaming hot standby: the build's page images, the inserts'
+# and VACUUM's generic WAL reach the standby, which answers the same
+# queries with the same results; once promoted, its index check is clean.
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $primary = PostgreSQL::Test::Cluster->new('flat_primary');
+$primary->init(allows_streaming => 1);
+$primary->start;
+$primary->backup('base');
+
+my $standby = PostgreSQL::Test::Cluster->new('flat_standby');
+$standby->init_from_backup($primary, 'base', has_streaming => 1);
+$standby->start;
+
+# everything below reaches the standby only through WAL replay
+$primary->safe_psql('postgres', q{
+	CREATE EXTENSION milvus;
+	CREATE TABLE t (id int PRIMARY KEY, v vector(16), h halfvec(16), b bit(64));
+	SELECT setseed(0.25);
+	INSERT INTO t SELECT i, x::vector, x::halfvec, (i * 2654435761)::bit(64)
+		FROM (SELECT i, (SELECT array_agg(round(random() * 20)) FROM generate_series(1, 16) WHERE i > 0) x
+			  FROM generate_series(1, 3000) i) s;
+	CREATE INDEX t_flat ON t USING flat (v vector_l2_ops);
+	CREATE INDEX t_flat_cos ON t USING flat (h halfvec_cosine_ops);
+	CREATE INDEX t_flat_bit ON t USING flat (b bit_hamming_ops);
+	INSERT INTO t SELECT i, x::vector, x::halfvec, (i * 40503)::bit(64)
+		FROM (SELECT i, (SELECT array_agg(round(random() * 20)) FROM generate_series(1, 16) WHERE i > 0) x
+			  FROM generate_series(3001, 4000) i) s;
+	DELETE FROM t WHERE id % 7 = 0;
+	VACUUM t;
+	INSERT INTO t SELECT i, x::vector, x::halfvec, (i * 97)::bit(64)
+		FROM (SELECT i, (SELECT array_agg(round(random() * 20)) FROM generate_series(1, 16) WHERE i > 0) x
+			  FROM generate_series(4001, 4300) i) s;
+});
+$primary->wait_for_catchup($standby, 'replay');
+
+for my $idx (qw(t_flat t_flat_cos t_flat_bit))
+{
+	is($primary->safe_psql('postgres', qq{SELECT count(*) FROM milvus_index_check('$idx')}),
+		'0', "$idx: primary index check is clean");
+}
+
+my $queries = q{
+	SET enable_seqscan = off;
+	SELECT q.id, (SELECT array_agg(id) FROM (
+		SELECT b.id FROM t b ORDER BY b.v <-> q.v LIMIT 10) s),
+		(SELECT array_agg(id) FROM (
+		SELECT b.id FROM t b ORDER BY b.h <=> q.h LIMIT 10) s),
+		(SELECT array_agg(id) FROM (
+		SELECT b.id FROM t b ORDER BY b.b <~> q.b LIMIT 10) s)
+	FROM t q WHERE q.id % 100 = 1 ORDER BY q.id;
+};
+my $on_primary = $primary->safe_psql('postgres', $queries);
+my $on_standby = $standby->safe_psql('postgres', $queries);
+ok(length($on_primary) > 0, 'primary answers');
+is($on_standby, $on_primary, 'standby answers the same queries with the same results');
+
+# the distances (ties may order ids either way in a sequential scan)
+my $distances = q{
+	SELECT q.id, (SELECT array_agg(d) FROM (
+		SELECT b.v <-> q.v AS d FROM t b ORDER BY b.v <-> q.v LIMIT 10) s),
+		(SELECT array_agg(d) FROM (
+		SELECT b.h <=> q.h AS d FROM t b ORDER BY b.h <=> q.h LIMIT 10) s),
+		(SELECT array_agg(d) FROM (
+		SELECT b.b <~> q.b AS d FROM t b ORDER BY b.b <~> q.b LIMIT 10) s)
+	FROM t q WHERE q.id % 100 = 1 ORDER BY q.id;
+};
+my $plan_d = $standby->safe_psql('postgres', "SET enable_seqscan = off; EXPLAIN (COSTS OFF) $distances");
+is(scalar(() = $plan_d =~ /Index Scan using t_flat/g), 3, 'the standby scans the three indexes');
+is($standby->safe_psql('postgres', "SET enable_seqscan = off; $distances"),
+	$primary->safe_psql('postgres', "SET enable_indexscan = off; $distances"),
+	'and finds the sequential scan distances');
+
+my $plan = $standby->safe_psql('postgres', q{
+	SET enable_seqscan = off;
+	EXPLAIN (COSTS OFF) SELECT id FROM t ORDER BY v <-> (SELECT v FROM t LIMIT 1) LIMIT 5});
+like($plan, qr/Index Scan using t_flat/, 'the standby uses the index');
+
+$primary->safe_psql('postgres', q{INSERT INTO t (id, v) VALUES (9999, '[50,50,50,50,50,50,50,50,50,50,50,50,50,50,50,50]')});
+$primary->wait_for_catchup($standby, 'replay');
+is($standby->safe_psql('postgres', q{
+	SET enable_seqscan = off;
+	SELECT id FROM t ORDER BY v <-> '[50,50,50,50,50,50,50,50,50,50,50,50,50,50,50,50]' LIMIT 1}),
+	'9999', 'a new row is found on the standby');
+
+# milvus_index_check takes a lock a standby cannot grant: check the
+# replayed index once the standby is promoted
+$primary->stop;
+$standby->promote;
+for my $idx (qw(t_flat t_flat_cos t_flat_bit))
+{
+	is($standby->safe_psql('postgres', qq{SELECT count(*) FROM milvus_index_check('$idx')}),
+		'0', "$idx: the replayed index check is clean after promotion");
+}
+$standby->safe_psql('postgres', q{INSERT INTO t (id, v) VALUES (10000, '[60,60,60,60,60,60,60,60,60,60,60,60,60,60,60,60]')});
+is($standby->safe_psql('postgres', q{
+	SET enable_seqscan = off;
+	SELECT id FROM t ORDER BY v <-> '[60,60,60,60,60,60,60,60,60,60,60,60,60,60,60,60]' LIMIT 1}),
+	'10000', 'the promoted standby inserts into the replayed index');
+$standby->stop;
+done_testing();
