@@ -103,6 +103,9 @@ CheckPage(Relation heap, BlockNumber *heapBlocks, BlockNumber blkno, Page page,
 	FlatPageOpaque opaque = FlatPageGetOpaque(page);
 	ItemPointer pageTids = FlatPageTids(page, layout);
 
+	/* a page extended by an insert that crashed: empty, reused later */
+	if (PageIsNew(page))
+		return;
 	if (opaque->page_id != FLAT_PAGE_ID || opaque->capacity != layout->capacity ||
 		opaque->nitems > layout->capacity)
 	{

@@ -35,10 +35,17 @@ TryAddToPage(Relation index, BlockNumber blkno, const FlatLayout *layout,
 	GenericXLogState *state;
 	Page		page;
 	bool		added = false;
+	bool		isnew;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	state = GenericXLogStart(index);
-	page = GenericXLogRegisterBuffer(state, buf, 0);
+
+	/* a page extended by an insert that crashed: initialise it */
+	isnew = PageIsNew(BufferGetPage(buf));
+	page = GenericXLogRegisterBuffer(state, buf,
+									 isnew ? GENERIC_XLOG_FULL_IMAGE : 0);
+	if (isnew)
+		FlatInitPage(page, layout);
 	if (FlatPageGetOpaque(page)->page_id == FLAT_PAGE_ID &&
 		FlatPageGetOpaque(page)->capacity == layout->capacity &&
 		FlatPageGetOpaque(page)->nitems < layout->capacity)

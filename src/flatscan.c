@@ -176,6 +176,9 @@ ScanPage(FlatScanOpaque so, Page page, int *n)
 	ItemPointer tids = FlatPageTids(page, &so->layout);
 	double	   *distances = so->distances;
 
+	/* a page extended by an insert that crashed before its WAL record */
+	if (PageIsNew(page))
+		return;
 	if (opaque->page_id != FLAT_PAGE_ID ||
 		opaque->capacity != so->layout.capacity ||
 		nitems > so->layout.capacity)

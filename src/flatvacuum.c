@@ -34,13 +34,21 @@ static int
 VacuumPage(Relation index, Buffer buf, const FlatLayout *layout,
 		   IndexBulkDeleteCallback callback, void *callback_state)
 {
-	GenericXLogState *state = GenericXLogStart(index);
-	Page		page = GenericXLogRegisterBuffer(state, buf, 0);
-	FlatPageOpaque opaque = FlatPageGetOpaque(page);
-	ItemPointer tids = FlatPageTids(page, layout);
+	GenericXLogState *state;
+	Page		page;
+	FlatPageOpaque opaque;
+	ItemPointer tids;
 	int			removed = 0;
 	int			i = 0;
 
+	/* a page extended by an insert that crashed: nothing on it */
+	if (PageIsNew(BufferGetPage(buf)))
+		return 0;
+
+	state = GenericXLogStart(index);
+	page = GenericXLogRegisterBuffer(state, buf, 0);
+	opaque = FlatPageGetOpaque(page);
+	tids = FlatPageTids(page, layout);
 	if (opaque->page_id != FLAT_PAGE_ID || opaque->capacity != layout->capacity)
 	{
 		GenericXLogAbort(state);
@@ -143,7 +151,8 @@ flatvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 		buf = ReadBufferExtended(index, MAIN_FORKNUM, blkno, RBM_NORMAL,
 								 info->strategy);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		nitems = FlatPageGetOpaque(BufferGetPage(buf))->nitems;
+		nitems = PageIsNew(BufferGetPage(buf)) ? 0 :
+			FlatPageGetOpaque(BufferGetPage(buf))->nitems;
 		UnlockReleaseBuffer(buf);
 
 		stats->num_index_tuples += nitems;
