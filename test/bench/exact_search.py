@@ -19,7 +19,11 @@ sets PGHOST/PGPORT/PGUSER/PGDATABASE.  In one process:
     (binary parameter, jit off) with max_parallel_workers_per_gather = 0, and
     in a second session with 1 parallel worker (leader + worker = 2 cores);
     and, to break the serial time down, count(*) over the table alone and a
-    scan that evaluates the distance on every row but sorts nothing.
+    scan that evaluates the distance on every row but sorts nothing;
+  - with EXACT_FLAT=1 (default): a flat index on the column (USING flat,
+    exact), pg_prewarm'ed, and the same prepared query through it in a
+    third session (the other sessions set enable_indexscan = off, so they
+    keep the sequential scan).
 
 After a warm-up, the systems take turns in EXACT_ROUNDS rounds, each on its
 share of the timed queries (the same queries for all), so that other load on
@@ -32,7 +36,8 @@ GB/s = rows * 128 * 4 bytes of float data / median time per query.
 Env: EXACT_QUERIES (50) timed queries, EXACT_WARMUP (5), EXACT_ROUNDS (5),
 EXACT_PARALLEL (1: also run with one parallel worker; 0: skip),
 EXACT_MEMCPY_MIB (1024), EXACT_PERF (1: after the rounds, perf record the
-serial backend for 8 s and print its top functions; needs perf, and root),
+serial backend for 8 s and print its top functions, then the flat index's
+backend; needs perf, and root), EXACT_FLAT (1: also the flat index; 0: skip),
 EXACT_OUT (also write the report there), MILVUS_DATA_DIR, EXACT_CACHE_DIR.
 """
 import os
@@ -57,6 +62,7 @@ PARALLEL = os.environ.get('EXACT_PARALLEL', '1') != '0'
 MEMCPY_MIB = int(os.environ.get('EXACT_MEMCPY_MIB', '1024'))
 ROUNDS = int(os.environ.get('EXACT_ROUNDS', '5'))
 PERF = os.environ.get('EXACT_PERF', '0') == '1'
+FLAT = os.environ.get('EXACT_FLAT', '1') != '0'
 K = 10
 
 
@@ -236,6 +242,14 @@ def main():
             break
         time.sleep(1)
     cur.execute("SELECT pg_prewarm('items')")
+    t_flat_build = flat_size = None
+    if FLAT:
+        log('CREATE INDEX ... USING flat')
+        t0 = time.perf_counter()
+        cur.execute('CREATE INDEX items_flat ON items USING flat (embedding vector_l2_ops)')
+        t_flat_build = time.perf_counter() - t0
+        cur.execute("SELECT pg_prewarm('items_flat')")
+        flat_size = cur.execute("SELECT pg_relation_size('items_flat')").fetchone()[0]
     rel_size = cur.execute("SELECT pg_relation_size('items')").fetchone()[0]
     rows = cur.execute('SELECT count(*) FROM items').fetchone()[0]
     assert rows == n
@@ -252,10 +266,12 @@ def main():
             a = np.asarray(obj, dtype='>f4')
             return struct.pack('>hh', a.size, 0) + a.tobytes()
 
-    def pg_session(parallel):
+    def pg_session(parallel, index=False):
         c = psycopg.connect(autocommit=True)
         c.adapters.register_dumper(np.ndarray, VecDumper)
         c.execute('SET jit = off')
+        if not index:
+            c.execute('SET enable_indexscan = off')
         if parallel:
             c.execute('SET max_parallel_workers_per_gather = 1')
             c.execute('SET parallel_setup_cost = 0')
@@ -285,6 +301,9 @@ def main():
     if PARALLEL:
         par_conn = pg_session(True)
         pg_par, par_plan = pg_query(par_conn, knn_sql)
+    if FLAT:
+        flat_conn = pg_session(False, index=True)
+        pg_flat, flat_plan = pg_query(flat_conn, knn_sql)
 
     faiss.omp_set_num_threads(1)
     index = faiss.IndexFlatL2(dim)
@@ -318,12 +337,18 @@ def main():
                ('pg', pg_knn), ('pg_cnt', pg_cnt), ('pg_dist', pg_dist)]
     if PARALLEL:
         systems.append(('pg_par', pg_par))
+    if FLAT:
+        systems.append(('pg_flat', pg_flat))
 
     log('warm-up')
     for _, fn in systems:
         timed(fn, q_warm)
     plan0 = pg_plan()
     plan1 = par_plan() if PARALLEL else None
+    plan2 = flat_plan() if FLAT else None
+    if FLAT:
+        log('flat index plan:\n' + plan2)
+        assert 'Index Scan using items_flat' in plan2, plan2
     log('serial plan:\n' + plan0)
     if PARALLEL:
         log('parallel plan:\n' + plan1)
@@ -344,6 +369,9 @@ def main():
             ids[name] += o
     load1 = os.getloadavg()
     profile = perf_profile(serial, pg_knn, queries) if PERF else None
+    profile_flat = perf_profile(flat_conn, pg_flat, queries) if PERF and FLAT else None
+    if FLAT:
+        flat_conn.close()
     serial.close()
     if PARALLEL:
         par_conn.close()
@@ -373,6 +401,11 @@ def main():
         r_pg_vs_f += int((d[np.asarray(a, np.int64)] <= kth).sum())
     r_pg_vs_f /= K * len(pg_ids)
     r_par = recall(par[1], dists, K) if par else None
+    r_flat = recall(ids['pg_flat'], dists, K) if FLAT else None
+    # the flat index and the sequential scan: the same ids in the same order
+    # (may differ where distances tie; recall above is tie-aware)
+    flat_same = (sum(list(a) == list(b) for a, b in zip(ids['pg_flat'], pg_ids))
+                 if FLAT else None)
 
     # report
     def row(label, ts, cores=1):
@@ -387,6 +420,9 @@ def main():
     if par:
         rows_out.append(row('PostgreSQL seq scan, 1 parallel worker (leader + 1 worker = 2 cores)',
                             par[0], cores=2))
+    if FLAT:
+        rows_out.append(row('PostgreSQL flat index (USING flat), 0 parallel workers (1 core)',
+                            ts['pg_flat']))
     f_gbs = f_row[4]
 
     out = []
@@ -403,6 +439,10 @@ def main():
       f'{float(width):.0f} bytes), {NQ} queries timed one at a time (the same queries for every '
       f'system) after {WARMUP} warm-up queries, k = {K}; medians. COPY (binary) took {t_copy:.1f} s.')
     p('')
+    if FLAT:
+        p(f'flat index: built in {t_flat_build:.1f} s, {flat_size / 1e6:.1f} MB '
+          f'({flat_size / data_bytes:.2f} x the float data), pg_prewarm\'ed.')
+        p('')
     p(f'Memory bandwidth, 1 thread, np.copyto of {MEMCPY_MIB} MiB: **{bw_med:.2f} GB/s copied** '
       f'(median of {len(mem_copy)}, best {bw_best:.2f}; the memory traffic, read + write, is twice '
       f'that). Read-only pass (np.add.reduce as int64) over the same {MEMCPY_MIB} MiB: '
@@ -440,6 +480,8 @@ def main():
     p(f'Results: recall@{K} against exact float64 ground truth (tie-aware): '
       f'PostgreSQL {r_pg:.4f}, Faiss {r_f:.4f}, numpy sgemv {r_b:.4f}' +
       (f', PostgreSQL parallel {r_par:.4f}' if par else '') +
+      (f', PostgreSQL flat index {r_flat:.4f} (same ids in the same order as the '
+       f'sequential scan: {flat_same}/{len(pg_ids)})' if FLAT else '') +
       f'; PostgreSQL against Faiss (tie-aware) {r_pg_vs_f:.4f}; identical top-{K} id sets '
       f'{same}/{len(pg_ids)}, identical order {same_order}/{len(pg_ids)}.')
     p('')
@@ -459,6 +501,13 @@ def main():
         p('```')
         p(par[2])
         p('```')
+    if FLAT:
+        p('')
+        p('flat index plan:')
+        p('')
+        p('```')
+        p(plan2)
+        p('```')
     if profile:
         p('')
         p('perf profile of the serial backend running the k-NN query (self time, '
@@ -467,11 +516,22 @@ def main():
         p('```')
         p(profile)
         p('```')
+    if profile_flat:
+        p('')
+        p('perf profile of the backend running the k-NN query through the flat index '
+          '(self time, functions at 0.7 % or more):')
+        p('')
+        p('```')
+        p(profile_flat)
+        p('```')
     text = '\n'.join(out)
     print(text)
     if os.environ.get('EXACT_OUT'):
         with open(os.environ['EXACT_OUT'], 'w') as fh:
             fh.write(text + '\n')
+    if FLAT and r_flat < 1.0:
+        log('WARNING: the flat index results differ from the sequential scan')
+        sys.exit(1)
     if r_pg < 1.0 or r_pg_vs_f < 1.0:
         log('WARNING: PostgreSQL results differ from exact / Faiss beyond ties')
         sys.exit(1)
