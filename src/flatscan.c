@@ -8,7 +8,8 @@
  * scan works in passes over the whole index:
  *
  *	1. read every data page in physical order (a bulk-read buffer ring
- *	   when the index is large next to shared_buffers, with prefetch);
+ *	   when the index is large next to shared_buffers; prefetching ahead
+ *	   of pages that were not in shared buffers);
  *	   for each page, compute the distances of all its values with one
  *	   kernel loop under the page's share lock, and keep the k smallest
  *	   entries beyond the bound in a max-heap;
@@ -41,6 +42,7 @@
 #include <math.h>
 
 #include "access/relscan.h"
+#include "executor/instrument.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/bufmgr.h"
@@ -218,17 +220,31 @@ RunPass(IndexScanDesc scan)
 	FlatScanOpaque so = (FlatScanOpaque) scan->opaque;
 	Relation	index = scan->indexRelation;
 	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
+	BlockNumber prefetched = FLAT_HEAD_BLKNO;
 	int			n = 0;
 
 	for (BlockNumber blkno = FLAT_HEAD_BLKNO; blkno < nblocks; blkno++)
 	{
+		int64		reads = pgBufferUsage.shared_blks_read;
 		Buffer		buf;
 
 		CHECK_FOR_INTERRUPTS();
-		if (so->bas != NULL && blkno + FLAT_PREFETCH_DISTANCE < nblocks)
-			PrefetchBuffer(index, MAIN_FORKNUM, blkno + FLAT_PREFETCH_DISTANCE);
 		buf = ReadBufferExtended(index, MAIN_FORKNUM, blkno, RBM_NORMAL,
 								 so->bas);
+
+		/*
+		 * A page read from outside shared buffers: prefetch the next ones.
+		 * (Pages already in shared buffers would pay a second buffer
+		 * table lookup each for nothing.)
+		 */
+		if (pgBufferUsage.shared_blks_read != reads)
+		{
+			BlockNumber end = Min(nblocks, blkno + 1 + FLAT_PREFETCH_DISTANCE);
+
+			for (prefetched = Max(prefetched, blkno + 1); prefetched < end;
+				 prefetched++)
+				PrefetchBuffer(index, MAIN_FORKNUM, prefetched);
+		}
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		ScanPage(so, BufferGetPage(buf), &n);
 		UnlockReleaseBuffer(buf);
