@@ -149,3 +149,24 @@ CREATE INDEX ON flat_u USING flat (v vector_l2_ops);
 INSERT INTO flat_u SELECT i, ARRAY[i, -i]::vector FROM generate_series(1, 100) i;
 SELECT flat_same('flat_u', 'v', '<->', '''[5,-5]''') AS unlogged;
 DROP TABLE flat_t, flat_u;
+
+-- wide vectors live in TOAST: the table has few pages, the index one value
+-- a page, and the index is still chosen for ORDER BY ... LIMIT
+CREATE TABLE flat_w (id int, v vector(1536));
+INSERT INTO flat_w SELECT i, array_fill((i % 100)::real, ARRAY[1536]) FROM generate_series(1, 3000) i;
+CREATE INDEX flat_w_v ON flat_w USING flat (v vector_l2_ops);
+ANALYZE flat_w;
+SELECT relpages < 100 AS table_small, (SELECT relpages FROM pg_class WHERE relname = 'flat_w_v') > 3000 AS index_large
+	FROM pg_class WHERE relname = 'flat_w';
+CREATE FUNCTION flat_plan(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE line text; plan text := '';
+BEGIN
+	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+		plan := plan || regexp_replace(line, '''\[[^'']*\]''', '''[...]''') || E'\n';
+	END LOOP;
+	RETURN plan;
+END $$;
+SELECT flat_plan('SELECT id FROM flat_w ORDER BY v <-> array_fill(3::real, ARRAY[1536])::vector LIMIT 10');
+SELECT flat_same('flat_w', 'v', '<->', 'array_fill(3.5::real, ARRAY[1536])::vector', 10) AS wide;
+DROP TABLE flat_w;
+DROP FUNCTION flat_plan, flat_same;

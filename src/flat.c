@@ -70,8 +70,12 @@ flatoptions(Datum reloptions, bool validate)
  * that is the startup cost, priced as sequential page reads plus one
  * operator cost per entry (the executor's sequential scan pays a tuple
  * cost, the distance and a sort comparison per row on top of its pages).
- * Further passes, needed when more rows than a batch are consumed, are
- * the run cost.  The index scan's heap fetches are added by the planner,
+ * Wide values that the table stores out of line (TOAST) make the index
+ * larger than the table, yet a sequential scan reads those same bytes
+ * through TOAST, which the planner does not charge it for; so the index's
+ * pages are priced at no more than the table's, which keeps the comparison
+ * even.  Further passes, needed when more rows than a batch are consumed,
+ * are the run cost.  The index scan's heap fetches are added by the planner,
  * so ORDER BY ... LIMIT k uses the index, while a WHERE clause that keeps
  * few rows through another index stays cheaper on that index.
  */
@@ -83,6 +87,7 @@ flatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 {
 	double		tuples = Max(path->indexinfo->tuples, 1);
 	double		pages = Max(path->indexinfo->pages, 1);
+	double		heapPages = path->indexinfo->rel->pages;
 	double		passes;
 
 	*indexCorrelation = 0;
@@ -98,6 +103,8 @@ flatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	}
 
 	*indexSelectivity = 1.0;
+	if (heapPages > 0)
+		pages = Min(pages, heapPages);
 	*indexStartupCost = pages * seq_page_cost + tuples * cpu_operator_cost;
 
 	/* passes to return every entry: k grows fourfold from batch_size */
