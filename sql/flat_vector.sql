@@ -144,6 +144,15 @@ REINDEX INDEX flat_t_l2;
 SELECT id FROM flat_t ORDER BY v <-> '[2,2,2,2]';
 RESET enable_seqscan;
 SELECT * FROM milvus_index_check('flat_t_l2');
+-- CREATE INDEX CONCURRENTLY validates through ambulkdelete's callback
+INSERT INTO flat_t SELECT i, ARRAY[i % 7, i % 11, (i * 3) % 13, i % 5]::vector
+	FROM generate_series(3, 500) i;
+CREATE INDEX CONCURRENTLY flat_t_cic ON flat_t USING flat (v vector_l1_ops);
+REINDEX INDEX CONCURRENTLY flat_t_l2;
+SELECT indexrelid::regclass, indisvalid FROM pg_index
+	WHERE indrelid = 'flat_t'::regclass ORDER BY 1::text COLLATE "C";
+SELECT * FROM milvus_index_check('flat_t_cic');
+SELECT flat_same('flat_t', 'v', '<+>', '''[3,1,2,4]''') AS concurrently_built;
 CREATE UNLOGGED TABLE flat_u (id int, v vector(2));
 CREATE INDEX ON flat_u USING flat (v vector_l2_ops);
 INSERT INTO flat_u SELECT i, ARRAY[i, -i]::vector FROM generate_series(1, 100) i;
