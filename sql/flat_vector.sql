@@ -150,7 +150,7 @@ INSERT INTO flat_t SELECT i, ARRAY[i % 7, i % 11, (i * 3) % 13, i % 5]::vector
 CREATE INDEX CONCURRENTLY flat_t_cic ON flat_t USING flat (v vector_l1_ops);
 REINDEX INDEX CONCURRENTLY flat_t_l2;
 SELECT indexrelid::regclass, indisvalid FROM pg_index
-	WHERE indrelid = 'flat_t'::regclass ORDER BY 1::text COLLATE "C";
+	WHERE indrelid = 'flat_t'::regclass ORDER BY indexrelid::regclass::text COLLATE "C";
 SELECT * FROM milvus_index_check('flat_t_cic');
 SELECT flat_same('flat_t', 'v', '<+>', '''[3,1,2,4]''') AS concurrently_built;
 CREATE UNLOGGED TABLE flat_u (id int, v vector(2));
