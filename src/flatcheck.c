@@ -136,6 +136,9 @@ CheckPage(Relation heap, BlockNumber *heapBlocks, BlockNumber blkno, Page page,
 	}
 }
 
+/*
+ * qsort comparator over heap TIDs.
+ */
 static int
 CompareTids(const void *a, const void *b)
 {

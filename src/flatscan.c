@@ -108,6 +108,9 @@ CompareCandidates(const FlatCandidate *a, const FlatCandidate *b)
 										   (ItemPointer) &b->tid);
 }
 
+/*
+ * qsort comparator over FlatCandidates: the scan's total order.
+ */
 static int
 CompareCandidatesQsort(const void *a, const void *b)
 {
