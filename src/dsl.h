@@ -16,7 +16,7 @@
  *
  * The query, for every DSL document (several query vectors or one):
  *
- *	SELECT mv_q.n::integer AS query_no, mv_s.id, mv_s.distance, mv_s.fields
+ *	SELECT mv_q.n::int4 AS query_no, mv_s.id, mv_s.distance, mv_s.fields
  *	FROM unnest($1) WITH ORDINALITY AS mv_q(v, n)
  *	CROSS JOIN LATERAL (
  *		SELECT <id> AS id, <distance> AS distance, <fields> AS fields

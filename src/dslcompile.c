@@ -833,7 +833,7 @@ AppendInnerQuery(DslState *st, StringInfo sql, const char *filter,
 
 	appendStringInfoString(sql, "    SELECT ");
 	if (t->nidcolumns == 1)
-		appendStringInfo(sql, "mv_t.%s::text",
+		appendStringInfo(sql, "mv_t.%s::pg_catalog.text",
 						 quote_identifier(t->columns[t->idcolumns[0]].name));
 	else
 	{
@@ -841,7 +841,7 @@ AppendInnerQuery(DslState *st, StringInfo sql, const char *filter,
 		for (int i = 0; i < t->nidcolumns; i++)
 			appendStringInfo(sql, "%smv_t.%s", i > 0 ? ", " : "",
 							 quote_identifier(t->columns[t->idcolumns[i]].name));
-		appendStringInfoString(sql, ")::text");
+		appendStringInfoString(sql, ")::pg_catalog.text");
 	}
 	appendStringInfoString(sql, " AS id,\n           ");
 	if (st->metric->func)
@@ -855,7 +855,7 @@ AppendInnerQuery(DslState *st, StringInfo sql, const char *filter,
 		appendStringInfo(sql, "(pg_catalog.to_jsonb(mv_t.*) OPERATOR(pg_catalog.-) $%d)",
 						 fields_param);
 	else
-		appendStringInfoString(sql, "NULL::jsonb");
+		appendStringInfoString(sql, "NULL::pg_catalog.jsonb");
 	appendStringInfo(sql, " AS fields\n    FROM %s AS mv_t\n", t->qualname);
 	if (filter)
 		appendStringInfo(sql, "    WHERE %s\n", filter);
@@ -930,7 +930,7 @@ DslCompile(Jsonb *dsl, const DslTable *table, bool with_fields)
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql,
-						   "SELECT mv_q.n::integer AS query_no, mv_s.id, mv_s.distance, mv_s.fields\n"
+						   "SELECT mv_q.n::pg_catalog.int4 AS query_no, mv_s.id, mv_s.distance, mv_s.fields\n"
 						   "FROM pg_catalog.unnest($1) WITH ORDINALITY AS mv_q(v, n)\n"
 						   "CROSS JOIN LATERAL (\n");
 	AppendInnerQuery(&st, &sql, filter, fields_param);
