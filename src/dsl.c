@@ -216,8 +216,11 @@ ConvertParam(DslParam *p, Oid *type)
 
 	getTypeInputInfo(p->elemtype, &infunc, &ioparam);
 	for (int i = 0; i < p->nvalues; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		elems[i] = OidInputFunctionCall(infunc, p->values[i], ioparam,
 										p->typmod);
+	}
 	*type = p->elemtype;
 	if (p->isarray)
 	{

@@ -551,6 +551,7 @@ CompileQueries(DslState *st, const DslColumn *col, const JsonbValue *v)
 	{
 		int			len = PathPushIndex(st, i);
 
+		CHECK_FOR_INTERRUPTS();
 		p->values[i] = QueryText(st, col, &elems[i]);
 		PathPop(st, len);
 	}
