@@ -305,6 +305,8 @@ RunIntoResult(FunctionCallInfo fcinfo, DslPlan *plan, const char *sql)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int			level = ApplySearchSettings(plan);
 	DslArgs		args = ConvertParams(plan);
+	Datum		values[4];
+	bool		nulls[4];
 	int			ret;
 
 	SPI_connect();
@@ -312,14 +314,12 @@ RunIntoResult(FunctionCallInfo fcinfo, DslPlan *plan, const char *sql)
 								args.nulls, false, 0);
 	if (ret != SPI_OK_SELECT && ret != SPI_OK_UTILITY)
 		elog(ERROR, "search query failed: %s", SPI_result_code_string(ret));
-	if (SPI_tuptable->tupdesc->natts != rsinfo->setDesc->natts)
+	if (SPI_tuptable->tupdesc->natts != rsinfo->setDesc->natts ||
+		SPI_tuptable->tupdesc->natts > lengthof(values))
 		elog(ERROR, "search query returned %d columns, expected %d",
 			 SPI_tuptable->tupdesc->natts, rsinfo->setDesc->natts);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		Datum		values[4];
-		bool		nulls[4];
-
 		CHECK_FOR_INTERRUPTS();
 		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
 						  values, nulls);
