@@ -62,6 +62,15 @@ for my $p (0 .. $parts - 1)
 		"partition $p is searched with ORDER BY ... LIMIT 10 on its shard, asynchronously");
 }
 unlike($plan, qr/Merge Append/, 'no Merge Append');
+for my $op ('<#>', '<=>', '<+>')
+{
+	my $p = $coord->safe_psql('postgres', qq{
+		SELECT format('EXPLAIN (VERBOSE, COSTS OFF) %s',
+					  milvus_sharded_query('items', v::text, 5, '$op'))
+		FROM sift_query WHERE id = 0 \\gexec});
+	my $n = () = $p =~ /ORDER BY \(embedding OPERATOR\(public\.\Q$op\E\) '[^']+'\) ASC NULLS LAST LIMIT 5::bigint/g;
+	is($n, $parts, "operator $op is sent to every partition with the LIMIT");
+}
 
 # exact: the sharded top 10 has the distances of the coordinator's own top
 # 10 over all rows, and the same ids (ties broken by id)
