@@ -9,7 +9,7 @@
 # dir, runs test/bench/shard_bench.py against them and tears the cluster
 # down at exit.  Needs /usr/bin/python3 with numpy and psycopg.
 #
-# Env: MILVUS_DATA_DIR (default: <repo>/../shared/data), SHARD_ROUNDS (3),
+# Env: MILVUS_DATA_DIR (default: <repo>/../shared/data), SHARD_ROUNDS (5),
 # SHARD_REPORT (default: <repo>/tmp/bench/shard_bench.md).
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/common.sh"
