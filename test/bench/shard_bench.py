@@ -55,10 +55,8 @@ def setup(coord, shards, base):
         coord.execute(f"SELECT milvus_create_sharded_table('{name}', 128, "
                       f"ARRAY[{servers}])")
         coord.execute(f"INSERT INTO {name} SELECT id, embedding FROM one")
-    # the shards' partitions are small enough for an exact scan to look
-    # cheaper than the index: every server uses its index where it has one
     for c in [coord] + shards:
-        c.execute("ALTER DATABASE postgres SET enable_seqscan = off")
+        c.execute("ANALYZE")
 
 
 def index(coord, shards):
@@ -68,8 +66,12 @@ def index(coord, shards):
             # partition p is on shard p + 1 (milvus_create_sharded_table)
             shards[p].execute(f"CREATE INDEX ON {name}_p{p} USING hnsw "
                               "(embedding vector_l2_ops)")
+    # the shards' partitions are small enough for an exact scan to look
+    # cheaper than the index: every server uses its hnsw index (new
+    # sessions, as measure() opens them, take the setting)
     for c in [coord] + shards:
         c.execute("ANALYZE")
+        c.execute("ALTER DATABASE postgres SET enable_seqscan = off")
 
 
 QUERIES = {
