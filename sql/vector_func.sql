@@ -38,13 +38,15 @@ SELECT binary_quantize('[1,0,-1,2,0.1,-0.1,3,4,5]'::vector);
 SELECT binary_quantize('[0]'::vector), binary_quantize('[1]'::vector);
 SELECT length(binary_quantize(array_fill(1, ARRAY[1000])::vector));
 
--- every function of the extension is immutable, strict and parallel safe
+-- every C function of the extension is immutable, strict and parallel safe
 -- (aggregates are parallel safe through their combine functions; access
--- method handlers and the set-returning index check are not meant to be)
+-- method handlers and the set-returning index check are not meant to be,
+-- nor the PL/pgSQL management helpers such as the sharding ones)
 SELECT p.proname, p.provolatile, p.proisstrict, p.proparallel
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'milvus'
 WHERE d.deptype = 'e' AND p.prokind = 'f'
+  AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
   AND p.prorettype <> 'index_am_handler'::regtype AND NOT p.proretset
   AND (p.provolatile <> 'i' OR NOT p.proisstrict OR p.proparallel <> 's')
 ORDER BY 1;
