@@ -28,6 +28,22 @@ FROM items ORDER BY d, id LIMIT 5;
 SELECT id FROM milvus_sharded_search(NULL::items, '[1,2,3]'::vector, 3, '<=>');
 EXPLAIN (COSTS OFF) SELECT * FROM milvus_sharded_search(NULL::items, '[1,2,3]', 3);
 
+-- other vector types and operators
+CREATE TABLE h (id bigint NOT NULL, embedding halfvec(3)) PARTITION BY HASH (id);
+CREATE TABLE h_p0 PARTITION OF h FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TABLE h_p1 PARTITION OF h FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+INSERT INTO h SELECT id, embedding::halfvec FROM items;
+SELECT id, round((embedding <=> '[1,2,3]')::numeric, 4) AS d
+FROM milvus_sharded_search(NULL::h, '[1,2,3]', 3, '<=>') ORDER BY d, id;
+SELECT id, embedding <+> '[1,2,3]' AS d
+FROM milvus_sharded_search(NULL::h, '[1,2,3]'::vector, 4, '<+>') ORDER BY d, id;
+CREATE TABLE s (id bigint NOT NULL, v sparsevec(3)) PARTITION BY HASH (id);
+CREATE TABLE s_p0 PARTITION OF s FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TABLE s_p1 PARTITION OF s FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+INSERT INTO s SELECT id, embedding::sparsevec FROM items;
+SELECT id, v FROM milvus_sharded_search(NULL::s, '{1:1,2:2,3:3}/3', 3, '<#>', 'v');
+DROP TABLE h, s;
+
 -- errors
 SELECT milvus_sharded_query('items', '[3,3,3]', 5, '+');
 SELECT milvus_sharded_query('items', '[3,3,3]', 0);
