@@ -38,15 +38,16 @@ SELECT binary_quantize('[1,0,-1,2,0.1,-0.1,3,4,5]'::vector);
 SELECT binary_quantize('[0]'::vector), binary_quantize('[1]'::vector);
 SELECT length(binary_quantize(array_fill(1, ARRAY[1000])::vector));
 
--- every function of the extension is immutable, strict and parallel safe
+-- every C function of the extension is immutable, strict and parallel safe
 -- (aggregates are parallel safe through their combine functions; access
 -- method handlers and the set-returning index check are not meant to be,
--- nor the collection helpers and milvus_search_sql, which read the catalog
--- or run DDL)
+-- nor the PL/pgSQL management helpers (collections, sharding) and
+-- milvus_search_sql, which read the catalog or run DDL)
 SELECT p.proname, p.provolatile, p.proisstrict, p.proparallel
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'milvus'
 WHERE d.deptype = 'e' AND p.prokind = 'f'
+  AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
   AND p.prorettype <> 'index_am_handler'::regtype AND NOT p.proretset
   AND p.proname NOT IN ('milvus_create_collection', 'milvus_create_partition',
 						'milvus_drop_collection', 'milvus_search_sql')
