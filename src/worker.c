@@ -157,8 +157,10 @@ DefineSettings(void)
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("milvus.gpu_device",
 							"Sets the CUDA device the background worker uses",
-							NULL, &milvus_gpu_device, 0, 0, 63,
-							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+							"The worker reads it when it first opens the GPU "
+							"library; a change takes effect when it restarts.",
+							&milvus_gpu_device, 0, 0, 63,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("milvus.gpu_memory_limit",
 							"Sets the GPU memory a job may use",
 							"0 uses what is free; larger data is processed "
