@@ -370,18 +370,18 @@ milvus_kmeans(PG_FUNCTION_ARGS)
 }
 
 /*
- * milvus_worker_status(): one row about the background worker.
+ * milvus_worker_status(): one row about the background worker (a set, as
+ * the pg_stat_get_* functions behind PostgreSQL's statistics views).
  */
 Datum
 milvus_worker_status(PG_FUNCTION_ARGS)
 {
-	TupleDesc	tupdesc;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	WorkerStatusData st;
 	Datum		values[12];
 	bool		nulls[12];
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	InitMaterializedSRF(fcinfo, 0);
 	WorkerGetStatus(&st);
 	memset(nulls, 0, sizeof(nulls));
 	values[0] = CStringGetTextDatum(st.device);
@@ -398,5 +398,6 @@ milvus_worker_status(PG_FUNCTION_ARGS)
 	nulls[9] = st.pid == 0;
 	values[10] = Int64GetDatum(st.restarts);
 	values[11] = BoolGetDatum(st.preloaded);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	return (Datum) 0;
 }

@@ -710,15 +710,15 @@ WorkerPoll(void *arg)
 }
 
 /*
- * Record the end of the running job and wake its backend.
+ * Record the end of the running job; the caller holds the lock and sets
+ * the returned backend's latch (NULL: nobody waits) after releasing it.
  */
-static void
-FinishSlot(bool ok, const char *error)
+static PGPROC *
+FinishSlotLocked(bool ok, const char *error)
 {
 	WorkerSlot *slot = &shared->slots[my_running_slot];
 	PGPROC	   *backend = NULL;
 
-	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	if (slot->abandoned)
 	{
 		slot->state = SLOT_FREE;
@@ -736,20 +736,39 @@ FinishSlot(bool ok, const char *error)
 		backend = slot->backend;
 	}
 	my_running_slot = -1;
+	return backend;
+}
+
+static void
+FinishSlot(bool ok, const char *error)
+{
+	PGPROC	   *backend;
+
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	backend = FinishSlotLocked(ok, error);
 	LWLockRelease(shared->lock);
 	if (backend != NULL)
 		SetLatch(&backend->procLatch);
 }
 
+/*
+ * On exit: fail the running job and leave the queue, in one step, so that
+ * a backend never sees the worker gone while its job still looks alive.
+ */
 static void
 WorkerExit(int code, Datum arg)
 {
+	PGPROC	   *backend = NULL;
+
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	if (my_running_slot >= 0)
+		backend = FinishSlotLocked(false,
+								   "The background worker exited while running the job.");
 	shared->pid = 0;
 	shared->proc = NULL;
 	LWLockRelease(shared->lock);
-	if (my_running_slot >= 0)
-		FinishSlot(false, "The background worker exited while running the job.");
+	if (backend != NULL)
+		SetLatch(&backend->procLatch);
 }
 
 /*

@@ -16,12 +16,13 @@ CREATE FUNCTION milvus_kmeans(tbl regclass, col name, k int,
 	RETURNS SETOF vector
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 
+-- one row about the worker (a set, as the pg_stat_get_* functions)
 CREATE FUNCTION milvus_worker_status(OUT device text, OUT device_memory bigint,
 		OUT threads int, OUT queued bigint, OUT running bigint,
 		OUT finished bigint, OUT failed bigint, OUT cancelled bigint,
 		OUT job_memory bigint, OUT worker_pid int, OUT restarts bigint,
 		OUT preloaded bool)
-	RETURNS record
+	RETURNS SETOF record
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 
 CREATE VIEW milvus_worker_status AS SELECT * FROM milvus_worker_status();
