@@ -572,8 +572,8 @@ RunHere(WorkerJobHeader *h, char *seg)
 
 /*
  * Build the job's segment (shared memory with a worker, else local memory),
- * fill it through fill(), run it, and return its address; the caller reads
- * the results and calls FinishJob.
+ * copy the header and the two inputs into it, run the job there, and
+ * return its address; the caller reads the results and calls FinishJob.
  */
 static char *
 StartJob(WorkerJobHeader *h, const float *base, const float *queries,
