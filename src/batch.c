@@ -378,8 +378,8 @@ milvus_worker_status(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	WorkerStatusData st;
-	Datum		values[12];
-	bool		nulls[12];
+	Datum		values[13];
+	bool		nulls[13];
 
 	InitMaterializedSRF(fcinfo, 0);
 	WorkerGetStatus(&st);
@@ -398,6 +398,7 @@ milvus_worker_status(PG_FUNCTION_ARGS)
 	nulls[9] = st.pid == 0;
 	values[10] = Int64GetDatum(st.restarts);
 	values[11] = BoolGetDatum(st.preloaded);
+	values[12] = Int64GetDatum(st.gpu_jobs);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
 }

@@ -55,6 +55,7 @@ int			milvus_gpu_device = 0;
 int			milvus_gpu_memory_limit = 0;
 int			milvus_worker_threads = 0;
 int			milvus_worker_timeout = 0;
+char	   *milvus_gpu_library = NULL;
 
 typedef enum WorkerJobKind
 {
@@ -119,6 +120,7 @@ typedef struct WorkerShared
 	int64		finished;
 	int64		failed;
 	int64		cancelled;
+	int64		gpu_jobs;
 	char		device[64];
 	int64		device_memory;
 	int			threads;
@@ -161,6 +163,13 @@ DefineSettings(void)
 							"library; a change takes effect when it restarts.",
 							&milvus_gpu_device, 0, 0, 63,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("milvus.gpu_library",
+							   "Sets the path of the GPU library",
+							   "Empty means $libdir/libmilvus_gpu.so.  The "
+							   "worker reads it when it first opens the "
+							   "library.",
+							   &milvus_gpu_library, "",
+							   PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("milvus.gpu_memory_limit",
 							"Sets the GPU memory a job may use",
 							"0 uses what is free; larger data is processed "
@@ -289,8 +298,8 @@ GpuReady(void)
 	char		why[256];
 	int64		memory;
 
-	if (!WorkerGpuOpen(milvus_gpu_device, name, sizeof(name), &memory,
-					   why, sizeof(why)))
+	if (!WorkerGpuOpen(milvus_gpu_library, milvus_gpu_device, name,
+					   sizeof(name), &memory, why, sizeof(why)))
 		return false;
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	strlcpy(shared->device, name, sizeof(shared->device));
@@ -325,16 +334,23 @@ ExecuteJob(WorkerJobHeader *h, char *seg, bool allow_gpu,
 		(h->kind == WORKER_JOB_KMEANS || h->metric != WORKER_METRIC_L1) &&
 		GpuReady())
 	{
-		if (h->kind == WORKER_JOB_KNN &&
-			WorkerGpuKnn(milvus_gpu_device, limit, h->metric, base, h->n,
-						 queries, h->nq, h->dim, h->k, distances, labels,
-						 err, sizeof(err)))
+		bool		ok;
+
+		if (h->kind == WORKER_JOB_KNN)
+			ok = WorkerGpuKnn(milvus_gpu_device, limit, h->metric, base,
+							  h->n, queries, h->nq, h->dim, h->k,
+							  distances, labels, err, sizeof(err));
+		else
+			ok = WorkerGpuKmeans(milvus_gpu_device, limit, base, h->n,
+								 h->dim, h->k, h->iterations, queries,
+								 &h->objective, err, sizeof(err));
+		if (ok)
+		{
+			LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+			shared->gpu_jobs++;
+			LWLockRelease(shared->lock);
 			return MV_OK;
-		if (h->kind == WORKER_JOB_KMEANS &&
-			WorkerGpuKmeans(milvus_gpu_device, limit, base, h->n, h->dim,
-							h->k, h->iterations, queries, &h->objective,
-							err, sizeof(err)))
-			return MV_OK;
+		}
 		ereport(LOG,
 				(errmsg("milvus background worker: GPU job failed, running it on the CPU"),
 				 errdetail("libmilvus_gpu.so reported: %s.", err)));
@@ -690,6 +706,7 @@ WorkerGetStatus(WorkerStatusData *st)
 	st->finished = shared->finished;
 	st->failed = shared->failed;
 	st->cancelled = shared->cancelled;
+	st->gpu_jobs = shared->gpu_jobs;
 	st->pid = shared->pid;
 	st->restarts = shared->starts > 0 ? shared->starts - 1 : 0;
 	LWLockRelease(shared->lock);
@@ -917,8 +934,8 @@ WorkerAttach(void)
 	before_shmem_exit(WorkerExit, 0);
 
 	if (milvus_gpu_enabled)
-		gpu = WorkerGpuOpen(milvus_gpu_device, name, sizeof(name), &memory,
-							why, sizeof(why));
+		gpu = WorkerGpuOpen(milvus_gpu_library, milvus_gpu_device, name,
+							sizeof(name), &memory, why, sizeof(why));
 	if (gpu)
 		(void) GpuReady();
 	ereport(LOG,

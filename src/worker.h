@@ -54,6 +54,7 @@ extern int	milvus_gpu_device;
 extern int	milvus_gpu_memory_limit;	/* MB, 0: what is free */
 extern int	milvus_worker_threads;		/* 0: every CPU */
 extern int	milvus_worker_timeout;		/* ms, 0: none */
+extern char *milvus_gpu_library;		/* "": $libdir/libmilvus_gpu.so */
 
 /* What milvus_worker_status shows. */
 typedef struct WorkerStatusData
@@ -67,6 +68,7 @@ typedef struct WorkerStatusData
 	int64		finished;
 	int64		failed;
 	int64		cancelled;
+	int64		gpu_jobs;		/* finished on the GPU */
 	int64		job_memory;		/* bytes of queued and running jobs */
 	int			pid;			/* 0 when not running */
 	int64		restarts;

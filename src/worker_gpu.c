@@ -72,7 +72,7 @@ Resolve(void *handle, const char *symbol, void **fn)
  * Open the library and the device; see worker_gpu.h.
  */
 static bool
-OpenOnce(int device)
+OpenOnce(const char *library, int device)
 {
 	char		path[MAXPGPATH];
 	char		err[256] = "";
@@ -83,7 +83,10 @@ OpenOnce(int device)
 	int			ndevices = 0;
 	mg_device_info devinfo;
 
-	snprintf(path, sizeof(path), "%s/libmilvus_gpu.so", pkglib_path);
+	if (library != NULL && library[0] != '\0')
+		strlcpy(path, library, sizeof(path));
+	else
+		snprintf(path, sizeof(path), "%s/libmilvus_gpu.so", pkglib_path);
 	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (handle == NULL)
 	{
@@ -128,13 +131,13 @@ OpenOnce(int device)
 }
 
 bool
-WorkerGpuOpen(int device, char *name, size_t namelen, int64 *memory,
+WorkerGpuOpen(const char *path, int device, char *name, size_t namelen, int64 *memory,
 			  char *why, size_t whylen)
 {
 	if (!gpu.tried)
 	{
 		gpu.tried = true;
-		gpu.ok = OpenOnce(device);
+		gpu.ok = OpenOnce(path, device);
 	}
 	if (gpu.ok)
 	{

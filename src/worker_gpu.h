@@ -16,11 +16,12 @@
 #include "worker_cpu.h"
 
 /*
- * dlopen $libdir/libmilvus_gpu.so, check its API version and the device.
+ * dlopen the library (path; "" means $libdir/libmilvus_gpu.so), check its
+ * API version and the device.
  * Returns true when the GPU can be used; otherwise false with the reason
  * in why.  Tries once per process; later calls return the first answer.
  */
-extern bool WorkerGpuOpen(int device, char *name, size_t namelen,
+extern bool WorkerGpuOpen(const char *path, int device, char *name, size_t namelen,
 						  int64 *memory, char *why, size_t whylen);
 
 /*

@@ -21,7 +21,7 @@ CREATE FUNCTION milvus_worker_status(OUT device text, OUT device_memory bigint,
 		OUT threads int, OUT queued bigint, OUT running bigint,
 		OUT finished bigint, OUT failed bigint, OUT cancelled bigint,
 		OUT job_memory bigint, OUT worker_pid int, OUT restarts bigint,
-		OUT preloaded bool)
+		OUT preloaded bool, OUT gpu_jobs bigint)
 	RETURNS SETOF record
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 
