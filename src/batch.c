@@ -59,6 +59,9 @@ CheckK(int k)
 				 errmsg("k must be between 1 and %d", WORKER_MAX_K)));
 }
 
+/*
+ * The metric named by the SQL argument (case-insensitive).
+ */
 static WorkerMetric
 ParseMetric(const char *name)
 {
@@ -77,6 +80,9 @@ ParseMetric(const char *name)
 	return WORKER_METRIC_L2;	/* keep the compiler quiet */
 }
 
+/*
+ * Every vector of a job must have the same number of dimensions.
+ */
 static inline void
 CheckDims(int want, int got)
 {

@@ -147,6 +147,9 @@ static dsm_segment *job_segment = NULL;	/* attached while a job runs */
  * ----------------------------------------------------------------
  */
 
+/*
+ * The milvus.gpu_* and milvus.worker_* settings.
+ */
 static void
 DefineSettings(void)
 {
@@ -188,6 +191,9 @@ DefineSettings(void)
 							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
 }
 
+/*
+ * shmem_request_hook: room for WorkerShared and its LWLock.
+ */
 static void
 WorkerShmemRequest(void)
 {
@@ -197,6 +203,9 @@ WorkerShmemRequest(void)
 	RequestNamedLWLockTranche(WORKER_TRANCHE, 1);
 }
 
+/*
+ * shmem_startup_hook: create (or find) WorkerShared.
+ */
 static void
 WorkerShmemStartup(void)
 {
@@ -216,6 +225,9 @@ WorkerShmemStartup(void)
 	LWLockRelease(AddinShmemInitLock);
 }
 
+/*
+ * Register the one background worker (at preload time only).
+ */
 static void
 RegisterWorker(void)
 {
@@ -256,6 +268,9 @@ WorkerInit(void)
  * ----------------------------------------------------------------
  */
 
+/*
+ * Threads of a CPU job: milvus.worker_threads, or one per online CPU.
+ */
 static int
 WorkerThreads(void)
 {
@@ -274,6 +289,9 @@ JobRows(const WorkerJobHeader *h)
 	return h->kind == WORKER_JOB_KNN ? h->nq : h->k;
 }
 
+/*
+ * Where each part of a job's segment starts, and its total size.
+ */
 static void
 ComputeLayout(const WorkerJobHeader *h, JobLayout *l)
 {
@@ -405,6 +423,9 @@ AbandonJob(int slotno)
 	my_job_slot = -1;
 }
 
+/*
+ * before_shmem_exit callback: give up the job of a backend that exits.
+ */
 static void
 BackendExit(int code, Datum arg)
 {
@@ -428,6 +449,9 @@ CheckTimeout(TimestampTz start)
 				 errhint("Raise milvus.worker_timeout, or set it to 0 for no limit.")));
 }
 
+/*
+ * Sleep until our latch is set or 100 ms pass, then service interrupts.
+ */
 static void
 WaitAWhile(void)
 {
@@ -621,6 +645,9 @@ StartJob(WorkerJobHeader *h, const float *base, const float *queries,
 	return seg;
 }
 
+/*
+ * Release the job's memory once its results are read.
+ */
 static void
 FinishJob(dsm_segment *seg, char *addr)
 {
@@ -630,6 +657,9 @@ FinishJob(dsm_segment *seg, char *addr)
 		pfree(addr);
 }
 
+/*
+ * k-NN job; see worker.h.
+ */
 void
 WorkerKnn(WorkerMetric metric, const float *base, int64 n,
 		  const float *queries, int64 nq, int dim, int k,
@@ -654,6 +684,9 @@ WorkerKnn(WorkerMetric metric, const float *base, int64 n,
 	FinishJob(seg, addr);
 }
 
+/*
+ * k-means job; see worker.h.
+ */
 void
 WorkerKmeans(const float *x, int64 n, int dim, int k, int iterations,
 			 float *centroids, double *objective)
@@ -677,6 +710,9 @@ WorkerKmeans(const float *x, int64 n, int dim, int k, int iterations,
 	FinishJob(seg, addr);
 }
 
+/*
+ * Fill in what milvus_worker_status shows (a consistent snapshot).
+ */
 void
 WorkerGetStatus(WorkerStatusData *st)
 {
@@ -850,6 +886,9 @@ RunJob(dsm_handle handle, char *error)
 	return false;
 }
 
+/*
+ * Error context callback: name the job in the worker's log lines.
+ */
 static void
 JobErrorContext(void *arg)
 {
@@ -945,6 +984,10 @@ WorkerAttach(void)
 			 errdetail("Jobs run on the CPU: %s.", why) : 0));
 }
 
+/*
+ * The worker's entry point: announce itself, then run queued jobs in
+ * submission order, sleeping on its latch in between.
+ */
 void
 milvus_worker_main(Datum main_arg)
 {

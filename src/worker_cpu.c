@@ -391,6 +391,9 @@ KnnMerge(KnnCtx *c, double *distances, int64_t *labels)
 	}
 }
 
+/*
+ * Exact k-NN; see worker_cpu.h.
+ */
 MvStatus
 WorkerCpuKnn(WorkerMetric metric, const float *base, int64_t n,
 			 const float *queries, int64_t nq, int dim, int k, int nthreads,
@@ -559,6 +562,9 @@ KmeansUpdate(KmeansCtx *c, float *centroids, double *sums, int64_t *counts)
 	}
 }
 
+/*
+ * Lloyd's k-means; see worker_cpu.h.
+ */
 MvStatus
 WorkerCpuKmeans(const float *x, int64_t n, int dim, int k, int iterations,
 				int nthreads, float *centroids, double *objective,

@@ -130,9 +130,12 @@ OpenOnce(const char *library, int device)
 	return true;
 }
 
+/*
+ * Open the library once per process; see worker_gpu.h.
+ */
 bool
-WorkerGpuOpen(const char *path, int device, char *name, size_t namelen, int64 *memory,
-			  char *why, size_t whylen)
+WorkerGpuOpen(const char *path, int device, char *name, size_t namelen,
+			  int64 *memory, char *why, size_t whylen)
 {
 	if (!gpu.tried)
 	{
@@ -149,6 +152,9 @@ WorkerGpuOpen(const char *path, int device, char *name, size_t namelen, int64 *m
 	return gpu.ok;
 }
 
+/*
+ * mg_knn, with distances widened to double.
+ */
 bool
 WorkerGpuKnn(int device, size_t memory_limit, WorkerMetric metric,
 			 const float *base, int64 n, const float *queries, int64 nq,
@@ -169,6 +175,9 @@ WorkerGpuKnn(int device, size_t memory_limit, WorkerMetric metric,
 	return rc == MG_OK;
 }
 
+/*
+ * mg_kmeans.
+ */
 bool
 WorkerGpuKmeans(int device, size_t memory_limit, const float *x, int64 n,
 				int dim, int k, int iterations, float *centroids,

@@ -21,8 +21,9 @@
  * Returns true when the GPU can be used; otherwise false with the reason
  * in why.  Tries once per process; later calls return the first answer.
  */
-extern bool WorkerGpuOpen(const char *path, int device, char *name, size_t namelen,
-						  int64 *memory, char *why, size_t whylen);
+extern bool WorkerGpuOpen(const char *path, int device, char *name,
+						  size_t namelen, int64 *memory, char *why,
+						  size_t whylen);
 
 /*
  * The library's mg_knn and mg_kmeans (after WorkerGpuOpen returned true).
