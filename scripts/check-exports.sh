@@ -13,6 +13,9 @@ trap 'rm -f "$allowed"' EXIT
 	echo Pg_magic_func
 	sed -nE "s/.*AS 'MODULE_PATHNAME'(, *'([a-z0-9_]+)')?.*/\2/p" "$@"
 	grep -hoE "^CREATE (OR REPLACE )?FUNCTION [a-z0-9_]+" "$@" | awk '{print $NF}'
+	# background worker entry points, named where the worker is registered
+	grep -hoE 'bgw_function_name, "[a-z0-9_]+"' "$(dirname "$0")"/../src/*.c |
+		sed -E 's/.*"(.*)"/\1/'
 } | sort -u | sed '/^$/d' | awk '{print; print "pg_finfo_" $0}' | sort -u >"$allowed"
 
 pass=0

@@ -81,7 +81,8 @@ mv_free_port() {
 }
 
 # mv_pg_start DATADIR PORT: initdb if needed, then start a server that
-# listens on 127.0.0.1:PORT only, with superuser "postgres", trust auth.
+# listens on 127.0.0.1:PORT only, with superuser "postgres", trust auth,
+# and milvus preloaded (its background worker runs batch jobs).
 mv_pg_start() {
 	local data=$1 port=$2 bindir
 	bindir=$($PG_CONFIG --bindir)
@@ -91,7 +92,7 @@ mv_pg_start() {
 			{ cat "$data.initdb.log"; die "initdb failed"; }
 	fi
 	as_user "$bindir/pg_ctl" -D "$data" -l "$data.log" -w \
-		-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=''" \
+		-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c shared_preload_libraries=milvus" \
 		start >/dev/null || { tail -20 "$data.log"; die "server did not start"; }
 }
 
