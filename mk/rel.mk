@@ -1,0 +1,4 @@
+# mk/rel.mk: reliability: the input parsers that link without the server,
+# fuzzing, the sanitised server run, hostile-input regression tests.
+
+OBJS += src/vecparse.o src/vecerror.o
