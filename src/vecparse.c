@@ -404,8 +404,8 @@ ParseSparsePairs(const char *lit, const char *close, int dim,
 
 	for (;;)
 	{
-		int32_t		index;
-		float		value;
+		int32_t		index = 0;
+		float		value = 0;
 
 		if (ParseSparseIndex(lit, &pt, dim, &index, err) != VECPARSE_OK)
 			return err->status;
