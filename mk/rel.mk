@@ -5,3 +5,12 @@ OBJS += src/vecparse.o src/vecerror.o
 
 # Hostile input: every case must fail with an errcode, the server stays up.
 REGRESS += hostile_types hostile_binary hostile_hnsw
+
+# The pg_regress suite against the extension built with ASan and UBSan, in
+# a server with the ASan runtime preloaded (scripts/sanitize-check.sh).
+.PHONY: sanitize-check print-regress
+sanitize-check:
+	scripts/sanitize-check.sh
+
+print-regress:
+	@echo $(REGRESS)
