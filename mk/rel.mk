@@ -14,3 +14,5 @@ sanitize-check:
 
 print-regress:
 	@echo $(REGRESS)
+
+EXTRA_CLEAN += test/fuzz/fuzz_*_text test/fuzz/fuzz_*_recv test/fuzz/work
