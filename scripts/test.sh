@@ -74,6 +74,9 @@ tar -C "$MV_ROOT" --exclude=./tmp --exclude=./.git --exclude=./node_modules \
 
 run_suite unit counts_plain make -C "$MV_ROOT" -s unitcheck
 run_suite exports counts_plain make -C "$MV_ROOT" -s exportcheck
+# fuzz: each libFuzzer harness of test/fuzz/ for FUZZ_SECONDS (30 s)
+run_suite fuzz counts_plain make -k -C "$MV_ROOT/test/fuzz" -s check \
+	WORKDIR="$rundir/fuzz"
 
 port=$(mv_free_port)
 log "starting a throwaway cluster on 127.0.0.1:$port"

@@ -44,6 +44,7 @@
 
 #include "aggstate.h"
 #include "distance.h"
+#include "vecerror.h"
 #include "vecutils.h"
 #include "halfutils.h"
 #include "halfvec.h"
@@ -238,97 +239,27 @@ InitHalfVector(int dim)
  */
 
 /*
- * Raise the syntax error that quotes the whole input.
- */
-static void
-pg_attribute_noreturn()
-InvalidHalfVectorSyntax(const char *lit)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type halfvec: \"%s\"", lit)));
-}
-
-/*
- * Parse one element starting at *pt and round it to a half; advance *pt
- * past it.  A literal beyond float's or half's range is quoted in the
- * error, as float4in does.
- */
-static uint16
-ParseHalfElement(const char *lit, char **pt)
-{
-	char	   *end;
-	float		value;
-	uint16		h;
-
-	errno = 0;
-	value = strtof(*pt, &end);
-	if (end == *pt)
-		InvalidHalfVectorSyntax(lit);
-
-	/* strtof sets ERANGE on underflow too; only overflow is an error */
-	h = Float4ToHalf(value);
-	if ((errno == ERANGE && isinf(value)) || (HalfIsInf(h) && !isinf(value)))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("\"%.*s\" is out of range for type halfvec",
-						(int) (end - *pt), *pt)));
-
-	CheckFloatElement(value);
-	*pt = end;
-	return h;
-}
-
-/*
- * halfvec_in: '[1, 2, 3]' -> halfvec
+ * halfvec_in: '[1, 2, 3]' -> halfvec (the parser is in vecparse.c)
  */
 Datum
 halfvec_in(PG_FUNCTION_ARGS)
 {
 	char	   *lit = PG_GETARG_CSTRING(0);
 	int32		typmod = PG_GETARG_INT32(2);
-	uint16		x[HALFVEC_MAX_DIM];
-	int			dim = 0;
-	char	   *pt = lit;
+	float		x[HALFVEC_MAX_DIM];
+	int			dim;
+	VecParseError err;
 	HalfVector	result;
 
-	while (VectorIsSpace(*pt))
-		pt++;
-	if (*pt != '[')
-		InvalidHalfVectorSyntax(lit);
-	pt++;
-
-	while (VectorIsSpace(*pt))
-		pt++;
-	if (*pt == ']')
-		CheckDim(0);
-
-	for (;;)
-	{
-		if (dim == HALFVEC_MAX_DIM)
-			CheckDim(dim + 1);
-		x[dim++] = ParseHalfElement(lit, &pt);
-
-		while (VectorIsSpace(*pt))
-			pt++;
-		if (*pt == ',')
-			pt++;
-		else if (*pt == ']')
-			break;
-		else
-			InvalidHalfVectorSyntax(lit);
-	}
-	pt++;
-
-	while (VectorIsSpace(*pt))
-		pt++;
-	if (*pt != '\0')
-		InvalidHalfVectorSyntax(lit);
+	if (VecParseDenseText(lit, VECPARSE_HALF, HALFVEC_MAX_DIM, x, &dim,
+						  &err) != VECPARSE_OK)
+		VecParseReportError(&err, "halfvec", lit, HALFVEC_MAX_DIM);
 
 	CheckExpectedDim(typmod, dim);
 
 	result = InitHalfVector(dim);
-	memcpy(result->x, x, sizeof(uint16) * dim);
+	for (int i = 0; i < dim; i++)
+		result->x[i] = Float4ToHalf(x[i]);
 	PG_RETURN_HALFVEC_P(result);
 }
 
@@ -396,27 +327,24 @@ halfvec_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int32		typmod = PG_GETARG_INT32(2);
-	int16		dim;
-	int16		unused;
+	int			dim;
+	size_t		consumed;
+	VecParseError err;
 	HalfVector	result;
 
-	dim = pq_getmsgint(buf, sizeof(int16));
-	unused = pq_getmsgint(buf, sizeof(int16));
-
-	CheckDim(dim);
-	CheckExpectedDim(typmod, dim);
-
-	if (unused != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("expected unused to be 0, not %d", unused)));
+	if (VecParseDenseBinaryHeader(buf->data + buf->cursor,
+								  buf->len - buf->cursor, HALFVEC_MAX_DIM,
+								  typmod, &dim, &consumed, &err) != VECPARSE_OK)
+		VecParseReportError(&err, "halfvec", NULL, HALFVEC_MAX_DIM);
+	buf->cursor += consumed;
 
 	result = InitHalfVector(dim);
-	for (int i = 0; i < dim; i++)
-	{
-		result->x[i] = (uint16) pq_getmsgint(buf, sizeof(uint16));
-		CheckHalfElement(result->x[i]);
-	}
+	if (VecParseDenseBinaryElements(buf->data + buf->cursor,
+									buf->len - buf->cursor, VECPARSE_HALF,
+									dim, result->x, &consumed,
+									&err) != VECPARSE_OK)
+		VecParseReportError(&err, "halfvec", NULL, HALFVEC_MAX_DIM);
+	buf->cursor += consumed;
 
 	PG_RETURN_HALFVEC_P(result);
 }

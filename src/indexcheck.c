@@ -110,9 +110,18 @@ milvus_index_check(PG_FUNCTION_ARGS)
 
 	heapoid = IndexGetRelation(indexoid, true);
 	if (!OidIsValid(heapoid))
+	{
+		char	   *name = get_rel_name(indexoid);
+
+		/* an OID that names no relation at all, such as 0::regclass */
+		if (name == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("relation with OID %u does not exist", indexoid)));
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not an index", get_rel_name(indexoid))));
+				 errmsg("\"%s\" is not an index", name)));
+	}
 
 	heap = table_open(heapoid, ShareUpdateExclusiveLock);
 	index = index_open(indexoid, AccessShareLock);

@@ -33,6 +33,7 @@
 #include "utils/float.h"
 
 #include "distance.h"
+#include "vecerror.h"
 #include "vecutils.h"
 #include "halfutils.h"
 #include "halfvec.h"
@@ -65,13 +66,6 @@ PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_ge);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_gt);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_cmp);
 
-/* one index:value pair of text input, index already 0-based */
-typedef struct SparseInputElement
-{
-	int32		index;
-	float		value;
-} SparseInputElement;
-
 /* ----------------------------------------------------------------
  *		Checks at the SQL boundary
  * ----------------------------------------------------------------
@@ -93,19 +87,6 @@ CheckDim(int64 dim)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("sparsevec cannot have more than %d dimensions",
 						SPARSEVEC_MAX_DIM)));
-}
-
-/*
- * Reject more stored elements than SPARSEVEC_MAX_NNZ.
- */
-static inline void
-CheckNnz(int64 nnz)
-{
-	if (nnz > SPARSEVEC_MAX_NNZ)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("sparsevec cannot have more than %d non-zero elements",
-						SPARSEVEC_MAX_NNZ)));
 }
 
 /*
@@ -172,174 +153,7 @@ InitSparseVector(int dim, int nnz)
  */
 
 /*
- * Return pt advanced past any whitespace.
- */
-static inline char *
-SkipSpaces(char *pt)
-{
-	while (VectorIsSpace(*pt))
-		pt++;
-	return pt;
-}
-
-/*
- * Raise the syntax error that quotes the whole input.
- */
-static void
-pg_attribute_noreturn()
-InvalidSparsevecSyntax(const char *lit)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type sparsevec: \"%s\"", lit)));
-}
-
-/*
- * Parse the "/dim" after the first '}' of lit, which must end the input
- * (trailing whitespace aside), and check the dimension count.  Sets
- * *close to the '}'.
- */
-static int
-ParseSparseDim(char *lit, char **close)
-{
-	char	   *pt = strchr(lit, '}');
-	char	   *end;
-	long long	dim;
-
-	if (pt == NULL)
-		InvalidSparsevecSyntax(lit);
-	*close = pt;
-
-	pt = SkipSpaces(pt + 1);
-	if (*pt != '/')
-		InvalidSparsevecSyntax(lit);
-	pt = SkipSpaces(pt + 1);
-
-	/* out of range for long long saturates, and CheckDim rejects that */
-	dim = strtoll(pt, &end, 10);
-	if (end == pt || *SkipSpaces(end) != '\0')
-		InvalidSparsevecSyntax(lit);
-
-	CheckDim(dim);
-	return (int) dim;
-}
-
-/*
- * Parse a 1-based index at *pt; advance *pt past it.  Returns it 0-based,
- * after checking it is within 1 .. dim.
- */
-static int32
-ParseSparseIndex(const char *lit, char **pt, int dim)
-{
-	char	   *start = SkipSpaces(*pt);
-	char	   *end;
-	long long	index;
-
-	errno = 0;
-	index = strtoll(start, &end, 10);
-	if (end == start)
-		InvalidSparsevecSyntax(lit);
-
-	if (errno == ERANGE || index < 1 || index > dim)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("sparsevec index \"%.*s\" is out of range",
-						(int) (end - start), start),
-				 errdetail("Indices must be between 1 and the number of dimensions, %d.",
-						   dim)));
-
-	*pt = end;
-	return (int32) (index - 1);
-}
-
-/*
- * Parse one float value at *pt; advance *pt past it.
- */
-static float
-ParseSparseValue(const char *lit, char **pt)
-{
-	char	   *start = SkipSpaces(*pt);
-	char	   *end;
-	float		value;
-
-	errno = 0;
-	value = strtof(start, &end);
-	if (end == start)
-		InvalidSparsevecSyntax(lit);
-
-	/* strtof sets ERANGE on underflow too; only overflow is an error */
-	if (errno == ERANGE && isinf(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("\"%.*s\" is out of range for type sparsevec",
-						(int) (end - start), start)));
-
-	CheckElement(value);
-	*pt = end;
-	return value;
-}
-
-/*
- * Parse the index:value pairs between the '{' that starts lit and close,
- * its first '}'.  Non-zero ones go to elements[]; returns their count.
- * Zero values are checked like any other, then dropped.
- */
-static int
-ParseSparseElements(char *lit, char *close, int dim,
-					SparseInputElement *elements, int maxnnz)
-{
-	char	   *pt = SkipSpaces(lit);
-	int			nnz = 0;
-
-	if (*pt != '{')
-		InvalidSparsevecSyntax(lit);
-	pt = SkipSpaces(pt + 1);
-	if (pt == close)
-		return 0;
-
-	for (;;)
-	{
-		int32		index = ParseSparseIndex(lit, &pt, dim);
-		float		value;
-
-		pt = SkipSpaces(pt);
-		if (*pt != ':')
-			InvalidSparsevecSyntax(lit);
-		pt++;
-		value = ParseSparseValue(lit, &pt);
-
-		if (value != 0)
-		{
-			CheckNnz(nnz + 1);
-			Assert(nnz < maxnnz);
-			elements[nnz].index = index;
-			elements[nnz].value = value;
-			nnz++;
-		}
-
-		pt = SkipSpaces(pt);
-		if (pt == close)
-			return nnz;
-		if (*pt != ',')
-			InvalidSparsevecSyntax(lit);
-		pt++;
-	}
-}
-
-/*
- * qsort comparator: by index.
- */
-static int
-CompareInputElements(const void *a, const void *b)
-{
-	int32		ia = ((const SparseInputElement *) a)->index;
-	int32		ib = ((const SparseInputElement *) b)->index;
-
-	return (ia > ib) - (ia < ib);
-}
-
-/*
- * sparsevec_in: '{1:1.5,3:2}/5' -> sparsevec
+ * sparsevec_in: '{1:1.5,3:2}/5' -> sparsevec (the parser is in vecparse.c)
  *
  * Pairs may come in any order and are sorted.  An index given twice with
  * non-zero values is an error; since zero values are dropped as they are
@@ -350,37 +164,29 @@ sparsevec_in(PG_FUNCTION_ARGS)
 {
 	char	   *lit = PG_GETARG_CSTRING(0);
 	int32		typmod = PG_GETARG_INT32(2);
-	char	   *close;
+	size_t		close;
 	int			dim;
 	int			maxnnz;
 	int			nnz;
-	SparseInputElement *elements;
+	VecParseSparseElement *elements;
+	VecParseError err;
 	SparseVector result;
 	float	   *values;
 
-	dim = ParseSparseDim(lit, &close);
+	if (VecParseSparseDim(lit, &close, &dim, &err) != VECPARSE_OK)
+		VecParseReportError(&err, "sparsevec", lit, SPARSEVEC_MAX_DIM);
 	CheckExpectedDim(typmod, dim);
 
-	/* every stored element has a ':' of its own before close */
-	maxnnz = 0;
-	for (char *pt = lit; pt < close; pt++)
-		maxnnz += (*pt == ':');
-	maxnnz = Min(maxnnz, SPARSEVEC_MAX_NNZ);
-	elements = palloc(sizeof(SparseInputElement) * Max(maxnnz, 1));
-
-	nnz = ParseSparseElements(lit, close, dim, elements, maxnnz);
-	qsort(elements, nnz, sizeof(SparseInputElement), CompareInputElements);
+	maxnnz = VecParseSparseMaxNnz(lit, close);
+	elements = palloc(sizeof(VecParseSparseElement) * maxnnz);
+	if (VecParseSparseText(lit, close, dim, elements, maxnnz, &nnz,
+						   &err) != VECPARSE_OK)
+		VecParseReportError(&err, "sparsevec", lit, SPARSEVEC_MAX_DIM);
 
 	result = InitSparseVector(dim, nnz);
 	values = SPARSEVEC_VALUES(result);
 	for (int i = 0; i < nnz; i++)
 	{
-		if (i > 0 && elements[i].index == elements[i - 1].index)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("sparsevec indices must not contain duplicates"),
-					 errdetail("Index %d appears more than once.",
-							   elements[i].index + 1)));
 		result->indices[i] = elements[i].index;
 		values[i] = elements[i].value;
 	}
@@ -458,56 +264,6 @@ sparsevec_typmod_in(PG_FUNCTION_ARGS)
  */
 
 /*
- * Read nnz 0-based indices from buf into svec, checking that each is
- * within 0 .. dim - 1 and greater than the one before.
- */
-static void
-RecvSparseIndices(StringInfo buf, SparseVector svec)
-{
-	for (int i = 0; i < svec->nnz; i++)
-	{
-		int32		index = (int32) pq_getmsgint(buf, sizeof(int32));
-
-		if (index < 0 || index >= svec->dim)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("sparsevec index %d is out of range", index),
-					 errdetail("Binary indices are 0-based and must be less than the number of dimensions, %d.",
-							   svec->dim)));
-
-		if (i > 0 && index <= svec->indices[i - 1])
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("sparsevec indices must be strictly increasing"),
-					 errdetail("Index %d follows index %d.",
-							   index, svec->indices[i - 1])));
-
-		svec->indices[i] = index;
-	}
-}
-
-/*
- * Read nnz float4 values from buf into svec: finite and non-zero.
- */
-static void
-RecvSparseValues(StringInfo buf, SparseVector svec)
-{
-	float	   *values = SPARSEVEC_VALUES(svec);
-
-	for (int i = 0; i < svec->nnz; i++)
-	{
-		values[i] = pq_getmsgfloat4(buf);
-		CheckElement(values[i]);
-
-		if (values[i] == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("binary sparsevec input cannot contain zero values"),
-					 errdetail("The binary format lists only the non-zero elements.")));
-	}
-}
-
-/*
  * sparsevec_recv: binary wire format -> sparsevec
  */
 Datum
@@ -515,32 +271,25 @@ sparsevec_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int32		typmod = PG_GETARG_INT32(2);
-	int32		dim;
-	int32		nnz;
-	int32		unused;
+	VecParseSparseHeader hdr;
+	size_t		consumed;
+	VecParseError err;
 	SparseVector result;
 
-	dim = (int32) pq_getmsgint(buf, sizeof(int32));
-	nnz = (int32) pq_getmsgint(buf, sizeof(int32));
-	unused = (int32) pq_getmsgint(buf, sizeof(int32));
+	if (VecParseSparseBinaryHeader(buf->data + buf->cursor,
+								   buf->len - buf->cursor, typmod, &hdr,
+								   &consumed, &err) != VECPARSE_OK)
+		VecParseReportError(&err, "sparsevec", NULL, SPARSEVEC_MAX_DIM);
+	buf->cursor += consumed;
 
-	CheckDim(dim);
-	CheckExpectedDim(typmod, dim);
-
-	if (nnz < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("sparsevec cannot have a negative number of elements")));
-	CheckNnz(nnz);
-
-	if (unused != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("expected unused to be 0, not %d", unused)));
-
-	result = InitSparseVector(dim, nnz);
-	RecvSparseIndices(buf, result);
-	RecvSparseValues(buf, result);
+	result = InitSparseVector(hdr.dim, hdr.nnz);
+	if (VecParseSparseBinaryElements(buf->data + buf->cursor,
+									 buf->len - buf->cursor, &hdr,
+									 result->indices,
+									 SPARSEVEC_VALUES(result), &consumed,
+									 &err) != VECPARSE_OK)
+		VecParseReportError(&err, "sparsevec", NULL, SPARSEVEC_MAX_DIM);
+	buf->cursor += consumed;
 
 	PG_RETURN_SPARSEVEC_P(result);
 }

@@ -34,6 +34,7 @@
 
 #include "aggstate.h"
 #include "distance.h"
+#include "vecerror.h"
 #include "vecutils.h"
 #include "vector.h"
 
@@ -172,45 +173,7 @@ InitVector(int dim)
  */
 
 /*
- * Raise the syntax error that quotes the whole input.
- */
-static void
-pg_attribute_noreturn()
-InvalidVectorSyntax(const char *lit)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type vector: \"%s\"", lit)));
-}
-
-/*
- * Parse one float element starting at *pt; advance *pt past it.
- */
-static float
-ParseVectorElement(const char *lit, char **pt)
-{
-	char	   *end;
-	float		value;
-
-	errno = 0;
-	value = strtof(*pt, &end);
-	if (end == *pt)
-		InvalidVectorSyntax(lit);
-
-	/* strtof sets ERANGE on underflow too; only overflow is an error */
-	if (errno == ERANGE && isinf(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("\"%.*s\" is out of range for type vector",
-						(int) (end - *pt), *pt)));
-
-	CheckElement(value);
-	*pt = end;
-	return value;
-}
-
-/*
- * vector_in: '[1, 2, 3]' -> vector
+ * vector_in: '[1, 2, 3]' -> vector (the parser is in vecparse.c)
  */
 Datum
 vector_in(PG_FUNCTION_ARGS)
@@ -218,42 +181,13 @@ vector_in(PG_FUNCTION_ARGS)
 	char	   *lit = PG_GETARG_CSTRING(0);
 	int32		typmod = PG_GETARG_INT32(2);
 	float		x[VECTOR_MAX_DIM];
-	int			dim = 0;
-	char	   *pt = lit;
+	int			dim;
+	VecParseError err;
 	Vector		result;
 
-	while (VectorIsSpace(*pt))
-		pt++;
-	if (*pt != '[')
-		InvalidVectorSyntax(lit);
-	pt++;
-
-	while (VectorIsSpace(*pt))
-		pt++;
-	if (*pt == ']')
-		CheckDim(0);
-
-	for (;;)
-	{
-		if (dim == VECTOR_MAX_DIM)
-			CheckDim(dim + 1);
-		x[dim++] = ParseVectorElement(lit, &pt);
-
-		while (VectorIsSpace(*pt))
-			pt++;
-		if (*pt == ',')
-			pt++;
-		else if (*pt == ']')
-			break;
-		else
-			InvalidVectorSyntax(lit);
-	}
-	pt++;
-
-	while (VectorIsSpace(*pt))
-		pt++;
-	if (*pt != '\0')
-		InvalidVectorSyntax(lit);
+	if (VecParseDenseText(lit, VECPARSE_FLOAT4, VECTOR_MAX_DIM, x, &dim,
+						  &err) != VECPARSE_OK)
+		VecParseReportError(&err, "vector", lit, VECTOR_MAX_DIM);
 
 	CheckExpectedDim(typmod, dim);
 
@@ -325,27 +259,24 @@ vector_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int32		typmod = PG_GETARG_INT32(2);
-	int16		dim;
-	int16		unused;
+	int			dim;
+	size_t		consumed;
+	VecParseError err;
 	Vector		result;
 
-	dim = pq_getmsgint(buf, sizeof(int16));
-	unused = pq_getmsgint(buf, sizeof(int16));
-
-	CheckDim(dim);
-	CheckExpectedDim(typmod, dim);
-
-	if (unused != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("expected unused to be 0, not %d", unused)));
+	if (VecParseDenseBinaryHeader(buf->data + buf->cursor,
+								  buf->len - buf->cursor, VECTOR_MAX_DIM,
+								  typmod, &dim, &consumed, &err) != VECPARSE_OK)
+		VecParseReportError(&err, "vector", NULL, VECTOR_MAX_DIM);
+	buf->cursor += consumed;
 
 	result = InitVector(dim);
-	for (int i = 0; i < dim; i++)
-	{
-		result->x[i] = pq_getmsgfloat4(buf);
-		CheckElement(result->x[i]);
-	}
+	if (VecParseDenseBinaryElements(buf->data + buf->cursor,
+									buf->len - buf->cursor, VECPARSE_FLOAT4,
+									dim, result->x, &consumed,
+									&err) != VECPARSE_OK)
+		VecParseReportError(&err, "vector", NULL, VECTOR_MAX_DIM);
+	buf->cursor += consumed;
 
 	PG_RETURN_VECTOR_P(result);
 }

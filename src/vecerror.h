@@ -1,0 +1,20 @@
+/*-------------------------------------------------------------------------
+ *
+ * vecerror.h
+ *	  Turn a vecparse.h failure into the type's ereport.
+ *
+ * IDENTIFICATION
+ *	  src/vecerror.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MILVUS_VECERROR_H
+#define MILVUS_VECERROR_H
+
+#include "vecparse.h"
+
+extern void VecParseReportError(const VecParseError *err, const char *typname,
+								const char *lit, int maxdim)
+			pg_attribute_noreturn();
+
+#endif							/* MILVUS_VECERROR_H */
