@@ -27,15 +27,25 @@
 #include <cstring>
 #include <cmath>
 
+#ifdef MG_EMULATE
+#include "emu/mg_emu.h"			/* host emulation, for testing without a GPU */
+#else
 #include <cuda_runtime.h>
 #include <cublas_v2.h>
+
+/* kernel<<<grid, block, 0, stream>>>(args...) */
+#define MG_LAUNCH(kernel, grid, block, stream, ...) \
+	kernel<<<(grid), (block), 0, (stream)>>>(__VA_ARGS__)
+#endif
 
 #include "milvus_gpu.h"
 
 #define MG_EXPORT extern "C" __attribute__((visibility("default")))
 
-/* Threads per block of the selection kernels. */
+/* Threads per block of most kernels: a multiple of 32, at most 1024. */
+#ifndef MG_BLOCK
 #define MG_BLOCK 256
+#endif
 /* Entries of the shared sort buffer: the top-k (up to 1024) + candidates. */
 #define MG_SORT_SIZE 2048
 /* Largest distance tile, in elements (1 GiB of float). */

@@ -294,8 +294,8 @@ MgLaunchNorms(MgErr *e, cudaStream_t s, const float *x, int64_t rows,
 {
 	if (rows == 0)
 		return MG_OK;
-	NormsKernel<<<Blocks(rows * 32, MG_BLOCK), MG_BLOCK, 0, s>>>
-		(x, rows, dim, sqrt_norm, norms);
+	MG_LAUNCH(NormsKernel, Blocks(rows * 32, MG_BLOCK), MG_BLOCK, s,
+		x, rows, dim, sqrt_norm, norms);
 	MG_CUDA(e, cudaGetLastError());
 	return MG_OK;
 }
@@ -306,8 +306,8 @@ MgLaunchInitTopk(MgErr *e, cudaStream_t s, uint32_t *keys, int64_t *labels,
 {
 	if (count == 0)
 		return MG_OK;
-	InitTopkKernel<<<Blocks(count, MG_BLOCK), MG_BLOCK, 0, s>>>
-		(keys, labels, count);
+	MG_LAUNCH(InitTopkKernel, Blocks(count, MG_BLOCK), MG_BLOCK, s,
+		keys, labels, count);
 	MG_CUDA(e, cudaGetLastError());
 	return MG_OK;
 }
@@ -325,20 +325,20 @@ MgLaunchSelect(MgErr *e, cudaStream_t s, int metric, const float *dots,
 	switch (metric)
 	{
 		case MG_METRIC_L2:
-			SelectKernel<MG_METRIC_L2><<<rows, MG_BLOCK, 0, s>>>
-				(dots, cols, qnorms, bnorms, label_offset, k, keys, labels);
+			MG_LAUNCH(SelectKernel<MG_METRIC_L2>, rows, MG_BLOCK, s,
+				dots, cols, qnorms, bnorms, label_offset, k, keys, labels);
 			break;
 		case MG_METRIC_IP:
-			SelectKernel<MG_METRIC_IP><<<rows, MG_BLOCK, 0, s>>>
-				(dots, cols, qnorms, bnorms, label_offset, k, keys, labels);
+			MG_LAUNCH(SelectKernel<MG_METRIC_IP>, rows, MG_BLOCK, s,
+				dots, cols, qnorms, bnorms, label_offset, k, keys, labels);
 			break;
 		case MG_METRIC_COSINE:
-			SelectKernel<MG_METRIC_COSINE><<<rows, MG_BLOCK, 0, s>>>
-				(dots, cols, qnorms, bnorms, label_offset, k, keys, labels);
+			MG_LAUNCH(SelectKernel<MG_METRIC_COSINE>, rows, MG_BLOCK, s,
+				dots, cols, qnorms, bnorms, label_offset, k, keys, labels);
 			break;
 		case MG_METRIC_L2SQR:
-			SelectKernel<MG_METRIC_L2SQR><<<rows, MG_BLOCK, 0, s>>>
-				(dots, cols, qnorms, bnorms, label_offset, k, keys, labels);
+			MG_LAUNCH(SelectKernel<MG_METRIC_L2SQR>, rows, MG_BLOCK, s,
+				dots, cols, qnorms, bnorms, label_offset, k, keys, labels);
 			break;
 		default:
 			return MgSetError(e, MG_ERR_ARGUMENT, "unknown metric %d", metric);
@@ -354,8 +354,8 @@ MgLaunchArgmin(MgErr *e, cudaStream_t s, const float *dots, int rows,
 {
 	if (rows == 0)
 		return MG_OK;
-	ArgminKernel<<<rows, 128, 0, s>>>
-		(dots, cols, xnorms, cnorms, assign, dist, objective);
+	MG_LAUNCH(ArgminKernel, rows, 128, s,
+		dots, cols, xnorms, cnorms, assign, dist, objective);
 	MG_CUDA(e, cudaGetLastError());
 	return MG_OK;
 }
@@ -367,8 +367,8 @@ MgLaunchAccumulate(MgErr *e, cudaStream_t s, const float *x, int rows,
 {
 	if (rows == 0)
 		return MG_OK;
-	AccumulateKernel<<<Blocks((int64_t) rows * dim, MG_BLOCK), MG_BLOCK, 0, s>>>
-		(x, rows, dim, assign, sums, counts);
+	MG_LAUNCH(AccumulateKernel, Blocks((int64_t) rows * dim, MG_BLOCK), MG_BLOCK, s,
+		x, rows, dim, assign, sums, counts);
 	MG_CUDA(e, cudaGetLastError());
 	return MG_OK;
 }

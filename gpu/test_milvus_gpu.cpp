@@ -18,7 +18,8 @@
 // a CUDA device every test is skipped and the program exits 0.
 //
 // Usage: test_milvus_gpu [data-dir]   (default $MILVUS_DATA_DIR, else
-// ../data; siftsmall is read from DIR/siftsmall)
+// ../data; siftsmall is read from DIR/siftsmall).  MG_TEST_FILTER=text
+// runs only the tests whose name contains text.
 //
 // IDENTIFICATION
 //	  gpu/test_milvus_gpu.cpp
@@ -782,6 +783,7 @@ main(int argc, char **argv)
 	int			count = 0;
 	int			passed = 0, failed = 0, skipped = 0;
 	const char *env = getenv("MILVUS_DATA_DIR");
+	const char *filter = getenv("MG_TEST_FILTER");	/* run only names with this */
 
 	data_dir = argc > 1 ? argv[1] : env != nullptr ? env : "../data";
 	AddKnnTests(tests);
@@ -803,6 +805,8 @@ main(int argc, char **argv)
 	{
 		std::string why;
 
+		if (filter != nullptr && tests[i].name.find(filter) == std::string::npos)
+			continue;
 		if (tests[i].needs_data && !LoadSift())
 		{
 			printf("skip %zu - %s: no siftsmall under %s\n", i + 1,
