@@ -46,6 +46,8 @@
 #ifndef MG_BLOCK
 #define MG_BLOCK 256
 #endif
+/* Threads per block of the k-means assignment (one row per block). */
+#define MG_ARGMIN_BLOCK (MG_BLOCK / 2)
 /* Entries of the shared sort buffer: the top-k (up to 1024) + candidates. */
 #define MG_SORT_SIZE 2048
 /* Largest distance tile, in elements (1 GiB of float). */

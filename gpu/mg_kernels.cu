@@ -354,7 +354,7 @@ MgLaunchArgmin(MgErr *e, cudaStream_t s, const float *dots, int rows,
 {
 	if (rows == 0)
 		return MG_OK;
-	MG_LAUNCH(ArgminKernel, rows, 128, s,
+	MG_LAUNCH(ArgminKernel, rows, MG_ARGMIN_BLOCK, s,
 		dots, cols, xnorms, cnorms, assign, dist, objective);
 	MG_CUDA(e, cudaGetLastError());
 	return MG_OK;

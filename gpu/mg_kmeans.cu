@@ -4,8 +4,9 @@
  *	  mg_kmeans and mg_assign: Lloyd's k-means with the assignment step and
  *	  the centroid sums on the device.
  *
- * The centroids stay on the device; the vectors are cut into tiles sized to
- * the budget (kept resident when they all fit).  One pass over the tiles
+ * The centroids stay on the device; the vectors stay there too when they
+ * take at most half the budget, and are otherwise sent tile by tile.  Tiles
+ * of rows are sized so that their dot products with the centroids fit.  One pass over the tiles
  * computes, per tile, the dot products with the centroids (cuBLAS), the
  * nearest centroid of each row (ArgminKernel, squared L2, ties to the lower
  * centroid), and adds each row to its centroid's sum in double
@@ -33,19 +34,19 @@ struct KmState
 {
 	MgContext	ctx;
 	int64_t		xt;				/* rows per tile */
-	bool		resident;		/* all rows fit in one tile */
-	bool		loaded;			/* and they are on the device */
+	bool		resident;		/* all rows stay on the device */
+	bool		loaded;			/* and they are there, with their norms */
 	DevBuf		x, xn, c, cn, dots, assign, dist, sums, counts, objective;
 };
 
 static size_t
-KmBytes(int64_t xt, int dim, int k)
+KmBytes(int64_t xt, int64_t xrows, int dim, int k)
 {
 	size_t		bytes;
 
 	bytes = (size_t) k * dim * (sizeof(float) + sizeof(double));
 	bytes += (size_t) k * (sizeof(float) + sizeof(unsigned long long));
-	bytes += (size_t) xt * (dim + 1) * sizeof(float);
+	bytes += (size_t) xrows * (dim + 1) * sizeof(float);
 	bytes += (size_t) xt * k * sizeof(float);
 	bytes += (size_t) xt * (sizeof(int64_t) + sizeof(float));
 	return bytes + sizeof(double);
@@ -58,25 +59,32 @@ KmOpen(MgErr *e, KmState *s, int device, size_t memory_limit, int64_t n,
 {
 	size_t		budget;
 	int64_t		xt;
+	int64_t		xrows;
 
 	MG_TRY(s->ctx.Open(e, device));
 	MG_TRY(s->ctx.Budget(e, memory_limit, &budget));
 	xt = std::max<int64_t>(1, std::min<int64_t>(n, INT32_MAX / 2));
 	while ((size_t) xt * k > MG_MAX_TILE_ELEMS && xt > 1)
 		xt = (xt + 1) / 2;
-	while (KmBytes(xt, dim, k) > budget)
+	s->resident = (size_t) n * (dim + 1) * sizeof(float) <= budget / 2;
+	while (KmBytes(xt, s->resident ? n : xt, dim, k) > budget)
 	{
-		if (xt == 1)
+		if (s->resident && xt <= 65536)
+			s->resident = false;	/* rather than tiny tiles */
+		else if (xt > 1)
+			xt = (xt + 1) / 2;
+		else if (s->resident)
+			s->resident = false;
+		else
 			return MgSetError(e, MG_ERR_MEMORY,
 							  "%zu bytes of device memory are not enough for %d centroids of dimension %d",
 							  budget, k, dim);
-		xt = (xt + 1) / 2;
 	}
 	s->xt = xt;
-	s->resident = xt >= n;
 	s->loaded = false;
-	MG_TRY(s->x.Alloc(e, (size_t) xt * dim * sizeof(float), "vectors"));
-	MG_TRY(s->xn.Alloc(e, (size_t) xt * sizeof(float), "vector norms"));
+	xrows = s->resident ? n : xt;
+	MG_TRY(s->x.Alloc(e, (size_t) xrows * dim * sizeof(float), "vectors"));
+	MG_TRY(s->xn.Alloc(e, (size_t) xrows * sizeof(float), "vector norms"));
 	MG_TRY(s->c.Alloc(e, (size_t) k * dim * sizeof(float), "centroids"));
 	MG_TRY(s->cn.Alloc(e, (size_t) k * sizeof(float), "centroid norms"));
 	MG_TRY(s->dots.Alloc(e, (size_t) xt * k * sizeof(float), "dot products"));
@@ -98,6 +106,18 @@ KmSetCentroids(MgErr *e, KmState *s, const float *centroids, int k, int dim)
 							   cudaMemcpyHostToDevice, s->ctx.stream));
 	MG_TRY(MgLaunchNorms(e, s->ctx.stream, s->c.As<float>(), k, dim, 0,
 						 s->cn.As<float>()));
+	return MG_OK;
+}
+
+// Copy rows to the start of the vector buffer, with their squared norms.
+static int
+UploadVectors(MgErr *e, KmState *s, const float *x, int64_t rows, int dim)
+{
+	MG_CUDA(e, cudaMemcpyAsync(s->x.As<float>(), x,
+							   (size_t) rows * dim * sizeof(float),
+							   cudaMemcpyHostToDevice, s->ctx.stream));
+	MG_TRY(MgLaunchNorms(e, s->ctx.stream, s->x.As<float>(), rows, dim, 0,
+						 s->xn.As<float>()));
 	return MG_OK;
 }
 
@@ -123,24 +143,27 @@ KmPass(MgErr *e, KmState *s, const float *x, int64_t n, int dim, int k,
 	for (int64_t r0 = 0; r0 < n; r0 += s->xt)
 	{
 		int			rows = (int) std::min(s->xt, n - r0);
+		const float *xp = s->x.As<float>();
+		const float *xnp = s->xn.As<float>();
 
-		if (!s->resident || !s->loaded)
+		if (!s->resident)
+			MG_TRY(UploadVectors(e, s, x + r0 * dim, rows, dim));
+		else
 		{
-			s->loaded = s->resident;
-			MG_CUDA(e, cudaMemcpyAsync(s->x.As<float>(), x + r0 * dim,
-									   (size_t) rows * dim * sizeof(float),
-									   cudaMemcpyHostToDevice, st));
-			MG_TRY(MgLaunchNorms(e, st, s->x.As<float>(), rows, dim, 0,
-								 s->xn.As<float>()));
+			if (!s->loaded)
+				MG_TRY(UploadVectors(e, s, x, n, dim));
+			s->loaded = true;
+			xp += r0 * dim;
+			xnp += r0;
 		}
-		MG_TRY(MgGemmDots(e, &s->ctx, s->x.As<float>(), rows,
-						  s->c.As<float>(), k, dim, s->dots.As<float>()));
-		MG_TRY(MgLaunchArgmin(e, st, s->dots.As<float>(), rows, k,
-							  s->xn.As<float>(), s->cn.As<float>(),
-							  s->assign.As<int64_t>(), s->dist.As<float>(),
+		MG_TRY(MgGemmDots(e, &s->ctx, xp, rows, s->c.As<float>(), k, dim,
+						  s->dots.As<float>()));
+		MG_TRY(MgLaunchArgmin(e, st, s->dots.As<float>(), rows, k, xnp,
+							  s->cn.As<float>(), s->assign.As<int64_t>(),
+							  s->dist.As<float>(),
 							  s->objective.As<double>()));
 		if (accumulate)
-			MG_TRY(MgLaunchAccumulate(e, st, s->x.As<float>(), rows, dim,
+			MG_TRY(MgLaunchAccumulate(e, st, xp, rows, dim,
 									  s->assign.As<int64_t>(),
 									  s->sums.As<double>(),
 									  s->counts.As<unsigned long long>()));

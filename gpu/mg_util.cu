@@ -94,8 +94,9 @@ MgContext::~MgContext()
 		cudaStreamDestroy(stream);
 }
 
-// Select the device and create the stream and the cuBLAS handle.  The GEMM
-// stays in full FP32 (no TF32), so that distances match the CPU's.
+// Select the device and create the stream and the cuBLAS handle.  Default
+// math keeps sgemm in full FP32 (TF32 only with CUBLAS_TF32_TENSOR_OP_MATH,
+// which we never set), so that distances match the CPU's.
 int
 MgContext::Open(MgErr *e, int device)
 {
@@ -115,7 +116,7 @@ MgContext::Open(MgErr *e, int device)
 	MG_CUDA(e, cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
 	MG_CUBLAS(e, cublasCreate(&blas));
 	MG_CUBLAS(e, cublasSetStream(blas, stream));
-	MG_CUBLAS(e, cublasSetMathMode(blas, CUBLAS_PEDANTIC_MATH));
+	MG_CUBLAS(e, cublasSetMathMode(blas, CUBLAS_DEFAULT_MATH));
 	return MG_OK;
 }
 

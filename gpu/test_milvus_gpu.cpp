@@ -419,7 +419,11 @@ RelClose(double a, double b, double rel, const char *what, std::string &why)
 	return false;
 }
 
-// k-means on the device and on the CPU from the same start.
+// k-means on the device and on the CPU from the same start: centroids
+// within ctol (skipped when negative), objectives within otol relative.
+// The device's squared distances come from |x|^2 + |c|^2 - 2 x.c in float,
+// so a small distance far from the origin carries an error of about 1e-7
+// |x|^2: the blob tests (|x|^2 about 500, distances about 0.16) allow 1e-3.
 static bool
 CompareKmeans(const Floats &x, int64_t n, int dim, int k, int iterations,
 			  size_t limit, double ctol, double otol, std::string &why)
@@ -629,17 +633,17 @@ AddKmeansTests(std::vector<Test> &tests)
 	tests.push_back({"kmeans 4000 x 16 blobs, k=16, 1 iteration equals the CPU", false,
 					 [](std::string &why) {
 		Floats x = Blobs(4000, 16, 16, 24);
-		return CompareKmeans(x, 4000, 16, 16, 1, 0, 1e-4, 1e-5, why);
+		return CompareKmeans(x, 4000, 16, 16, 1, 0, 1e-4, 1e-3, why);
 	}});
 	tests.push_back({"kmeans 20000 x 16 blobs, k=40, 10 iterations in tiles", false,
 					 [](std::string &why) {
 		Floats x = Blobs(20000, 16, 40, 25);
-		return CompareKmeans(x, 20000, 16, 40, 10, 512 << 10, 1e-4, 1e-5, why);
+		return CompareKmeans(x, 20000, 16, 40, 10, 512 << 10, 1e-4, 1e-3, why);
 	}});
 	tests.push_back({"kmeans iterations=0: objective of the initial centroids", false,
 					 [](std::string &why) {
 		Floats x = RandomMatrix(2000, 8, 26);
-		return CompareKmeans(x, 2000, 8, 10, 0, 0, 0.0, 1e-5, why);
+		return CompareKmeans(x, 2000, 8, 10, 0, 0, 0.0, 1e-4, why);
 	}});
 	tests.push_back({"kmeans empty cluster takes the farthest row of the largest", false,
 					 [](std::string &why) {

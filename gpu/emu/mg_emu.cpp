@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <random>
 #include <vector>
+#include <csetjmp>
 #include <ucontext.h>
 
 #include "mg_emu.h"
@@ -22,6 +23,13 @@ dim3		threadIdx, blockIdx, blockDim, gridDim;
 
 static ucontext_t sched_ctx;
 static std::vector<ucontext_t> thread_ctx;
+static jmp_buf sched_jb;
+struct JmpBuf
+{
+	jmp_buf		jb;
+};
+static std::vector<JmpBuf> thread_jb;
+static std::vector<char> started;
 static std::vector<char> stacks;
 static std::vector<char> done;
 static const std::function<void()> *current_body;
@@ -29,12 +37,15 @@ static int	current;
 static std::vector<uint64_t> exchange;
 static std::mt19937 order_rng(12345);
 
+// A thread starts here (through swapcontext, once); it switches with
+// _setjmp/_longjmp afterwards, which, unlike swapcontext, make no system
+// call.
 static void
 Trampoline(int i)
 {
 	(*current_body) ();
 	done[i] = 1;
-	/* uc_link returns to the scheduler */
+	_longjmp(sched_jb, 1);
 }
 
 // Give the processor back to the scheduler until every live thread of the
@@ -42,7 +53,8 @@ Trampoline(int i)
 void
 __syncthreads()
 {
-	swapcontext(&thread_ctx[current], &sched_ctx);
+	if (_setjmp(thread_jb[current].jb) == 0)
+		_longjmp(sched_jb, 1);
 }
 
 template <typename T>
@@ -77,6 +89,8 @@ MgEmuLaunch(unsigned int grid, unsigned int block,
 	std::vector<int> order(block);
 
 	thread_ctx.resize(block);
+	thread_jb.resize(block);
+	started.assign(block, 0);
 	stacks.resize((size_t) block * EMU_STACK);
 	done.assign(block, 0);
 	exchange.assign(block, 0);
@@ -93,9 +107,10 @@ MgEmuLaunch(unsigned int grid, unsigned int block,
 			getcontext(&thread_ctx[t]);
 			thread_ctx[t].uc_stack.ss_sp = &stacks[(size_t) t * EMU_STACK];
 			thread_ctx[t].uc_stack.ss_size = EMU_STACK;
-			thread_ctx[t].uc_link = &sched_ctx;
+			thread_ctx[t].uc_link = nullptr;
 			makecontext(&thread_ctx[t], (void (*)()) Trampoline, 1, (int) t);
 			done[t] = 0;
+			started[t] = 0;
 			order[t] = (int) t;
 		}
 		while (live > 0)
@@ -107,7 +122,16 @@ MgEmuLaunch(unsigned int grid, unsigned int block,
 					continue;
 				current = t;
 				threadIdx = {(unsigned int) t, 0, 0};
-				swapcontext(&sched_ctx, &thread_ctx[t]);
+				if (_setjmp(sched_jb) == 0)
+				{
+					if (!started[t])
+					{
+						started[t] = 1;
+						swapcontext(&sched_ctx, &thread_ctx[t]);
+					}
+					else
+						_longjmp(thread_jb[t].jb, 1);
+				}
 			}
 			live = (int) std::count(done.begin(), done.end(), 0);
 		}

@@ -140,7 +140,7 @@ typedef enum
 
 typedef enum
 {
-	CUBLAS_PEDANTIC_MATH = 2
+	CUBLAS_DEFAULT_MATH = 0
 } cublasMath_t;
 
 typedef struct MgEmuBlas *cublasHandle_t;
