@@ -16,7 +16,7 @@
 //
 // Usage: bench_milvus_gpu [--n N] [--nq N] [--dim D] [--k K]
 //          [--kmeans-n N] [--kmeans-k K] [--iterations I] [--device D]
-//          [--no-cpu]
+//          [--no-cpu | --cpu-only]
 // Defaults: n 1,000,000, nq 10,000, dim 128, k 10, k-means of 1,000,000
 // vectors into 1,024 centroids, 10 iterations.
 //
@@ -55,6 +55,7 @@ struct Options
 	int			iterations = 10;
 	int			device = 0;
 	bool		cpu = true;
+	bool		gpu = true;
 };
 
 static double
@@ -169,7 +170,7 @@ static void
 Usage()
 {
 	fprintf(stderr, "usage: bench_milvus_gpu [--n N] [--nq N] [--dim D] [--k K] "
-			"[--kmeans-n N] [--kmeans-k K] [--iterations I] [--device D] [--no-cpu]\n");
+			"[--kmeans-n N] [--kmeans-k K] [--iterations I] [--device D] [--no-cpu | --cpu-only]\n");
 	exit(2);
 }
 
@@ -182,9 +183,10 @@ Parse(int argc, char **argv)
 	{
 		std::string a = argv[i];
 
-		if (a == "--no-cpu")
+		if (a == "--no-cpu" || a == "--cpu-only")
 		{
-			o.cpu = false;
+			o.cpu = a == "--cpu-only";
+			o.gpu = a == "--no-cpu";
 			continue;
 		}
 		if (i + 1 >= argc)
@@ -271,13 +273,17 @@ CpuPath(const Options &o, const std::vector<float> &base,
 	t = Now();
 	index.search(o.nq, q.data(), o.k, d.data(), l.data());
 	cpu_search = Now() - t;
-	for (int64_t i = 0; i < o.nq; i++)
-		for (int j = 0; j < o.k; j++)
-			same += std::count(&gl[i * o.k], &gl[(i + 1) * o.k], l[i * o.k + j]);
-	printf("cpu search: %.3f s, %.0f QPS; gpu/cpu speed-up %.1fx; "
-		   "gpu found %.4f of the cpu's neighbours\n",
-		   cpu_search, o.nq / cpu_search, cpu_search / gpu_search,
-		   (double) same / (o.nq * o.k));
+	printf("cpu search: %.3f s, %.0f QPS\n", cpu_search, o.nq / cpu_search);
+	if (gpu_search > 0)
+	{
+		for (int64_t i = 0; i < o.nq; i++)
+			for (int j = 0; j < o.k; j++)
+				same += std::count(&gl[i * o.k], &gl[(i + 1) * o.k],
+								   l[i * o.k + j]);
+		printf("gpu/cpu search speed-up %.1fx; gpu found %.4f of the cpu's "
+			   "neighbours\n", cpu_search / gpu_search,
+			   (double) same / (o.nq * o.k));
+	}
 
 	cp.niter = o.iterations;
 	cp.max_points_per_centroid = (int) (o.kmeans_n / o.kmeans_k + 1);
@@ -288,31 +294,41 @@ CpuPath(const Options &o, const std::vector<float> &base,
 	t = Now();
 	clus.train(o.kmeans_n, km.data(), qz);
 	cpu_kmeans = Now() - t;
-	printf("cpu kmeans: %.3f s (objective %.6g); gpu/cpu speed-up %.1fx\n",
-		   cpu_kmeans, clus.iteration_stats.empty() ? 0.0 :
-		   clus.iteration_stats.back().obj, cpu_kmeans / gpu_kmeans);
+	printf("cpu kmeans: %.3f s (objective %.6g)\n", cpu_kmeans,
+		   clus.iteration_stats.empty() ? 0.0 :
+		   clus.iteration_stats.back().obj);
+	if (gpu_kmeans > 0)
+		printf("gpu/cpu kmeans speed-up %.1fx\n", cpu_kmeans / gpu_kmeans);
 }
 #endif
 
-int
-main(int argc, char **argv)
+static bool
+HaveDevice()
 {
-	Options		o = Parse(argc, argv);
 	char		err[512];
 	int			count = 0;
 	int			rc;
-	mg_device_info info;
-	double		gemm, bw, ts, tk, obj = 0.0;
-	time_t		now = time(nullptr);
-	char		date[64];
 
 	if ((rc = mg_device_count(&count, err, sizeof(err))) != MG_OK)
 		Fail("mg_device_count", rc, err);
-	if (count == 0)
-	{
-		printf("no CUDA device: benchmark not run\n");
-		return 0;
-	}
+	return count > 0;
+}
+
+// Device, measured peaks, then search and k-means on the device; the times
+// go to *ts and *tk.
+static void
+GpuPath(const Options &o, const std::vector<float> &base,
+		const std::vector<float> &q, const std::vector<float> &km,
+		std::vector<int64_t> &l, double *ts, double *tk)
+{
+	char		err[512];
+	int			rc;
+	mg_device_info info;
+	double		gemm, bw, obj = 0.0;
+	time_t		now = time(nullptr);
+	char		date[64];
+	std::vector<float> d((size_t) o.nq * o.k);
+
 	if ((rc = mg_device_info_get(o.device, &info, err, sizeof(err))) != MG_OK)
 		Fail("mg_device_info_get", rc, err);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", gmtime(&now));
@@ -324,26 +340,39 @@ main(int argc, char **argv)
 	printf("measured: FP32 GEMM %.2f TFLOP/s, device copy %.0f GB/s\n",
 		   gemm / 1e12, bw / 1e9);
 
-	std::vector<float> base = Random(o.n, o.dim, 1);
-	std::vector<float> q = Random(o.nq, o.dim, 2);
-	std::vector<float> d((size_t) o.nq * o.k);
-	std::vector<int64_t> l((size_t) o.nq * o.k);
-
-	ts = GpuSearch(o, base, q, d, l);
+	*ts = GpuSearch(o, base, q, d, l);
 	printf("gpu search: %lld queries over %lld x %d, k=%d, L2: %.3f s, %.0f QPS; "
 		   "%.1f%% of the GEMM rate, %.1f%% of the bandwidth (distance matrix read once)\n",
-		   (long long) o.nq, (long long) o.n, o.dim, o.k, ts, o.nq / ts,
-		   100.0 * 2.0 * o.n * o.nq * o.dim / ts / gemm,
-		   100.0 * 4.0 * o.n * o.nq / ts / bw);
-
-	std::vector<float> km = o.kmeans_n == o.n ? base : Random(o.kmeans_n, o.dim, 3);
-
-	tk = GpuKmeans(o, km, &obj);
+		   (long long) o.nq, (long long) o.n, o.dim, o.k, *ts, o.nq / *ts,
+		   100.0 * 2.0 * o.n * o.nq * o.dim / *ts / gemm,
+		   100.0 * 4.0 * o.n * o.nq / *ts / bw);
+	*tk = GpuKmeans(o, km, &obj);
 	printf("gpu kmeans: %lld x %d into %d centroids, %d iterations: %.3f s "
 		   "(objective %.6g); %.1f%% of the GEMM rate\n",
-		   (long long) o.kmeans_n, o.dim, o.kmeans_k, o.iterations, tk, obj,
+		   (long long) o.kmeans_n, o.dim, o.kmeans_k, o.iterations, *tk, obj,
 		   100.0 * 2.0 * o.kmeans_n * o.kmeans_k * o.dim *
-		   std::max(o.iterations, 1) / tk / gemm);
+		   std::max(o.iterations, 1) / *tk / gemm);
+}
+
+int
+main(int argc, char **argv)
+{
+	Options		o = Parse(argc, argv);
+	double		ts = 0.0, tk = 0.0;
+
+	if (o.gpu && !HaveDevice())
+	{
+		printf("no CUDA device: benchmark not run\n");
+		return 0;
+	}
+
+	std::vector<float> base = Random(o.n, o.dim, 1);
+	std::vector<float> q = Random(o.nq, o.dim, 2);
+	std::vector<float> km = o.kmeans_n == o.n ? base : Random(o.kmeans_n, o.dim, 3);
+	std::vector<int64_t> l((size_t) o.nq * o.k);
+
+	if (o.gpu)
+		GpuPath(o, base, q, km, l, &ts, &tk);
 #ifdef MG_HAVE_FAISS
 	if (o.cpu)
 		CpuPath(o, base, q, km, l, ts, tk);
