@@ -12,8 +12,9 @@
  * answer), and candidates after them.  Each thread computes the distance of
  * one column at a time; a column better than the current k-th best is
  * appended to the candidates.  When the candidate area could overflow in
- * the next round, the whole buffer is bitonic-sorted and its first k
- * entries are the new best.  After the first few rounds the k-th best is
+ * the next round, and at the end of the tile, the best and the candidates
+ * are bitonic-sorted (the smallest power-of-two prefix of the buffer that
+ * holds them) and the first k entries are the new best.  After the first few rounds the k-th best is
  * tight and few columns pass, so the cost is close to one read per column.
  *
  * IDENTIFICATION
@@ -85,15 +86,16 @@ InitTopkKernel(uint32_t *keys, int64_t *labels, int64_t count)
 	}
 }
 
-// Sort the MG_SORT_SIZE shared entries ascending (bitonic network).
+// Sort the first n shared entries ascending (bitonic network); n is a
+// power of two, at most MG_SORT_SIZE, the same in every thread.
 __device__ static void
-BitonicSort(uint32_t *keys, int64_t *labels)
+BitonicSort(uint32_t *keys, int64_t *labels, int n)
 {
-	for (int size = 2; size <= MG_SORT_SIZE; size <<= 1)
+	for (int size = 2; size <= n; size <<= 1)
 	{
 		for (int stride = size / 2; stride > 0; stride /= 2)
 		{
-			for (int t = threadIdx.x; t < MG_SORT_SIZE / 2; t += blockDim.x)
+			for (int t = threadIdx.x; t < n / 2; t += blockDim.x)
 			{
 				int			i = 2 * t - (t & (stride - 1));
 				int			j = i + stride;
@@ -116,17 +118,23 @@ BitonicSort(uint32_t *keys, int64_t *labels)
 	}
 }
 
-// Merge the ncand candidates after the first k entries into the best k.
+// Merge the ncand candidates after the first k entries into the best k:
+// sort the smallest power-of-two prefix that holds them all, padded with
+// empty entries (which sort last).
 __device__ static void
 Flush(uint32_t *keys, int64_t *labels, int k, int ncand)
 {
-	for (int i = k + ncand + threadIdx.x; i < MG_SORT_SIZE; i += blockDim.x)
+	int			n = 2;
+
+	while (n < k + ncand)
+		n *= 2;
+	for (int i = k + ncand + threadIdx.x; i < n; i += blockDim.x)
 	{
 		keys[i] = MG_EMPTY_KEY;
 		labels[i] = -1;
 	}
 	__syncthreads();
-	BitonicSort(keys, labels);
+	BitonicSort(keys, labels, n);
 }
 
 template <int METRIC>
