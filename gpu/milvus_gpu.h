@@ -84,6 +84,14 @@ int			mg_knn(int device, size_t memory_limit, mg_metric metric,
  * L2) runs on the device; a centroid left empty takes a vector from the
  * largest cluster, deterministically.  *objective receives the final sum of
  * squared distances when not NULL.
+ *
+ * Precisely (gpu/README.md): iterations Lloyd steps, each an assignment and
+ * then new centroids; *objective is the sum of the squared distances of the
+ * last assignment, to the centroids before the last update.  iterations = 0
+ * leaves the centroids as given and gives their objective.  n >= k.  An
+ * empty centroid, in centroid order, takes the row of the largest cluster
+ * (lowest number on ties) farthest from that cluster's centroid (lowest row
+ * on ties).
  */
 int			mg_kmeans(int device, size_t memory_limit,
 					  const float *x, int64_t n, int dim,
@@ -91,7 +99,11 @@ int			mg_kmeans(int device, size_t memory_limit,
 					  float *centroids, double *objective,
 					  char *err, size_t errlen);
 
-/* Nearest centroid (L2) of each of n vectors, into assign (n entries). */
+/*
+ * Nearest centroid (L2) of each of n vectors, into assign (n entries; ties
+ * to the lower centroid number).  distances, when not NULL, receives the
+ * squared L2 distance to that centroid (n entries).
+ */
 int			mg_assign(int device, size_t memory_limit,
 					  const float *x, int64_t n, int dim,
 					  const float *centroids, int k,

@@ -77,6 +77,14 @@ run_suite exports counts_plain make -C "$MV_ROOT" -s exportcheck
 # fuzz: each libFuzzer harness of test/fuzz/ for FUZZ_SECONDS (30 s)
 run_suite fuzz counts_plain make -k -C "$MV_ROOT/test/fuzz" -s check \
 	WORKDIR="$rundir/fuzz"
+# gpu/: the CUDA library and its tests, where nvcc exists (the tests skip
+# themselves where there is no device).
+nvcc=$(command -v nvcc || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+if [ -n "$nvcc" ]; then
+	run_suite gpu counts_plain make -C "$MV_ROOT/gpu" -s NVCC="$nvcc" check
+else
+	log "nvcc not found: gpu suite skipped"
+fi
 
 port=$(mv_free_port)
 log "starting a throwaway cluster on 127.0.0.1:$port"
