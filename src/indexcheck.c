@@ -40,6 +40,7 @@ static const struct
 }			IndexChecks[] =
 {
 	{"hnsw", HnswCheckIndex},
+	{"ivfflat", IvfCheckIndex}, {"ivf", IvfCheckIndex},
 };
 
 /*

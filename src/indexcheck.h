@@ -43,5 +43,6 @@ extern bool IndexCheckHeapTidExists(Relation heap, BlockNumber nblocks,
 /* the access methods' checks */
 extern void HnswCheckIndex(Relation heap, Relation index,
 						   IndexCheckOutput *out);
+extern void IvfCheckIndex(Relation heap, Relation index, IndexCheckOutput *out);
 
 #endif							/* INDEXCHECK_H */

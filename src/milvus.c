@@ -18,6 +18,7 @@
 
 #include "distance.h"
 #include "hnsw.h"
+#include "ivf.h"
 
 PG_MODULE_MAGIC;
 
@@ -32,4 +33,5 @@ _PG_init(void)
 {
 	DistanceInit(DISTANCE_IMPL_AVX512);
 	HnswInit();
+	IvfInit();
 }
