@@ -4,7 +4,8 @@ OBJS += src/ivf.o src/ivfutils.o src/ivfquant.o src/ivfkmeans.o \
 	src/ivfbuild.o src/ivfinsert.o src/ivfscan.o src/ivfvacuum.o \
 	src/ivfcheck.o
 
-REGRESS += ivf_options ivf_ivfflat ivf_types
+REGRESS += ivf_options ivf_ivfflat ivf_types ivf_quantizers ivf_iterative \
+	ivf_recall
 
 # The Faiss shim is a library of its own, loaded with dlopen() when an
 # index is trained (see src/faiss_shim.h): Debian ships Faiss as a static
