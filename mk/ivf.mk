@@ -4,6 +4,9 @@ OBJS += src/ivf.o src/ivfutils.o src/ivfquant.o src/ivfkmeans.o \
 	src/ivfbuild.o src/ivfinsert.o src/ivfscan.o src/ivfvacuum.o \
 	src/ivfcheck.o
 
+# PGXS does not track headers: rebuild every ivf object when they change.
+$(filter src/ivf%.o, $(OBJS)): src/ivf.h src/ivfquant.h src/distance.h
+
 REGRESS += ivf_options ivf_ivfflat ivf_types ivf_quantizers ivf_iterative \
 	ivf_recall
 

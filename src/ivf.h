@@ -46,8 +46,8 @@
  * Lock order and what locks protect
  * ---------------------------------
  * The metapage, parameter pages and the centroids' vectors never change
- * after the build; readers take a share lock only to copy them (cached in
- * rd_amcache).  A centroid tuple's head and tail change when an insert adds
+ * after the build; readers take a share lock only to copy them (cached per
+ * backend, see IvfGetInfo).  A centroid tuple's head and tail change when an insert adds
  * a page to the list.  Lock order: list pages before centroid pages.
  *
  *	- An inserter reads the tail under a share lock on the centroid page,
@@ -184,6 +184,7 @@ typedef struct IvfMetaPageData
 {
 	uint32		magicNumber;
 	uint32		version;
+	uint64		buildId;		/* tells builds in one relfilenode apart */
 	int32		dimensions;
 	int32		lists;			/* lists built (may be fewer than asked) */
 	int32		quantizer;		/* IvfQuantizer built */
@@ -226,9 +227,10 @@ typedef IvfListTupleData *IvfListTuple;
 #define IVF_LIST_TUPLE_HEADER	offsetof(IvfListTupleData, data)
 
 /*
- * What an open index needs, read once per relcache entry (rd_amcache):
- * the operator class's metric, the type, the metapage, the centroids and
- * the quantizer's parameters.
+ * What an open index needs: the operator class's metric, the type, the
+ * metapage, the centroids and the quantizer's parameters.  Read once per
+ * backend and build (see IvfGetInfo), never changed: callers may keep the
+ * pointer for the rest of the statement.
  */
 typedef struct IvfInfo
 {
@@ -277,6 +279,7 @@ extern float IvfCentroidDistance(const IvfInfo *info, const float *x,
 								 int list);
 extern Buffer IvfNewBuffer(Relation index, ForkNumber forkNum);
 extern void IvfInitPage(Page page, uint16 pagetype);
+extern uint64 IvfNewBuildId(void);
 extern IvfInfo *IvfGetInfo(Relation index);
 extern void IvfCentroidLocation(const IvfInfo *info, int list,
 								BlockNumber *blkno, OffsetNumber *offno);

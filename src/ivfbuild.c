@@ -186,6 +186,7 @@ WriteStructure(IvfBuildState *state, ForkNumber forkNum, int paramFloats)
 
 	meta->magicNumber = IVF_MAGIC_NUMBER;
 	meta->version = IVF_VERSION;
+	meta->buildId = IvfNewBuildId();
 	meta->dimensions = info->dimensions;
 	meta->lists = info->lists;
 	meta->quantizer = info->quantizer;

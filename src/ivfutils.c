@@ -16,7 +16,11 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "common/pg_prng.h"
 #include "storage/lmgr.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -240,7 +244,47 @@ IvfCentroidLocation(const IvfInfo *info, int list, BlockNumber *blkno,
 }
 
 /*
- * Read the metapage, the quantizer's parameters and the centroids.
+ * A new build's identity: the time and a random number.
+ */
+uint64
+IvfNewBuildId(void)
+{
+	return (uint64) GetCurrentTimestamp() ^
+		pg_prng_uint64(&pg_global_prng_state);
+}
+
+/*
+ * Read the metapage's build identity, checking the magic and version.
+ */
+static uint64
+ReadBuildId(Relation index)
+{
+	Buffer		buf = ReadBuffer(index, IVF_METAPAGE_BLKNO);
+	IvfMetaPage meta;
+	uint64		buildId;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	meta = IvfPageGetMeta(BufferGetPage(buf));
+	if (meta->magicNumber != IVF_MAGIC_NUMBER)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("index \"%s\" is not an ivf index",
+						RelationGetRelationName(index))));
+	if (meta->version != IVF_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("ivf index \"%s\" has on-disk version %u, expected %d",
+						RelationGetRelationName(index), meta->version,
+						IVF_VERSION),
+				 errhint("REINDEX the index.")));
+	buildId = meta->buildId;
+	UnlockReleaseBuffer(buf);
+	return buildId;
+}
+
+/*
+ * Read the metapage, the quantizer's parameters and the centroids into
+ * info, allocating in the current memory context.
  */
 static void
 ReadInfo(Relation index, IvfInfo *info)
@@ -255,18 +299,6 @@ ReadInfo(Relation index, IvfInfo *info)
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
 	meta = IvfPageGetMeta(page);
-	if (meta->magicNumber != IVF_MAGIC_NUMBER)
-		ereport(ERROR,
-				(errcode(ERRCODE_INDEX_CORRUPTED),
-				 errmsg("index \"%s\" is not an ivf index",
-						RelationGetRelationName(index))));
-	if (meta->version != IVF_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INDEX_CORRUPTED),
-				 errmsg("ivf index \"%s\" has on-disk version %u, expected %d",
-						RelationGetRelationName(index), meta->version,
-						IVF_VERSION),
-				 errhint("REINDEX the index.")));
 	info->dimensions = meta->dimensions;
 	info->lists = meta->lists;
 	info->quantizer = (IvfQuantizer) meta->quantizer;
@@ -318,34 +350,82 @@ ReadInfo(Relation index, IvfInfo *info)
 }
 
 /*
- * The cached description of an open index (in rd_amcache, so it lives as
- * long as the relcache entry; a REINDEX or TRUNCATE invalidates it).
+ * The backend's cache of index descriptions, keyed by relfilenode.  It is
+ * not the relcache's rd_amcache: PostgreSQL frees that on any relcache
+ * invalidation of the index, even while a scan uses it (a VACUUM or
+ * ANALYZE elsewhere, processed when the re-rank opens the TOAST table, say).
+ * What the cache holds never changes for a build, and each build writes a
+ * new build identity in the metapage, which every lookup reads (one share
+ * lock): a reused relfilenode, or an unlogged index reset to its init fork,
+ * cannot return another build's centroids.
+ *
+ * XXX entries of dropped indexes stay until the backend exits.
+ */
+typedef struct IvfInfoCacheEntry
+{
+	RelFileNode key;
+	uint64		buildId;
+	MemoryContext cxt;			/* holds info and its arrays */
+	IvfInfo    *info;
+} IvfInfoCacheEntry;
+
+static HTAB *IvfInfoCache = NULL;
+
+/*
+ * The description of an open index (see above).  The pointer stays valid
+ * for the rest of the statement at least.
  */
 IvfInfo *
 IvfGetInfo(Relation index)
 {
-	IvfInfo    *info;
+	uint64		buildId = ReadBuildId(index);
+	IvfInfoCacheEntry *entry;
+	MemoryContext cxt;
 	MemoryContext oldCtx;
+	IvfInfo    *info;
+	bool		found;
 
-	if (index->rd_amcache != NULL)
-		return (IvfInfo *) index->rd_amcache;
+	if (IvfInfoCache == NULL)
+	{
+		HASHCTL		ctl;
 
-	oldCtx = MemoryContextSwitchTo(index->rd_indexcxt);
-	info = palloc0(sizeof(IvfInfo));
-	info->type = IvfGetType(index);
-	info->metric = IvfGetMetric(index);
+		ctl.keysize = sizeof(RelFileNode);
+		ctl.entrysize = sizeof(IvfInfoCacheEntry);
+		ctl.hcxt = TopMemoryContext;
+		IvfInfoCache = hash_create("Ivf index cache", 16, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(IvfInfoCache, &index->rd_node, HASH_FIND, NULL);
+	if (entry != NULL && entry->buildId == buildId)
+		return entry->info;
+
+	/* load into a new context; only a complete load enters the cache */
+	cxt = AllocSetContextCreate(TopMemoryContext, "Ivf index cache entry",
+								ALLOCSET_SMALL_SIZES);
+	oldCtx = CurrentMemoryContext;
 	PG_TRY();
 	{
+		MemoryContextSwitchTo(cxt);
+		info = palloc0(sizeof(IvfInfo));
+		info->type = IvfGetType(index);
+		info->metric = IvfGetMetric(index);
 		ReadInfo(index, info);
+		MemoryContextSwitchTo(oldCtx);
 	}
 	PG_CATCH();
 	{
 		MemoryContextSwitchTo(oldCtx);
+		MemoryContextDelete(cxt);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	MemoryContextSwitchTo(oldCtx);
-	index->rd_amcache = info;
+
+	entry = hash_search(IvfInfoCache, &index->rd_node, HASH_ENTER, &found);
+	if (found)
+		MemoryContextDelete(entry->cxt);
+	entry->buildId = buildId;
+	entry->cxt = cxt;
+	entry->info = info;
 	return info;
 }
 
