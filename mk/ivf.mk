@@ -7,6 +7,9 @@ OBJS += src/ivf.o src/ivfutils.o src/ivfquant.o src/ivfkmeans.o \
 # PGXS does not track headers: rebuild every ivf object when they change.
 $(filter src/ivf%.o, $(OBJS)): src/ivf.h src/ivfquant.h src/distance.h
 
+# The pq loops over codebook entries are written to be vectorized.
+src/ivfquant.o: CFLAGS += -O3
+
 REGRESS += ivf_options ivf_ivfflat ivf_types ivf_quantizers ivf_iterative \
 	ivf_recall
 

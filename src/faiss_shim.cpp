@@ -27,6 +27,9 @@
 #include "faiss_shim.h"
 #include "shim_internal.hpp"
 
+// OpenBLAS's own thread count (Faiss's flat search calls sgemm)
+extern "C" void openblas_set_num_threads(int num_threads);
+
 namespace
 {
 
@@ -57,11 +60,15 @@ new_flat(int dim, MvFaissMetric metric)
 	return new faiss::IndexFlatL2(dim);
 }
 
+// OpenMP's and OpenBLAS's threads both: a small call runs in one thread
 void
 set_threads(int nthreads)
 {
 	if (nthreads > 0)
+	{
 		omp_set_num_threads(nthreads);
+		openblas_set_num_threads(nthreads);
+	}
 }
 
 }								// namespace

@@ -204,7 +204,8 @@ WriteStructure(IvfBuildState *state, ForkNumber forkNum, int paramFloats)
 }
 
 /*
- * Train the pq codebooks on the sample's residuals to their centroids.
+ * Train the pq codebooks on the sample's residuals to their centroids, one
+ * sub-space at a time (see IvfPqTrainSubspace).
  */
 static void
 TrainPq(IvfBuildState *state, int64 n)
@@ -214,8 +215,10 @@ TrainPq(IvfBuildState *state, int64 n)
 	int			dsub = dim / info->pqM;
 	int			ksub = 1 << info->pqBits;
 	int64	   *labels = palloc(sizeof(int64) * n);
-	float	   *residuals = palloc(sizeof(float) * n * dim);
-	float	   *sub = palloc(sizeof(float) * n * dsub);
+	float	   *residuals = MemoryContextAllocHuge(CurrentMemoryContext,
+												   sizeof(float) * n * dim);
+	int		   *work = palloc(sizeof(int) * n);
+	float	   *fwork = palloc(sizeof(float) * ksub * (dsub + 2));
 
 	IvfAssignLists(info->centroids, info->lists, dim,
 				   IvfTrainsOnInnerProduct(info->metric), state->sample, n,
@@ -227,15 +230,15 @@ TrainPq(IvfBuildState *state, int64 n)
 
 	for (int j = 0; j < info->pqM; j++)
 	{
-		for (int64 i = 0; i < n; i++)
-			memcpy(sub + i * dsub, residuals + i * dim + j * dsub,
-				   sizeof(float) * dsub);
-		IvfTrainKmeans(sub, n, dsub, ksub, false, false,
-					   IVF_KMEANS_SEED + j, info->params + (Size) j * ksub * dsub);
+		CHECK_FOR_INTERRUPTS();
+		IvfPqTrainSubspace(residuals + j * dsub, n, dim, dsub, ksub,
+						   IVF_KMEANS_ITERATIONS, IVF_KMEANS_SEED + j,
+						   info->params + (Size) j * ksub * dsub, work, fwork);
 	}
 	pfree(labels);
 	pfree(residuals);
-	pfree(sub);
+	pfree(work);
+	pfree(fwork);
 }
 
 /*

@@ -102,9 +102,17 @@ FaissCheck(MvStatus status, const char *action)
 			 errdetail("Faiss reported: %s.", detail)));
 }
 
+/*
+ * Threads for a call doing about "work" multiply-adds: one for small
+ * calls (pq sub-spaces, small lists), where waking OpenMP's threads and
+ * meeting at its barriers costs more than the work, the more so on a busy
+ * machine.
+ */
 static int
-BuildThreads(void)
+BuildThreads(double work)
 {
+	if (work < 1e8)
+		return 1;
 	return ivf_build_threads > 0 ? ivf_build_threads :
 		max_parallel_maintenance_workers + 1;
 }
@@ -126,7 +134,8 @@ IvfTrainKmeans(const float *x, int64 n, int dim, int k, bool innerProduct,
 	{
 		CHECK_FOR_INTERRUPTS();
 		FaissCheck(faiss_kmeans(dim, n, x, k, metric, spherical, 1, seed,
-								i > 0, centroids, BuildThreads()),
+								i > 0, centroids,
+								BuildThreads((double) n * k * dim)),
 				   "train ivf centroids");
 	}
 }
@@ -142,6 +151,7 @@ IvfAssignLists(const float *centroids, int k, int dim, bool innerProduct,
 	LoadFaiss();
 	FaissCheck(faiss_assign(dim, k, centroids,
 							innerProduct ? MV_FAISS_IP : MV_FAISS_L2,
-							n, x, (int64_t *) labels, BuildThreads()),
+							n, x, (int64_t *) labels,
+							BuildThreads((double) n * k * dim)),
 			   "assign vectors to ivf lists");
 }

@@ -11,8 +11,9 @@
  * pq: the vector (for ivf, its residual to the list's centroid) is cut
  * into m sub-vectors of dim / m floats; each is coded as the index of the
  * nearest of ksub = 2^bits centroids of its sub-space (the codebooks, m *
- * ksub * dim / m floats, trained by k-means per sub-space in ivfbuild.c).
- * A search computes, once per list, the table of distances of the query's
+ * ksub * dim / m floats).
+ * The codebooks are trained by plain Lloyd k-means per sub-space
+ * (IvfPqTrainSubspace).  A search computes, once per list, the table of distances of the query's
  * sub-vectors to every codebook entry (ADC); a code's distance is then m
  * table look-ups.
  *
@@ -27,6 +28,7 @@
 #include <float.h>
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "distance.h"
 #include "ivfquant.h"
@@ -109,6 +111,65 @@ IvfSq8Distance(const float *params, int dim, const float *q,
 }
 
 /*
+ * Squared L2 distance and inner product of short sub-vectors, inlined: pq
+ * sub-vectors have a few dimensions, where a call through the kernels'
+ * function pointers costs more than the arithmetic.
+ */
+static inline float
+SubL2(const float *a, const float *b, int n)
+{
+	float		sum = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		float		diff = a[i] - b[i];
+
+		sum += diff * diff;
+	}
+	return sum;
+}
+
+static inline float
+SubIp(const float *a, const float *b, int n)
+{
+	float		sum = 0;
+
+	for (int i = 0; i < n; i++)
+		sum += a[i] * b[i];
+	return sum;
+}
+
+/*
+ * The index of the smallest of n values (n a multiple of 8, at least 8;
+ * the first on ties), with eight independent running minimums so that the
+ * comparisons do not wait on one another.
+ */
+static inline int
+ArgMin8(const float *v, int n)
+{
+	float		bv[8];
+	int			bi[8];
+	int			best = 0;
+
+	for (int u = 0; u < 8; u++)
+	{
+		bv[u] = v[u];
+		bi[u] = u;
+	}
+	for (int k = 8; k < n; k += 8)
+		for (int u = 0; u < 8; u++)
+			if (v[k + u] < bv[u])
+			{
+				bv[u] = v[k + u];
+				bi[u] = k + u;
+			}
+	for (int u = 1; u < 8; u++)
+		if (bv[u] < bv[best] || (bv[u] == bv[best] && bi[u] < bi[best]))
+			best = u;
+	return bi[best];
+}
+
+/*
  * Encode a residual (dim floats) into m code bytes.
  */
 void
@@ -116,25 +177,16 @@ IvfPqEncode(const float *codebooks, int dim, int m, int ksub,
 			const float *residual, uint8_t *code)
 {
 	int			dsub = dim / m;
+	float		dist[256];
 
 	for (int j = 0; j < m; j++)
 	{
 		const float *sub = residual + j * dsub;
 		const float *cb = codebooks + (size_t) j * ksub * dsub;
-		float		best = INFINITY;
-		int			bestk = 0;
 
 		for (int k = 0; k < ksub; k++)
-		{
-			float		d = DistanceL2Squared(sub, cb + k * dsub, dsub);
-
-			if (d < best)
-			{
-				best = d;
-				bestk = k;
-			}
-		}
-		code[j] = (uint8_t) bestk;
+			dist[k] = SubL2(sub, cb + k * dsub, dsub);
+		code[j] = (uint8_t) ArgMin8(dist, ksub);
 	}
 }
 
@@ -155,10 +207,12 @@ IvfPqTable(const float *codebooks, int dim, int m, int ksub, const float *q,
 		const float *sub = q + j * dsub;
 		const float *cb = codebooks + (size_t) j * ksub * dsub;
 
-		for (int k = 0; k < ksub; k++)
-			table[j * ksub + k] = ip ?
-				-DistanceInnerProduct(sub, cb + k * dsub, dsub) :
-				DistanceL2Squared(sub, cb + k * dsub, dsub);
+		if (ip)
+			for (int k = 0; k < ksub; k++)
+				table[j * ksub + k] = -SubIp(sub, cb + k * dsub, dsub);
+		else
+			for (int k = 0; k < ksub; k++)
+				table[j * ksub + k] = SubL2(sub, cb + k * dsub, dsub);
 	}
 }
 
@@ -173,4 +227,103 @@ IvfPqDistance(const float *table, int m, int ksub, const uint8_t *code)
 	for (int j = 0; j < m; j++)
 		sum += table[j * ksub + code[j]];
 	return sum;
+}
+
+/*
+ * k-means (Lloyd, niter iterations) of one pq sub-space: the n sub-vectors
+ * of dsub floats at x, x + stride, x + 2 * stride, ... into ksub centroids
+ * (codebook, ksub * dsub floats), starting from ksub distinct rows chosen
+ * with seed (requires n >= ksub).  work needs n ints and ksub * (dsub + 2)
+ * floats.  An emptied centroid restarts at a row chosen with the seed.
+ *
+ * Faiss's k-means is built for large dimensions: on 2..16-dimensional
+ * sub-vectors its per-call set-up and BLAS calls cost about ten times this
+ * loop, whose inner product over the centroids (transposed, so the loop
+ * over k is unit-stride) the compiler vectorizes.
+ */
+void
+IvfPqTrainSubspace(const float *x, int64_t n, int stride, int dsub, int ksub,
+				   int niter, uint64_t seed, float *codebook, int *work,
+				   float *fwork)
+{
+	float	   *ct = fwork;			/* dsub * ksub, transposed */
+	float	   *norms = ct + (size_t) dsub * ksub;
+	float	   *counts = norms + ksub;
+	float	   *acc = codebook;		/* reused as sums during the update */
+	float		dots[256];
+	uint64_t	state = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+
+	/* initial centroids: a partial Fisher-Yates shuffle of the rows */
+	for (int64_t i = 0; i < n; i++)
+		work[i] = (int) i;
+	for (int k = 0; k < ksub; k++)
+	{
+		int64_t		j;
+		int			t;
+
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		j = k + (int64_t) ((state >> 33) % (uint64_t) (n - k));
+		t = work[k];
+		work[k] = work[j];
+		work[j] = t;
+		memcpy(codebook + (size_t) k * dsub, x + (size_t) work[k] * stride,
+			   sizeof(float) * dsub);
+	}
+
+	for (int iter = 0; iter < niter; iter++)
+	{
+		for (int k = 0; k < ksub; k++)
+		{
+			norms[k] = 0;
+			for (int d = 0; d < dsub; d++)
+			{
+				float		c = codebook[(size_t) k * dsub + d];
+
+				ct[(size_t) d * ksub + k] = c;
+				norms[k] += c * c;
+			}
+		}
+		/* assign: argmin over k of |c|^2 - 2 <x, c> */
+		for (int64_t i = 0; i < n; i++)
+		{
+			const float *v = x + (size_t) i * stride;
+
+			for (int k = 0; k < ksub; k++)
+				dots[k] = norms[k];
+			for (int d = 0; d < dsub; d++)
+			{
+				float		m2 = -2 * v[d];
+				const float *row = ct + (size_t) d * ksub;
+
+				for (int k = 0; k < ksub; k++)
+					dots[k] += m2 * row[k];
+			}
+			work[i] = ArgMin8(dots, ksub);
+		}
+		/* update: the mean of each centroid's rows */
+		memset(acc, 0, sizeof(float) * ksub * dsub);
+		memset(counts, 0, sizeof(float) * ksub);
+		for (int64_t i = 0; i < n; i++)
+		{
+			const float *v = x + (size_t) i * stride;
+			float	   *c = acc + (size_t) work[i] * dsub;
+
+			for (int d = 0; d < dsub; d++)
+				c[d] += v[d];
+			counts[work[i]] += 1;
+		}
+		for (int k = 0; k < ksub; k++)
+		{
+			if (counts[k] > 0)
+				for (int d = 0; d < dsub; d++)
+					acc[(size_t) k * dsub + d] /= counts[k];
+			else
+			{
+				state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+				memcpy(acc + (size_t) k * dsub,
+					   x + (size_t) ((state >> 33) % (uint64_t) n) * stride,
+					   sizeof(float) * dsub);
+			}
+		}
+	}
 }

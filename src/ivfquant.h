@@ -28,6 +28,9 @@ extern void IvfPqEncode(const float *codebooks, int dim, int m, int ksub,
 						const float *residual, uint8_t *code);
 extern void IvfPqTable(const float *codebooks, int dim, int m, int ksub,
 					   const float *q, int ip, float *table);
+extern void IvfPqTrainSubspace(const float *x, int64_t n, int stride,
+							   int dsub, int ksub, int niter, uint64_t seed,
+							   float *codebook, int *work, float *fwork);
 extern float IvfPqDistance(const float *table, int m, int ksub,
 						   const uint8_t *code);
 

@@ -140,12 +140,86 @@ TestPq(void)
 	}
 }
 
+/* mean squared distance of n sub-vectors to their nearest codebook entry */
+static double
+QuantError(const float *x, int n, int stride, int dsub, const float *cb, int ksub)
+{
+	double		sum = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		float		best = INFINITY;
+
+		for (int k = 0; k < ksub; k++)
+		{
+			float		d = DistanceL2SquaredScalar(x + i * stride, cb + k * dsub, dsub);
+
+			if (d < best)
+				best = d;
+		}
+		sum += best;
+	}
+	return sum / n;
+}
+
+/*
+ * pq training: 16 well separated clusters in the second 2-d sub-space of
+ * 4-d rows; the trained codebook must quantize far better than its
+ * starting point and find at least half of the cluster centres.
+ */
+static void
+TestPqTrain(void)
+{
+	enum
+	{
+		N = 1600, STRIDE = 4, DSUB = 2, KSUB = 16
+	};
+	float	   *x = malloc(sizeof(float) * N * STRIDE);
+	float		cb0[KSUB * DSUB];
+	float		cb[KSUB * DSUB];
+	int		   *work = malloc(sizeof(int) * N);
+	float		fwork[KSUB * (DSUB + 2)];
+	unsigned	seed = 3;
+	int			found = 0;
+
+	for (int i = 0; i < N; i++)
+	{
+		int			c = i % KSUB;
+
+		x[i * STRIDE + 0] = Rand(&seed);
+		x[i * STRIDE + 1] = Rand(&seed);
+		x[i * STRIDE + 2] = (c % 4) * 10 + Rand(&seed) * 0.1f;
+		x[i * STRIDE + 3] = (c / 4) * 10 + Rand(&seed) * 0.1f;
+	}
+	IvfPqTrainSubspace(x + 2, N, STRIDE, DSUB, KSUB, 0, 42, cb0, work, fwork);
+	IvfPqTrainSubspace(x + 2, N, STRIDE, DSUB, KSUB, 10, 42, cb, work, fwork);
+	CHECK(QuantError(x + 2, N, STRIDE, DSUB, cb, KSUB) <
+		  0.5 * QuantError(x + 2, N, STRIDE, DSUB, cb0, KSUB) + 1e-3,
+		  "pq training did not improve on its starting codebook");
+	for (int c = 0; c < KSUB; c++)
+	{
+		float		centre[DSUB] = {(c % 4) * 10.0f, (c / 4) * 10.0f};
+
+		for (int k = 0; k < KSUB; k++)
+			if (DistanceL2SquaredScalar(centre, cb + k * DSUB, DSUB) < 0.05f)
+			{
+				found++;
+				break;
+			}
+	}
+	/* random starting rows, as Faiss: some centres may share a cluster */
+	CHECK(found >= 8, "pq training found %d of 16 cluster centres", found);
+	free(x);
+	free(work);
+}
+
 int
 main(void)
 {
 	DistanceInit(DISTANCE_IMPL_AVX512);
 	TestSq8();
 	TestPq();
+	TestPqTrain();
 	printf("test_ivfquant: %s\n", failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;
 }
