@@ -26,6 +26,12 @@ CREATE FUNCTION sift_recall() RETURNS numeric LANGUAGE sql AS $$
 $$;
 SET enable_seqscan = off;
 
+-- a build can be cancelled (here by a statement timeout) while it trains
+SET statement_timeout = '100ms';
+CREATE INDEX sift_cancel ON sift_base USING ivf (v vector_l2_ops)
+	WITH (lists = 200, quantizer = 'pq', pq_m = 64);
+RESET statement_timeout;
+
 CREATE INDEX sift_ivfflat ON sift_base USING ivfflat (v vector_l2_ops) WITH (lists = 100);
 EXPLAIN (COSTS OFF) SELECT id FROM sift_base ORDER BY v <-> (SELECT v FROM sift_query LIMIT 1) LIMIT 10;
 SELECT sift_recall() BETWEEN 0.2 AND 0.8 AS recall_probes1;
