@@ -52,3 +52,10 @@ test/unit/test_ivfquant: test/unit/test_ivfquant.c src/ivfquant.c src/ivfquant.h
 		$(KERNEL_SRCS) src/distance.h
 	$(CC) $(UNIT_CFLAGS) \
 		-o $@ $< src/ivfquant.c $(KERNEL_SRCS) -lm
+
+# The Faiss shim, linked as milvus_faiss.so is.
+UNIT_TESTS += test/unit/test_faiss_shim
+test/unit/test_faiss_shim: test/unit/test_faiss_shim.c src/faiss_shim.o \
+		src/faiss_shim_error.o src/faiss_shim.h src/shim.h
+	$(CC) $(UNIT_CFLAGS) -o $@ $< src/faiss_shim.o src/faiss_shim_error.o \
+		$(FAISS_LIBS) -lstdc++ -lm
