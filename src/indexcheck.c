@@ -41,6 +41,7 @@ static const struct
 {
 	{"hnsw", HnswCheckIndex},
 	{"flat", FlatCheckIndex},
+	{"ivfflat", IvfCheckIndex}, {"ivf", IvfCheckIndex},
 };
 
 /*

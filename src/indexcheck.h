@@ -45,5 +45,6 @@ extern void HnswCheckIndex(Relation heap, Relation index,
 						   IndexCheckOutput *out);
 extern void FlatCheckIndex(Relation heap, Relation index,
 						   IndexCheckOutput *out);
+extern void IvfCheckIndex(Relation heap, Relation index, IndexCheckOutput *out);
 
 #endif							/* INDEXCHECK_H */

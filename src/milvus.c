@@ -19,6 +19,7 @@
 #include "distance.h"
 #include "flat.h"
 #include "hnsw.h"
+#include "ivf.h"
 #include "worker.h"
 
 PG_MODULE_MAGIC;
@@ -35,5 +36,6 @@ _PG_init(void)
 	DistanceInit(DISTANCE_IMPL_AVX512);
 	HnswInit();
 	FlatInit();
+	IvfInit();
 	WorkerInit();
 }

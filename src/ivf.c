@@ -1,0 +1,486 @@
+/*-------------------------------------------------------------------------
+ *
+ * ivf.c
+ *	  The ivfflat and ivf access methods: handlers, options, settings, cost,
+ *	  validation.
+ *
+ * See ivf.h for the page layout and the lock order.  ivfflat is
+ * pgvector's: option lists, settings ivfflat.probes, ivfflat.iterative_scan
+ * and ivfflat.max_probes.  ivf adds the quantizer (flat, sq8, pq with pq_m
+ * and pq_bits) and the settings ivf.probes, ivf.rerank, ivf.iterative_scan
+ * and ivf.max_probes.
+ *
+ * IDENTIFICATION
+ *	  src/ivf.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <float.h>
+
+#include "access/amvalidate.h"
+#include "access/htup_details.h"
+#include "catalog/pg_amop.h"
+#include "catalog/pg_amproc.h"
+#include "catalog/pg_opclass.h"
+#include "commands/progress.h"
+#include "commands/vacuum.h"
+#include "optimizer/optimizer.h"
+#include "utils/catcache.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/selfuncs.h"
+#include "utils/syscache.h"
+
+#include "ivf.h"
+
+PGDLLEXPORT PG_FUNCTION_INFO_V1(ivfflathandler);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(ivfhandler);
+
+int			ivfflat_probes = IVF_DEFAULT_PROBES;
+int			ivfflat_iterative_scan = IVF_ITERATIVE_SCAN_OFF;
+int			ivfflat_max_probes = IVF_MAX_PROBES;
+int			ivf_probes = IVF_DEFAULT_PROBES;
+int			ivf_rerank = IVF_DEFAULT_RERANK;
+int			ivf_iterative_scan = IVF_ITERATIVE_SCAN_OFF;
+int			ivf_max_probes = IVF_MAX_PROBES;
+int			ivf_build_threads = -1;
+
+static relopt_kind ivfflat_relopt_kind;
+static relopt_kind ivf_relopt_kind;
+
+static const struct config_enum_entry ivf_iterative_scan_options[] = {
+	{"off", IVF_ITERATIVE_SCAN_OFF, false},
+	{"relaxed_order", IVF_ITERATIVE_SCAN_RELAXED, false},
+	{NULL, 0, false}
+};
+
+static const char *const IvfQuantizerNames[] = {"flat", "sq8", "pq"};
+
+/*
+ * The quantizer named by an option value, or -1.
+ */
+static int
+ParseQuantizer(const char *value)
+{
+	for (int i = 0; i < lengthof(IvfQuantizerNames); i++)
+		if (value != NULL && pg_strcasecmp(value, IvfQuantizerNames[i]) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Validator of the quantizer option.
+ */
+static void
+ValidateQuantizer(const char *value)
+{
+	if (value != NULL && ParseQuantizer(value) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for ivf option \"quantizer\": \"%s\"",
+						value),
+				 errdetail("Valid values are \"flat\", \"sq8\" and \"pq\".")));
+}
+
+/*
+ * The name of a quantizer.
+ */
+const char *
+IvfQuantizerName(IvfQuantizer q)
+{
+	return IvfQuantizerNames[q];
+}
+
+/*
+ * Register the settings of one access method (prefix "ivfflat" or "ivf").
+ */
+static void
+DefineScanSettings(const char *prefix, int *probes, int *iterative,
+				   int *maxProbes)
+{
+	DefineCustomIntVariable(psprintf("%s.probes", prefix),
+							"Sets the number of lists to probe",
+							"More lists give better recall and slower queries.",
+							probes, IVF_DEFAULT_PROBES, 1, IVF_MAX_PROBES,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable(psprintf("%s.iterative_scan", prefix),
+							 "Sets the mode for iterative scans",
+							 "With iterative scans, a query whose filter drops "
+							 "rows keeps probing more lists.",
+							 iterative, IVF_ITERATIVE_SCAN_OFF,
+							 ivf_iterative_scan_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable(psprintf("%s.max_probes", prefix),
+							"Sets the maximum number of lists an iterative scan probes",
+							NULL, maxProbes, IVF_MAX_PROBES, 1, IVF_MAX_PROBES,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	MarkGUCPrefixReserved(prefix);
+}
+
+/*
+ * Register the reloptions and settings; called from _PG_init.
+ */
+void
+IvfInit(void)
+{
+	ivfflat_relopt_kind = add_reloption_kind();
+	add_int_reloption(ivfflat_relopt_kind, "lists", "Number of inverted lists",
+					  IVF_DEFAULT_LISTS, IVF_MIN_LISTS, IVF_MAX_LISTS,
+					  AccessExclusiveLock);
+
+	ivf_relopt_kind = add_reloption_kind();
+	add_int_reloption(ivf_relopt_kind, "lists", "Number of inverted lists",
+					  IVF_DEFAULT_LISTS, IVF_MIN_LISTS, IVF_MAX_LISTS,
+					  AccessExclusiveLock);
+	add_string_reloption(ivf_relopt_kind, "quantizer",
+						 "How list entries store vectors: flat, sq8 or pq",
+						 "flat", ValidateQuantizer, AccessExclusiveLock);
+	add_int_reloption(ivf_relopt_kind, "pq_m",
+					  "Number of pq sub-quantizers (0: dimensions / 4)",
+					  0, 0, IVF_MAX_PQ_M, AccessExclusiveLock);
+	add_int_reloption(ivf_relopt_kind, "pq_bits",
+					  "Bits per pq sub-quantizer code",
+					  IVF_DEFAULT_PQ_BITS, IVF_MIN_PQ_BITS, IVF_MAX_PQ_BITS,
+					  AccessExclusiveLock);
+
+	DefineScanSettings("ivfflat", &ivfflat_probes, &ivfflat_iterative_scan,
+					   &ivfflat_max_probes);
+
+	DefineCustomIntVariable("ivf.rerank",
+							"Sets how many candidates are re-ranked with exact distances",
+							"0 returns candidates in the order of their approximate distances.",
+							&ivf_rerank, IVF_DEFAULT_RERANK, 0, IVF_MAX_RERANK,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineScanSettings("ivf", &ivf_probes, &ivf_iterative_scan,
+					   &ivf_max_probes);
+
+	DefineCustomIntVariable("milvus.ivf_build_threads",
+							"Sets the number of threads that train an ivf index",
+							"-1 uses max_parallel_maintenance_workers + 1.",
+							&ivf_build_threads, -1, -1, 64,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+}
+
+/*
+ * amoptions of ivfflat.
+ */
+static bytea *
+ivfflatoptions(Datum reloptions, bool validate)
+{
+	static const relopt_parse_elt tab[] = {
+		{"lists", RELOPT_TYPE_INT, offsetof(IvfOptions, lists)},
+	};
+
+	return (bytea *) build_reloptions(reloptions, validate,
+									  ivfflat_relopt_kind, sizeof(IvfOptions),
+									  tab, lengthof(tab));
+}
+
+/*
+ * amoptions of ivf.
+ */
+static bytea *
+ivfoptions(Datum reloptions, bool validate)
+{
+	static const relopt_parse_elt tab[] = {
+		{"lists", RELOPT_TYPE_INT, offsetof(IvfOptions, lists)},
+		{"quantizer", RELOPT_TYPE_STRING, offsetof(IvfOptions, quantizerOffset)},
+		{"pq_m", RELOPT_TYPE_INT, offsetof(IvfOptions, pqM)},
+		{"pq_bits", RELOPT_TYPE_INT, offsetof(IvfOptions, pqBits)},
+	};
+
+	return (bytea *) build_reloptions(reloptions, validate, ivf_relopt_kind,
+									  sizeof(IvfOptions), tab, lengthof(tab));
+}
+
+/*
+ * Whether the index is an ivfflat index (else ivf).
+ */
+bool
+IvfIsIvfflat(Relation index)
+{
+	return index->rd_indam->amoptions == ivfflatoptions;
+}
+
+/*
+ * The lists the index asks for.
+ */
+int
+IvfGetLists(Relation index)
+{
+	IvfOptions *opts = (IvfOptions *) index->rd_options;
+
+	return opts ? opts->lists : IVF_DEFAULT_LISTS;
+}
+
+/*
+ * The quantizer the index asks for (flat for ivfflat).
+ */
+IvfQuantizer
+IvfGetQuantizer(Relation index)
+{
+	IvfOptions *opts = (IvfOptions *) index->rd_options;
+	int			q;
+
+	if (IvfIsIvfflat(index) || opts == NULL || opts->quantizerOffset == 0)
+		return IVF_QUANTIZER_FLAT;
+	q = ParseQuantizer((const char *) opts + opts->quantizerOffset);
+	return q < 0 ? IVF_QUANTIZER_FLAT : (IvfQuantizer) q;
+}
+
+/*
+ * The number of pq sub-quantizers: the option, or dimensions / 4.  It must
+ * divide the dimensions.
+ */
+int
+IvfGetPqM(Relation index, int dimensions)
+{
+	IvfOptions *opts = (IvfOptions *) index->rd_options;
+	int			m = (opts && !IvfIsIvfflat(index)) ? opts->pqM : 0;
+
+	if (m == 0)
+		m = Max(dimensions / 4, 1);
+	if (m > dimensions || dimensions % m != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pq_m must divide the number of dimensions (%d)",
+						dimensions)));
+	return m;
+}
+
+/*
+ * The bits of a pq code.
+ */
+int
+IvfGetPqBits(Relation index)
+{
+	IvfOptions *opts = (IvfOptions *) index->rd_options;
+
+	return (opts && !IvfIsIvfflat(index)) ? opts->pqBits : IVF_DEFAULT_PQ_BITS;
+}
+
+/*
+ * Cost.  A scan reads the probed lists whole before it returns the first
+ * row: about probes / lists of the index tuples, one distance each (for a
+ * quantized index, plus the re-ranked heap fetches).  That is the startup
+ * cost; the total is the same, or proportionally more when an iterative
+ * scan may go on.  Without ORDER BY the index is never used.
+ */
+static void
+ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
+				Cost *indexStartupCost, Cost *indexTotalCost,
+				Selectivity *indexSelectivity, double *indexCorrelation,
+				double *indexPages)
+{
+	GenericCosts costs;
+	double		tuples = Max(path->indexinfo->tuples, 1);
+	double		ratio;
+	Relation	index;
+	int			lists;
+	int			probes;
+	bool		iterative;
+	double		rerank = 0;
+
+	if (path->indexorderbys == NIL)
+	{
+		*indexStartupCost = DBL_MAX;
+		*indexTotalCost = DBL_MAX;
+		*indexSelectivity = 0;
+		*indexCorrelation = 0;
+		*indexPages = 0;
+		return;
+	}
+
+	index = index_open(path->indexinfo->indexoid, NoLock);
+	lists = IvfGetLists(index);
+	if (IvfIsIvfflat(index))
+	{
+		probes = ivfflat_probes;
+		iterative = ivfflat_iterative_scan != IVF_ITERATIVE_SCAN_OFF;
+	}
+	else
+	{
+		probes = ivf_probes;
+		iterative = ivf_iterative_scan != IVF_ITERATIVE_SCAN_OFF;
+		if (IvfGetQuantizer(index) != IVF_QUANTIZER_FLAT)
+			rerank = ivf_rerank;
+	}
+	index_close(index, NoLock);
+
+	ratio = Min(1.0, (double) probes / lists);
+
+	MemSet(&costs, 0, sizeof(costs));
+	costs.numIndexTuples = tuples * ratio;
+	genericcostestimate(root, path, loop_count, &costs);
+
+	*indexStartupCost = costs.indexTotalCost +
+		rerank * (random_page_cost + cpu_tuple_cost);
+	*indexTotalCost = iterative ? *indexStartupCost / ratio : *indexStartupCost;
+	*indexSelectivity = costs.indexSelectivity;
+	*indexCorrelation = 0;
+	*indexPages = costs.numIndexPages;
+}
+
+/*
+ * Validate an operator class: one ordering operator (strategy 1) and the
+ * distance support function.
+ */
+static bool
+ivfvalidate(Oid opclassoid)
+{
+	bool		result = true;
+	HeapTuple	classtup;
+	Form_pg_opclass classform;
+	char	   *opclassname;
+	CatCList   *proclist;
+	CatCList   *oprlist;
+	bool		hasdistance = false;
+
+	classtup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclassoid));
+	if (!HeapTupleIsValid(classtup))
+		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
+	classform = (Form_pg_opclass) GETSTRUCT(classtup);
+	opclassname = NameStr(classform->opcname);
+
+	proclist = SearchSysCacheList1(AMPROCNUM,
+								   ObjectIdGetDatum(classform->opcfamily));
+	for (int i = 0; i < proclist->n_members; i++)
+	{
+		Form_pg_amproc procform = (Form_pg_amproc) GETSTRUCT(&proclist->members[i]->tuple);
+
+		if (procform->amprocnum == IVF_DISTANCE_PROC)
+			hasdistance = true;
+		else
+		{
+			ereport(INFO,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("ivf operator class \"%s\" contains invalid support function number %d",
+							opclassname, procform->amprocnum)));
+			result = false;
+		}
+	}
+	if (!hasdistance)
+	{
+		ereport(INFO,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("ivf operator class \"%s\" is missing its distance support function",
+						opclassname)));
+		result = false;
+	}
+
+	oprlist = SearchSysCacheList1(AMOPSTRATEGY,
+								  ObjectIdGetDatum(classform->opcfamily));
+	for (int i = 0; i < oprlist->n_members; i++)
+	{
+		Form_pg_amop oprform = (Form_pg_amop) GETSTRUCT(&oprlist->members[i]->tuple);
+
+		if (oprform->amopstrategy != 1 || oprform->amoppurpose != AMOP_ORDER)
+		{
+			ereport(INFO,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("ivf operator class \"%s\" contains an operator that is not an ordering operator with strategy 1",
+							opclassname)));
+			result = false;
+		}
+	}
+
+	ReleaseCatCacheList(oprlist);
+	ReleaseCatCacheList(proclist);
+	ReleaseSysCache(classtup);
+	return result;
+}
+
+/*
+ * Build-phase names for pg_stat_progress_create_index.
+ */
+static char *
+ivfbuildphasename(int64 phasenum)
+{
+	switch (phasenum)
+	{
+		case PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE:
+			return "initializing";
+		case IVF_PHASE_SAMPLE:
+			return "sampling rows";
+		case IVF_PHASE_TRAIN:
+			return "training";
+		case IVF_PHASE_LOAD:
+			return "loading tuples";
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * The routine both handlers share; amoptions differs.
+ */
+static IndexAmRoutine *
+MakeRoutine(amoptions_function options)
+{
+	IndexAmRoutine *amroutine = makeNode(IndexAmRoutine);
+
+	amroutine->amstrategies = 0;
+	amroutine->amsupport = 1;
+	amroutine->amoptsprocnum = 0;
+	amroutine->amcanorder = false;
+	amroutine->amcanorderbyop = true;
+	amroutine->amcanbackward = false;
+	amroutine->amcanunique = false;
+	amroutine->amcanmulticol = false;
+	amroutine->amoptionalkey = true;
+	amroutine->amsearcharray = false;
+	amroutine->amsearchnulls = false;
+	amroutine->amstorage = false;
+	amroutine->amclusterable = false;
+	amroutine->ampredlocks = false;
+	amroutine->amcanparallel = false;
+	amroutine->amcaninclude = false;
+	amroutine->amusemaintenanceworkmem = false;
+	amroutine->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
+	amroutine->amkeytype = InvalidOid;
+
+	amroutine->ambuild = ivfbuild;
+	amroutine->ambuildempty = ivfbuildempty;
+	amroutine->aminsert = ivfinsert;
+	amroutine->ambulkdelete = ivfbulkdelete;
+	amroutine->amvacuumcleanup = ivfvacuumcleanup;
+	amroutine->amcanreturn = NULL;
+	amroutine->amcostestimate = ivfcostestimate;
+	amroutine->amoptions = options;
+	amroutine->amproperty = NULL;
+	amroutine->ambuildphasename = ivfbuildphasename;
+	amroutine->amvalidate = ivfvalidate;
+	amroutine->amadjustmembers = NULL;
+	amroutine->ambeginscan = ivfbeginscan;
+	amroutine->amrescan = ivfrescan;
+	amroutine->amgettuple = ivfgettuple;
+	amroutine->amgetbitmap = NULL;
+	amroutine->amendscan = ivfendscan;
+	amroutine->ammarkpos = NULL;
+	amroutine->amrestrpos = NULL;
+	amroutine->amestimateparallelscan = NULL;
+	amroutine->aminitparallelscan = NULL;
+	amroutine->amparallelrescan = NULL;
+	return amroutine;
+}
+
+/*
+ * The ivfflat handler.
+ */
+Datum
+ivfflathandler(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(MakeRoutine(ivfflatoptions));
+}
+
+/*
+ * The ivf handler.
+ */
+Datum
+ivfhandler(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(MakeRoutine(ivfoptions));
+}

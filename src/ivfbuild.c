@@ -1,0 +1,563 @@
+/*-------------------------------------------------------------------------
+ *
+ * ivfbuild.c
+ *	  ambuild and ambuildempty of the ivf access methods.
+ *
+ * A build has three phases, reported in pg_stat_progress_create_index:
+ *
+ *	1. sampling rows: one heap scan keeps a uniform sample (reservoir,
+ *	   fixed seed) of up to max(lists * IVF_SAMPLE_PER_LIST, IVF_MIN_SAMPLE)
+ *	   rows as floats, within maintenance_work_mem;
+ *	2. training: k-means centroids on the sample (IvfTrainKmeans, through
+ *	   Faiss), then the quantizer: sq8 ranges, or pq codebooks by k-means
+ *	   per sub-space on the sample's residuals; the metapage, parameter
+ *	   and centroid pages are written;
+ *	3. loading tuples: a second heap scan assigns rows to lists in batches
+ *	   (through Faiss) and appends their tuples to the lists' page chains.
+ *
+ * Pages are written without WAL and logged at the end with
+ * log_newpage_range() when the index needs WAL.  With too little data the
+ * index gets fewer lists, or exact values instead of codes (see ivf.h).
+ *
+ * IDENTIFICATION
+ *	  src/ivfbuild.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/generic_xlog.h"
+#include "access/tableam.h"
+#include "access/xloginsert.h"
+#include "commands/progress.h"
+#include "common/pg_prng.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "ivf.h"
+
+#define IVF_LOAD_BATCH	1024
+
+typedef struct IvfBuildState
+{
+	Relation	heap;
+	Relation	index;
+	IvfInfo		info;			/* what the index becomes */
+	int			askedLists;
+	IvfQuantizer askedQuantizer;
+	double		reltuples;
+	double		indtuples;
+
+	/* phase 1: the sample */
+	float	   *sample;
+	int64		sampleSize;		/* capacity */
+	int64		nsample;
+	int64		seen;
+	pg_prng_state prng;
+
+	/* phase 3: the batch and the lists' chains */
+	float	   *batch;
+	Datum	   *values;
+	ItemPointerData *tids;
+	int64	   *labels;
+	int			nbatch;
+	BlockNumber *heads;
+	BlockNumber *tails;
+	MemoryContext tmpCtx;
+} IvfBuildState;
+
+/*
+ * Phase 1: keep a uniform sample of the rows (Algorithm R, fixed seed).
+ */
+static void
+SampleCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
+			   bool tupleIsAlive, void *arg)
+{
+	IvfBuildState *state = (IvfBuildState *) arg;
+	int			dim = state->info.dimensions;
+	int64		slot;
+	MemoryContext oldCtx;
+
+	if (isnull[0])
+		return;
+	state->seen++;
+	if (state->nsample < state->sampleSize)
+		slot = state->nsample++;
+	else
+	{
+		slot = (int64) pg_prng_uint64_range(&state->prng, 0, state->seen - 1);
+		if (slot >= state->sampleSize)
+			return;
+	}
+	oldCtx = MemoryContextSwitchTo(state->tmpCtx);
+	IvfValueToFloats(state->info.type, state->info.metric, values[0], dim,
+					 state->sample + slot * dim);
+	MemoryContextSwitchTo(oldCtx);
+	MemoryContextReset(state->tmpCtx);
+}
+
+/*
+ * Write one page of the index being built; returns its buffer, locked.
+ */
+static Buffer
+NewBuildPage(IvfBuildState *state, ForkNumber forkNum, uint16 pagetype)
+{
+	Buffer		buf = IvfNewBuffer(state->index, forkNum);
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	IvfInitPage(BufferGetPage(buf), pagetype);
+	return buf;
+}
+
+/*
+ * Write the metapage, the parameter pages and the centroid pages (lists
+ * empty) of state->info.
+ */
+static void
+WriteStructure(IvfBuildState *state, ForkNumber forkNum, int paramFloats)
+{
+	IvfInfo    *info = &state->info;
+	Buffer		metabuf = NewBuildPage(state, forkNum, IVF_PAGE_META);
+	IvfMetaPage meta = IvfPageGetMeta(BufferGetPage(metabuf));
+	Size		csize = IVF_CENTROID_TUPLE_SIZE(info->dimensions);
+	IvfCentroidTuple ctup = palloc0(csize);
+	Buffer		buf = InvalidBuffer;
+	Buffer		prev = InvalidBuffer;
+
+	/* parameter pages, chained */
+	meta->paramStart = InvalidBlockNumber;
+	for (int64 i = 0; i < paramFloats; i += IVF_PARAM_FLOATS_PER_PAGE)
+	{
+		int			n = Min(IVF_PARAM_FLOATS_PER_PAGE, paramFloats - i);
+
+		buf = NewBuildPage(state, forkNum, IVF_PAGE_PARAM);
+		if (PageAddItem(BufferGetPage(buf), (Item) (info->params + i),
+						sizeof(float) * n, InvalidOffsetNumber, false,
+						false) == InvalidOffsetNumber)
+			elog(ERROR, "failed to add parameter item to ivf index");
+		if (BufferIsValid(prev))
+		{
+			IvfPageGetOpaque(BufferGetPage(prev))->nextblkno = BufferGetBlockNumber(buf);
+			MarkBufferDirty(prev);
+			UnlockReleaseBuffer(prev);
+		}
+		else
+			meta->paramStart = BufferGetBlockNumber(buf);
+		prev = buf;
+	}
+	if (BufferIsValid(prev))
+	{
+		MarkBufferDirty(prev);
+		UnlockReleaseBuffer(prev);
+	}
+
+	/* centroid pages */
+	info->centroidsPerPage = (BLCKSZ - MAXALIGN(SizeOfPageHeaderData) -
+							  MAXALIGN(sizeof(IvfPageOpaqueData))) /
+		(csize + sizeof(ItemIdData));
+	buf = InvalidBuffer;
+	for (int list = 0; list < info->lists; list++)
+	{
+		if (list % info->centroidsPerPage == 0)
+		{
+			if (BufferIsValid(buf))
+			{
+				MarkBufferDirty(buf);
+				UnlockReleaseBuffer(buf);
+			}
+			buf = NewBuildPage(state, forkNum, IVF_PAGE_CENTROID);
+			if (list == 0)
+				info->centroidStart = BufferGetBlockNumber(buf);
+		}
+		ctup->head = InvalidBlockNumber;
+		ctup->tail = InvalidBlockNumber;
+		memcpy(ctup->x, info->centroids + (Size) list * info->dimensions,
+			   sizeof(float) * info->dimensions);
+		if (PageAddItem(BufferGetPage(buf), (Item) ctup, csize,
+						InvalidOffsetNumber, false, false) == InvalidOffsetNumber)
+			elog(ERROR, "failed to add centroid to ivf index");
+	}
+	MarkBufferDirty(buf);
+	UnlockReleaseBuffer(buf);
+
+	meta->magicNumber = IVF_MAGIC_NUMBER;
+	meta->version = IVF_VERSION;
+	meta->buildId = IvfNewBuildId();
+	meta->dimensions = info->dimensions;
+	meta->lists = info->lists;
+	meta->quantizer = info->quantizer;
+	meta->pqM = info->pqM;
+	meta->pqBits = info->pqBits;
+	meta->codeSize = info->codeSize;
+	meta->paramFloats = paramFloats;
+	meta->centroidStart = info->centroidStart;
+	meta->centroidsPerPage = info->centroidsPerPage;
+	((PageHeader) BufferGetPage(metabuf))->pd_lower =
+		((char *) meta + sizeof(IvfMetaPageData)) - (char *) BufferGetPage(metabuf);
+	MarkBufferDirty(metabuf);
+	UnlockReleaseBuffer(metabuf);
+	pfree(ctup);
+}
+
+/*
+ * Train the pq codebooks on the sample's residuals to their centroids, one
+ * sub-space at a time (see IvfPqTrainSubspace).
+ */
+static void
+TrainPq(IvfBuildState *state, int64 n)
+{
+	IvfInfo    *info = &state->info;
+	int			dim = info->dimensions;
+	int			dsub = dim / info->pqM;
+	int			ksub = 1 << info->pqBits;
+	int64	   *labels = palloc(sizeof(int64) * n);
+	float	   *residuals = MemoryContextAllocHuge(CurrentMemoryContext,
+												   sizeof(float) * n * dim);
+	int		   *work = palloc(sizeof(int) * n);
+	float	   *fwork = palloc(sizeof(float) * ksub * (dsub + 2));
+
+	IvfAssignLists(info->centroids, info->lists, dim,
+				   IvfTrainsOnInnerProduct(info->metric), state->sample, n,
+				   labels);
+	for (int64 i = 0; i < n; i++)
+		for (int d = 0; d < dim; d++)
+			residuals[i * dim + d] = state->sample[i * dim + d] -
+				info->centroids[labels[i] * dim + d];
+
+	for (int j = 0; j < info->pqM; j++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		IvfPqTrainSubspace(residuals + j * dsub, n, dim, dsub, ksub,
+						   IVF_KMEANS_ITERATIONS, IVF_KMEANS_SEED + j,
+						   info->params + (Size) j * ksub * dsub, work, fwork);
+	}
+	pfree(labels);
+	pfree(residuals);
+	pfree(work);
+	pfree(fwork);
+}
+
+/*
+ * Phase 2: decide the lists and quantizer the data allows, train them and
+ * write the structure.
+ */
+static void
+Train(IvfBuildState *state)
+{
+	IvfInfo    *info = &state->info;
+	int			dim = info->dimensions;
+	int			paramFloats = 0;
+	const char *am = IvfIsIvfflat(state->index) ? "ivfflat" : "ivf";
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, IVF_PHASE_TRAIN);
+
+	info->lists = (int) Max(Min((int64) state->askedLists, state->nsample), 1);
+	info->quantizer = state->askedQuantizer;
+	if ((info->quantizer == IVF_QUANTIZER_SQ8 && state->nsample == 0) ||
+		(info->quantizer == IVF_QUANTIZER_PQ &&
+		 state->nsample < (1 << info->pqBits)))
+	{
+		ereport(NOTICE,
+				(errmsg("%s index created with too little data to train quantizer \"%s\"",
+						am, IvfQuantizerName(info->quantizer)),
+				 errdetail("The index stores exact values."),
+				 errhint("REINDEX the index once the table has more data.")));
+		info->quantizer = IVF_QUANTIZER_FLAT;
+	}
+	else if (info->lists < state->askedLists)
+		ereport(NOTICE,
+				(errmsg("%s index created with little data", am),
+				 errdetail("It has %d lists instead of %d.",
+						   info->lists, state->askedLists),
+				 errhint("REINDEX the index once the table has more data.")));
+
+	info->centroids = palloc0(sizeof(float) * info->lists * dim);
+	if (state->nsample > 0)
+		IvfTrainKmeans(state->sample, state->nsample, dim, info->lists,
+					   IvfTrainsOnInnerProduct(info->metric),
+					   info->metric == IVF_METRIC_IP ||
+					   info->metric == IVF_METRIC_COSINE,
+					   IVF_KMEANS_SEED, info->centroids);
+
+	if (info->quantizer == IVF_QUANTIZER_SQ8)
+	{
+		info->codeSize = dim;
+		paramFloats = 2 * dim;
+		info->params = palloc(sizeof(float) * paramFloats);
+		IvfSq8Train(state->sample, state->nsample, dim, info->params);
+	}
+	else if (info->quantizer == IVF_QUANTIZER_PQ)
+	{
+		info->codeSize = info->pqM;
+		paramFloats = (1 << info->pqBits) * dim;
+		info->params = palloc(sizeof(float) * paramFloats);
+		TrainPq(state, Min(state->nsample, IVF_PQ_SAMPLE));
+	}
+	else
+		info->codeSize = 0;
+
+	WriteStructure(state, MAIN_FORKNUM, paramFloats);
+	pfree(state->sample);
+	state->sample = NULL;
+}
+
+/*
+ * Append a tuple to a list's chain during the build (no WAL, no other
+ * backend can see the index yet).
+ */
+static void
+BuildAppend(IvfBuildState *state, int list, IvfListTuple tup, Size size)
+{
+	Buffer		buf;
+	Buffer		newbuf;
+
+	if (state->tails[list] != InvalidBlockNumber)
+	{
+		buf = ReadBuffer(state->index, state->tails[list]);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		if (PageAddItem(BufferGetPage(buf), (Item) tup, size,
+						InvalidOffsetNumber, false, false) != InvalidOffsetNumber)
+		{
+			MarkBufferDirty(buf);
+			UnlockReleaseBuffer(buf);
+			return;
+		}
+	}
+	else
+		buf = InvalidBuffer;
+
+	newbuf = NewBuildPage(state, MAIN_FORKNUM, IVF_PAGE_LIST);
+	if (PageAddItem(BufferGetPage(newbuf), (Item) tup, size,
+					InvalidOffsetNumber, false, false) == InvalidOffsetNumber)
+		elog(ERROR, "failed to add list tuple to ivf index");
+	if (BufferIsValid(buf))
+	{
+		IvfPageGetOpaque(BufferGetPage(buf))->nextblkno = BufferGetBlockNumber(newbuf);
+		MarkBufferDirty(buf);
+		UnlockReleaseBuffer(buf);
+	}
+	else
+		state->heads[list] = BufferGetBlockNumber(newbuf);
+	state->tails[list] = BufferGetBlockNumber(newbuf);
+	MarkBufferDirty(newbuf);
+	UnlockReleaseBuffer(newbuf);
+}
+
+/*
+ * Assign the batch to lists and append its tuples.
+ */
+static void
+FlushBatch(IvfBuildState *state)
+{
+	IvfInfo    *info = &state->info;
+	int			dim = info->dimensions;
+	MemoryContext oldCtx = MemoryContextSwitchTo(state->tmpCtx);
+
+	CHECK_FOR_INTERRUPTS();
+	if (info->lists > 1)
+		IvfAssignLists(info->centroids, info->lists, dim,
+					   IvfTrainsOnInnerProduct(info->metric), state->batch,
+					   state->nbatch, state->labels);
+	else
+		memset(state->labels, 0, sizeof(int64) * state->nbatch);
+
+	for (int i = 0; i < state->nbatch; i++)
+	{
+		Size		size = IvfListTupleSize(info, state->values[i]);
+		IvfListTuple tup = palloc0(size);
+
+		IvfFormListTuple(info, tup, state->values[i], state->batch + i * dim,
+						 (int) state->labels[i], &state->tids[i]);
+		BuildAppend(state, (int) state->labels[i], tup, size);
+		pfree(tup);
+	}
+	state->indtuples += state->nbatch;
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE,
+								 (int64) state->indtuples);
+	state->nbatch = 0;
+	MemoryContextSwitchTo(oldCtx);
+	MemoryContextReset(state->tmpCtx);
+}
+
+/*
+ * Phase 3: collect rows into the batch.
+ */
+static void
+LoadCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
+			 bool tupleIsAlive, void *arg)
+{
+	IvfBuildState *state = (IvfBuildState *) arg;
+	MemoryContext oldCtx;
+	Datum		value;
+
+	state->reltuples++;
+	if (isnull[0])
+		return;
+	oldCtx = MemoryContextSwitchTo(state->tmpCtx);
+	value = PointerGetDatum(PG_DETOAST_DATUM_COPY(values[0]));
+	IvfValueToFloats(state->info.type, state->info.metric, value,
+					 state->info.dimensions,
+					 state->batch + state->nbatch * state->info.dimensions);
+	MemoryContextSwitchTo(oldCtx);
+	state->values[state->nbatch] = value;
+	state->tids[state->nbatch] = *tid;
+	if (++state->nbatch == IVF_LOAD_BATCH)
+		FlushBatch(state);
+}
+
+/*
+ * Record the lists' chains in the centroid tuples.
+ */
+static void
+WriteChains(IvfBuildState *state)
+{
+	IvfInfo    *info = &state->info;
+
+	for (int list = 0; list < info->lists; list++)
+	{
+		BlockNumber blkno;
+		OffsetNumber offno;
+		Buffer		buf;
+		Page		page;
+		IvfCentroidTuple ctup;
+
+		if (state->heads[list] == InvalidBlockNumber)
+			continue;
+		IvfCentroidLocation(info, list, &blkno, &offno);
+		buf = ReadBuffer(state->index, blkno);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		page = BufferGetPage(buf);
+		ctup = (IvfCentroidTuple) PageGetItem(page, PageGetItemId(page, offno));
+		ctup->head = state->heads[list];
+		ctup->tail = state->tails[list];
+		MarkBufferDirty(buf);
+		UnlockReleaseBuffer(buf);
+	}
+}
+
+/*
+ * Set up the build state from the index's options and operator class.
+ */
+static void
+InitBuildState(IvfBuildState *state, Relation heap, Relation index)
+{
+	int			dim;
+	Size		memoryLimit = (Size) maintenance_work_mem * 1024;
+
+	memset(state, 0, sizeof(IvfBuildState));
+	state->heap = heap;
+	state->index = index;
+	state->info.type = IvfGetType(index);
+	state->info.metric = IvfGetMetric(index);
+	dim = state->info.dimensions = IvfGetDimensions(index);
+	state->askedLists = IvfGetLists(index);
+	state->askedQuantizer = IvfGetQuantizer(index);
+	if (state->askedQuantizer != IVF_QUANTIZER_FLAT &&
+		state->info.type == IVF_TYPE_BIT)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("quantizer \"%s\" is not supported for bit",
+						IvfQuantizerName(state->askedQuantizer))));
+	if (state->askedQuantizer == IVF_QUANTIZER_PQ)
+	{
+		state->info.pqM = IvfGetPqM(index, dim);
+		state->info.pqBits = IvfGetPqBits(index);
+	}
+
+	state->sampleSize = Max((int64) state->askedLists * IVF_SAMPLE_PER_LIST,
+							IVF_MIN_SAMPLE);
+	state->sampleSize = Min(state->sampleSize,
+							(int64) (memoryLimit / 2 / (sizeof(float) * dim)));
+	if (state->sampleSize < state->askedLists)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("memory required is %zu MB, maintenance_work_mem is %d MB",
+						(Size) state->askedLists * sizeof(float) * dim * 2 / (1024 * 1024) + 1,
+						maintenance_work_mem / 1024),
+				 errhint("Increase maintenance_work_mem or decrease lists.")));
+	state->sample = MemoryContextAllocHuge(CurrentMemoryContext,
+										   sizeof(float) * state->sampleSize * dim);
+	pg_prng_seed(&state->prng, IVF_KMEANS_SEED);
+
+	state->batch = palloc(sizeof(float) * IVF_LOAD_BATCH * dim);
+	state->values = palloc(sizeof(Datum) * IVF_LOAD_BATCH);
+	state->tids = palloc(sizeof(ItemPointerData) * IVF_LOAD_BATCH);
+	state->labels = palloc(sizeof(int64) * IVF_LOAD_BATCH);
+	state->tmpCtx = AllocSetContextCreate(CurrentMemoryContext,
+										  "Ivf build temporary context",
+										  ALLOCSET_DEFAULT_SIZES);
+}
+
+/*
+ * ambuild: sample, train, load.
+ */
+IndexBuildResult *
+ivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
+{
+	IndexBuildResult *result = palloc(sizeof(IndexBuildResult));
+	IvfBuildState state;
+	MemoryContext buildCtx = AllocSetContextCreate(CurrentMemoryContext,
+												   "Ivf build context",
+												   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext oldCtx = MemoryContextSwitchTo(buildCtx);
+
+	if (RelationGetNumberOfBlocks(index) != 0)
+		elog(ERROR, "index \"%s\" already contains data",
+			 RelationGetRelationName(index));
+
+	InitBuildState(&state, heap, index);
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, IVF_PHASE_SAMPLE);
+	table_index_build_scan(heap, index, indexInfo, true, true, SampleCallback,
+						   &state, NULL);
+	Train(&state);
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, IVF_PHASE_LOAD);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, state.seen);
+	state.heads = palloc(sizeof(BlockNumber) * state.info.lists);
+	state.tails = palloc(sizeof(BlockNumber) * state.info.lists);
+	for (int i = 0; i < state.info.lists; i++)
+		state.heads[i] = state.tails[i] = InvalidBlockNumber;
+	table_index_build_scan(heap, index, indexInfo, true, true, LoadCallback,
+						   &state, NULL);
+	if (state.nbatch > 0)
+		FlushBatch(&state);
+	WriteChains(&state);
+
+	if (RelationNeedsWAL(index))
+		log_newpage_range(index, MAIN_FORKNUM, 0,
+						  RelationGetNumberOfBlocks(index), true);
+
+	result->heap_tuples = state.reltuples;
+	result->index_tuples = state.indtuples;
+
+	MemoryContextSwitchTo(oldCtx);
+	MemoryContextDelete(buildCtx);
+	return result;
+}
+
+/*
+ * ambuildempty: the init fork of an unlogged index, one list with a zero
+ * centroid, exact values (what a build over an empty table gives).
+ */
+void
+ivfbuildempty(Relation index)
+{
+	IvfBuildState state;
+
+	memset(&state, 0, sizeof(state));
+	state.index = index;
+	state.info.type = IvfGetType(index);
+	state.info.metric = IvfGetMetric(index);
+	state.info.dimensions = IvfGetDimensions(index);
+	state.info.lists = 1;
+	state.info.quantizer = IVF_QUANTIZER_FLAT;
+	state.info.centroids = palloc0(sizeof(float) * state.info.dimensions);
+	WriteStructure(&state, INIT_FORKNUM, 0);
+	log_newpage_range(index, INIT_FORKNUM, 0,
+					  RelationGetNumberOfBlocksInFork(index, INIT_FORKNUM), true);
+}

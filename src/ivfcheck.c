@@ -1,0 +1,203 @@
+/*-------------------------------------------------------------------------
+ *
+ * ivfcheck.c
+ *	  IvfCheckIndex: milvus_index_check for ivfflat and ivf indexes.
+ *
+ * Checks, reporting each problem found: every page carries the ivf page
+ * id; every list's chain stays inside the index, has no cycle, holds only
+ * list pages and ends at the tail its centroid records; no list page
+ * belongs to two lists or to none (pages an interrupted extension left
+ * uninitialised are fine); every tuple has the size its quantizer gives
+ * and names a heap TID that exists; a stored exact value sits in the list
+ * of its nearest centroid (ties within rounding allowed).
+ *
+ * IDENTIFICATION
+ *	  src/ivfcheck.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "indexcheck.h"
+#include "ivf.h"
+
+typedef struct IvfCheckState
+{
+	Relation	heap;
+	Relation	index;
+	IvfInfo    *info;
+	IndexCheckOutput *out;
+	BlockNumber nblocks;
+	BlockNumber heapBlocks;
+	int		   *owner;			/* list owning each block, -1 for none */
+	float	   *x;
+} IvfCheckState;
+
+/*
+ * Check one list tuple.
+ */
+static void
+CheckTuple(IvfCheckState *cs, int list, BlockNumber blkno, OffsetNumber off,
+		   IvfListTuple tup, Size size)
+{
+	IvfInfo    *info = cs->info;
+	Size		expected;
+
+	if (info->quantizer == IVF_QUANTIZER_FLAT)
+		expected = MAXALIGN(IVF_LIST_TUPLE_HEADER + VARSIZE_ANY(tup->data));
+	else
+		expected = MAXALIGN(IVF_LIST_TUPLE_HEADER + info->codeSize);
+	if (size != expected)
+	{
+		IndexCheckReport(cs->out, "bad tuple size", "(%u,%u) has %zu bytes, expected %zu",
+						 blkno, off, size, expected);
+		return;
+	}
+	if (!IndexCheckHeapTidExists(cs->heap, cs->heapBlocks, &tup->heaptid))
+		IndexCheckReport(cs->out, "missing heap tuple", "heap TID (%u,%u) in list %d",
+						 ItemPointerGetBlockNumber(&tup->heaptid),
+						 ItemPointerGetOffsetNumber(&tup->heaptid), list);
+	if (info->quantizer == IVF_QUANTIZER_FLAT)
+	{
+		float		own;
+		float		best;
+
+		IvfValueToFloats(info->type, info->metric, PointerGetDatum(tup->data),
+						 info->dimensions, cs->x);
+		own = IvfCentroidDistance(info, cs->x, list);
+		best = IvfCentroidDistance(info, cs->x, IvfNearestList(info, cs->x));
+		if (own > best + 1e-4f * (fabsf(best) + 1))
+			IndexCheckReport(cs->out, "tuple in wrong list",
+							 "(%u,%u) is in list %d, nearest is list %d",
+							 blkno, off, list, IvfNearestList(info, cs->x));
+	}
+}
+
+/*
+ * Walk one list's chain.
+ */
+static void
+CheckList(IvfCheckState *cs, int list)
+{
+	BlockNumber blkno;
+	OffsetNumber offno;
+	Buffer		buf;
+	Page		page;
+	BlockNumber head;
+	BlockNumber tail;
+	BlockNumber last = InvalidBlockNumber;
+
+	IvfCentroidLocation(cs->info, list, &blkno, &offno);
+	buf = ReadBuffer(cs->index, blkno);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	head = ((IvfCentroidTuple) PageGetItem(page, PageGetItemId(page, offno)))->head;
+	tail = ((IvfCentroidTuple) PageGetItem(page, PageGetItemId(page, offno)))->tail;
+	UnlockReleaseBuffer(buf);
+
+	for (blkno = head; blkno != InvalidBlockNumber;)
+	{
+		OffsetNumber maxoff;
+		BlockNumber next;
+
+		CHECK_FOR_INTERRUPTS();
+		if (blkno >= cs->nblocks || blkno == IVF_METAPAGE_BLKNO)
+		{
+			IndexCheckReport(cs->out, "bad list link", "list %d links to block %u",
+							 list, blkno);
+			return;
+		}
+		if (cs->owner[blkno] >= 0)
+		{
+			IndexCheckReport(cs->out, "shared list page",
+							 "block %u is in list %d and list %d",
+							 blkno, cs->owner[blkno], list);
+			return;
+		}
+		cs->owner[blkno] = list;
+		buf = ReadBuffer(cs->index, blkno);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		if (PageIsNew(page) || IvfPageGetOpaque(page)->pagetype != IVF_PAGE_LIST)
+		{
+			IndexCheckReport(cs->out, "bad list page", "block %u of list %d",
+							 blkno, list);
+			UnlockReleaseBuffer(buf);
+			return;
+		}
+		maxoff = PageGetMaxOffsetNumber(page);
+		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
+		{
+			ItemId		iid = PageGetItemId(page, off);
+
+			CheckTuple(cs, list, blkno, off, (IvfListTuple) PageGetItem(page, iid),
+					   ItemIdGetLength(iid));
+		}
+		next = IvfPageGetOpaque(page)->nextblkno;
+		UnlockReleaseBuffer(buf);
+		last = blkno;
+		blkno = next;
+	}
+	if (last != tail)
+		IndexCheckReport(cs->out, "bad list tail",
+						 "list %d ends at block %u, its centroid says %u",
+						 list, last, tail);
+}
+
+/*
+ * Every initialised page has the ivf page id; list pages belong to a list.
+ */
+static void
+CheckPages(IvfCheckState *cs)
+{
+	for (BlockNumber blkno = 0; blkno < cs->nblocks; blkno++)
+	{
+		Buffer		buf = ReadBuffer(cs->index, blkno);
+		Page		page;
+
+		CHECK_FOR_INTERRUPTS();
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		if (!PageIsNew(page))
+		{
+			IvfPageOpaque opaque = IvfPageGetOpaque(page);
+
+			if (opaque->page_id != IVF_PAGE_ID)
+				IndexCheckReport(cs->out, "bad page id", "block %u", blkno);
+			else if (opaque->pagetype == IVF_PAGE_LIST && cs->owner[blkno] < 0)
+				IndexCheckReport(cs->out, "orphan list page", "block %u",
+								 blkno);
+		}
+		UnlockReleaseBuffer(buf);
+	}
+}
+
+/*
+ * The check (see the file header).
+ */
+void
+IvfCheckIndex(Relation heap, Relation index, IndexCheckOutput *out)
+{
+	IvfCheckState cs;
+
+	cs.heap = heap;
+	cs.index = index;
+	cs.out = out;
+	cs.info = IvfGetInfo(index);
+	cs.nblocks = RelationGetNumberOfBlocks(index);
+	cs.heapBlocks = RelationGetNumberOfBlocks(heap);
+	cs.owner = palloc(sizeof(int) * cs.nblocks);
+	for (BlockNumber i = 0; i < cs.nblocks; i++)
+		cs.owner[i] = -1;
+	cs.x = palloc(sizeof(float) * cs.info->dimensions);
+
+	for (int list = 0; list < cs.info->lists; list++)
+		CheckList(&cs, list);
+	CheckPages(&cs);
+}

@@ -1,0 +1,218 @@
+/*-------------------------------------------------------------------------
+ *
+ * ivfinsert.c
+ *	  aminsert of the ivf access methods: append to the nearest list.
+ *
+ * The new tuple goes to the list whose centroid is nearest, at the end of
+ * its page chain, under generic WAL.  See ivf.h for the lock order: list
+ * pages before centroid pages.
+ *
+ * IDENTIFICATION
+ *	  src/ivfinsert.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/generic_xlog.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "ivf.h"
+
+/*
+ * Read a list's head or tail under a share lock on its centroid page.
+ */
+static BlockNumber
+ReadListTail(Relation index, IvfInfo *info, int list)
+{
+	BlockNumber blkno;
+	OffsetNumber offno;
+	Buffer		buf;
+	Page		page;
+	BlockNumber tail;
+
+	IvfCentroidLocation(info, list, &blkno, &offno);
+	buf = ReadBuffer(index, blkno);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	tail = ((IvfCentroidTuple) PageGetItem(page, PageGetItemId(page, offno)))->tail;
+	UnlockReleaseBuffer(buf);
+	return tail;
+}
+
+/*
+ * Start a list that has no page yet: under the centroid page's exclusive
+ * lock, unless another inserter started it meanwhile.  Returns whether the
+ * tuple was added.
+ */
+static bool
+StartList(Relation index, IvfInfo *info, int list, IvfListTuple tup,
+		  Size size)
+{
+	BlockNumber blkno;
+	OffsetNumber offno;
+	Buffer		cbuf;
+	Buffer		newbuf;
+	GenericXLogState *xlog;
+	Page		cpage;
+	Page		newpage;
+	IvfCentroidTuple ctup;
+
+	IvfCentroidLocation(info, list, &blkno, &offno);
+	cbuf = ReadBuffer(index, blkno);
+	LockBuffer(cbuf, BUFFER_LOCK_EXCLUSIVE);
+	ctup = (IvfCentroidTuple) PageGetItem(BufferGetPage(cbuf),
+										  PageGetItemId(BufferGetPage(cbuf), offno));
+	if (ctup->head != InvalidBlockNumber)
+	{
+		UnlockReleaseBuffer(cbuf);
+		return false;
+	}
+
+	newbuf = IvfNewBuffer(index, MAIN_FORKNUM);
+	LockBuffer(newbuf, BUFFER_LOCK_EXCLUSIVE);
+	xlog = GenericXLogStart(index);
+	cpage = GenericXLogRegisterBuffer(xlog, cbuf, 0);
+	newpage = GenericXLogRegisterBuffer(xlog, newbuf, GENERIC_XLOG_FULL_IMAGE);
+	IvfInitPage(newpage, IVF_PAGE_LIST);
+	if (PageAddItem(newpage, (Item) tup, size, InvalidOffsetNumber, false,
+					false) == InvalidOffsetNumber)
+		elog(ERROR, "failed to add list tuple to ivf index \"%s\"",
+			 RelationGetRelationName(index));
+	ctup = (IvfCentroidTuple) PageGetItem(cpage, PageGetItemId(cpage, offno));
+	ctup->head = ctup->tail = BufferGetBlockNumber(newbuf);
+	GenericXLogFinish(xlog);
+	UnlockReleaseBuffer(newbuf);
+	UnlockReleaseBuffer(cbuf);
+	return true;
+}
+
+/*
+ * Add a page after the full tail page buf (exclusively locked by the
+ * caller, who releases it): the new page with the tuple, the link, and the
+ * centroid's new tail, in one WAL record.
+ */
+static void
+ExtendList(Relation index, IvfInfo *info, int list, Buffer buf,
+		   IvfListTuple tup, Size size)
+{
+	BlockNumber blkno;
+	OffsetNumber offno;
+	Buffer		newbuf = IvfNewBuffer(index, MAIN_FORKNUM);
+	Buffer		cbuf;
+	GenericXLogState *xlog;
+	Page		page;
+	Page		newpage;
+	Page		cpage;
+
+	LockBuffer(newbuf, BUFFER_LOCK_EXCLUSIVE);
+	IvfCentroidLocation(info, list, &blkno, &offno);
+	cbuf = ReadBuffer(index, blkno);
+	LockBuffer(cbuf, BUFFER_LOCK_EXCLUSIVE);
+
+	xlog = GenericXLogStart(index);
+	page = GenericXLogRegisterBuffer(xlog, buf, 0);
+	newpage = GenericXLogRegisterBuffer(xlog, newbuf, GENERIC_XLOG_FULL_IMAGE);
+	cpage = GenericXLogRegisterBuffer(xlog, cbuf, 0);
+	IvfInitPage(newpage, IVF_PAGE_LIST);
+	if (PageAddItem(newpage, (Item) tup, size, InvalidOffsetNumber, false,
+					false) == InvalidOffsetNumber)
+		elog(ERROR, "failed to add list tuple to ivf index \"%s\"",
+			 RelationGetRelationName(index));
+	IvfPageGetOpaque(page)->nextblkno = BufferGetBlockNumber(newbuf);
+	((IvfCentroidTuple) PageGetItem(cpage, PageGetItemId(cpage, offno)))->tail =
+		BufferGetBlockNumber(newbuf);
+	GenericXLogFinish(xlog);
+	UnlockReleaseBuffer(cbuf);
+	UnlockReleaseBuffer(newbuf);
+}
+
+/*
+ * Append a tuple to a list.
+ */
+static void
+AppendToList(Relation index, IvfInfo *info, int list, IvfListTuple tup,
+			 Size size)
+{
+	BlockNumber blkno = ReadListTail(index, info, list);
+
+	if (blkno == InvalidBlockNumber)
+	{
+		if (StartList(index, info, list, tup, size))
+			return;
+		blkno = ReadListTail(index, info, list);
+	}
+
+	for (;;)
+	{
+		Buffer		buf = ReadBuffer(index, blkno);
+		GenericXLogState *xlog;
+		Page		page;
+		BlockNumber next;
+
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		if (PageGetFreeSpace(BufferGetPage(buf)) >= size)
+		{
+			xlog = GenericXLogStart(index);
+			page = GenericXLogRegisterBuffer(xlog, buf, 0);
+			if (PageAddItem(page, (Item) tup, size, InvalidOffsetNumber,
+							false, false) == InvalidOffsetNumber)
+				elog(ERROR, "failed to add list tuple to ivf index \"%s\"",
+					 RelationGetRelationName(index));
+			GenericXLogFinish(xlog);
+			UnlockReleaseBuffer(buf);
+			return;
+		}
+		next = IvfPageGetOpaque(BufferGetPage(buf))->nextblkno;
+		if (next == InvalidBlockNumber)
+		{
+			ExtendList(index, info, list, buf, tup, size);
+			UnlockReleaseBuffer(buf);
+			return;
+		}
+		UnlockReleaseBuffer(buf);
+		blkno = next;
+	}
+}
+
+/*
+ * aminsert: add one row to the nearest list.
+ */
+bool
+ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
+		  Relation heap, IndexUniqueCheck checkUnique, bool indexUnchanged,
+		  IndexInfo *indexInfo)
+{
+	MemoryContext tmpCtx;
+	MemoryContext oldCtx;
+	IvfInfo    *info;
+	Datum		value;
+	float	   *x;
+	int			list;
+	Size		size;
+	IvfListTuple tup;
+
+	if (isnull[0])
+		return false;
+
+	info = IvfGetInfo(index);
+	tmpCtx = AllocSetContextCreate(CurrentMemoryContext,
+								   "Ivf insert temporary context",
+								   ALLOCSET_DEFAULT_SIZES);
+	oldCtx = MemoryContextSwitchTo(tmpCtx);
+
+	value = PointerGetDatum(PG_DETOAST_DATUM(values[0]));
+	x = palloc(sizeof(float) * info->dimensions);
+	IvfValueToFloats(info->type, info->metric, value, info->dimensions, x);
+	list = IvfNearestList(info, x);
+	size = IvfListTupleSize(info, value);
+	tup = palloc0(size);
+	IvfFormListTuple(info, tup, value, x, list, heap_tid);
+	AppendToList(index, info, list, tup, size);
+
+	MemoryContextSwitchTo(oldCtx);
+	MemoryContextDelete(tmpCtx);
+	return false;
+}
