@@ -78,10 +78,12 @@ run_suite exports counts_plain make -C "$MV_ROOT" -s exportcheck
 run_suite fuzz counts_plain make -k -C "$MV_ROOT/test/fuzz" -s check \
 	WORKDIR="$rundir/fuzz"
 # gpu/: the CUDA library and its tests, where nvcc exists (the tests skip
-# themselves where there is no device).
+# themselves where there is no device), then the same tests against the
+# host emulation of the CUDA calls (gpu/emu/), which runs the library's own
+# code on the CPU.
 nvcc=$(command -v nvcc || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 if [ -n "$nvcc" ]; then
-	run_suite gpu counts_plain make -C "$MV_ROOT/gpu" -s NVCC="$nvcc" check
+	run_suite gpu counts_plain make -C "$MV_ROOT/gpu" -s NVCC="$nvcc" check emucheck
 else
 	log "nvcc not found: gpu suite skipped"
 fi

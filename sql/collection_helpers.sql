@@ -93,7 +93,7 @@ BEGIN
 	FOR t IN SELECT * FROM (VALUES
 		('FLAT', 'flat', '{}', 'USING flat'),
 		('IVF_FLAT', 'ivfflat', '{"nlist": 4}', 'lists=''4'''),
-		('IVF_SQ8', 'ivf', '{"nlist": 4}', 'quantizer=''sq8'''),
+		('IVF_SQ8', 'ivf', '{"nlist": 4}', 'quantizer=sq8'),
 		('IVF_PQ', 'ivf', '{"nlist": 4, "m": 2, "nbits": 4}', 'pq_m=''2''')) v(it, am, params, expect)
 	LOOP
 		BEGIN

@@ -4,10 +4,13 @@
  *	  k-means and list assignment for the ivf access methods, through
  *	  Faiss in milvus_faiss.so.
  *
- * IvfTrainKmeans is the one entry point for training centroids, so that
- * the background worker can later take it over (GPU training).  It runs
- * the iterations one at a time through the Faiss shim and checks for
- * interrupts between them.
+ * IvfTrainKmeans is the one entry point for training centroids.  With
+ * milvus.gpu_enabled on, L2 training (the ivf and ivfflat L2 operator
+ * classes) is handed to the background worker's k-means (worker.h), which
+ * runs it on the GPU where it has one and on the CPU otherwise; the other
+ * metrics train spherical or inner-product k-means, which the worker does
+ * not offer, so they stay here.  Here the iterations run one at a time
+ * through the Faiss shim, with a check for interrupts between them.
  *
  * milvus_faiss.so (src/faiss_shim.cpp with Faiss, OpenBLAS and OpenMP) is
  * loaded on first use with dlopen(), with every signal blocked, so the
@@ -25,11 +28,13 @@
 #include <dlfcn.h>
 #include <signal.h>
 
+#include "common/pg_prng.h"
 #include "miscadmin.h"
 #include "postmaster/postmaster.h"
 
 #include "faiss_shim.h"
 #include "ivf.h"
+#include "worker.h"
 
 typedef MvStatus (*KmeansFn) (int, int64_t, const float *, int,
 							  MvFaissMetric, int, int, uint64_t, int,
@@ -123,11 +128,45 @@ BuildThreads(double work)
  * with seed, inner product assignment when innerProduct, normalised
  * centroids when spherical.  Requires n >= k.
  */
+/*
+ * Initial centroids for the worker's k-means: k distinct rows of x, chosen
+ * with the seed (a partial Fisher-Yates shuffle).
+ */
+static void
+SampleCentroids(const float *x, int64 n, int dim, int k, uint64 seed,
+				float *centroids)
+{
+	int64	   *order = palloc(sizeof(int64) * n);
+	pg_prng_state prng;
+
+	pg_prng_seed(&prng, seed);
+	for (int64 i = 0; i < n; i++)
+		order[i] = i;
+	for (int i = 0; i < k; i++)
+	{
+		int64		j = i + (int64) pg_prng_uint64_range(&prng, 0, n - 1 - i);
+		int64		t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+		memcpy(centroids + (int64) i * dim, x + order[i] * dim,
+			   sizeof(float) * dim);
+	}
+	pfree(order);
+}
+
 void
 IvfTrainKmeans(const float *x, int64 n, int dim, int k, bool innerProduct,
 			   bool spherical, uint64 seed, float *centroids)
 {
 	MvFaissMetric metric = innerProduct ? MV_FAISS_IP : MV_FAISS_L2;
+
+	if (milvus_gpu_enabled && !innerProduct && !spherical)
+	{
+		SampleCentroids(x, n, dim, k, seed, centroids);
+		WorkerKmeans(x, n, dim, k, IVF_KMEANS_ITERATIONS, centroids, NULL);
+		return;
+	}
 
 	LoadFaiss();
 	for (int i = 0; i < IVF_KMEANS_ITERATIONS; i++)

@@ -93,9 +93,9 @@ BEGIN
 
 	-- the index options: Milvus's index params under our names
 	IF it = 'IVF_SQ8' THEN
-		opts := opts || $q$quantizer = 'sq8'$q$;
+		opts := array_append(opts, $q$quantizer = 'sq8'$q$);
 	ELSIF it = 'IVF_PQ' THEN
-		opts := opts || $q$quantizer = 'pq'$q$;
+		opts := array_append(opts, $q$quantizer = 'pq'$q$);
 	END IF;
 	FOR f IN SELECT key, value FROM jsonb_each(coalesce(params, '{}')) LOOP
 		opt := CASE
