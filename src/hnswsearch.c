@@ -125,11 +125,12 @@ TidKey(ItemPointer tid)
  * each block was last found in, so that reading it again can skip the
  * buffer mapping table (ReadRecentBuffer checks the buffer's tag under its
  * header lock, so a stale entry only costs a fallback to ReadBuffer).  It
- * is a hint, not a copy of the index: it holds buffer numbers only.  Direct-mapped by block number, a power of two in size,
- * grown as larger block numbers show up, bounded by shared_buffers; it
- * lives in rd_amcache (rd_indexcxt), which a relcache flush frees, so it
- * is looked up afresh at each use.  Temporary indexes (local buffers) are
- * not cached.
+ * is a hint, not a copy of the index: it holds buffer numbers only.  It is
+ * direct-mapped by block number, a power of two in size, grown as larger
+ * block numbers show up, bounded by shared_buffers and by 2 MB (larger
+ * indexes share entries, which lowers the hit rate only).  It lives in
+ * rd_amcache (rd_indexcxt), which a relcache flush frees, so it is looked
+ * up afresh at each use.  Temporary indexes (local buffers) are not cached.
  */
 typedef struct HnswBufferCacheEntry
 {
@@ -146,7 +147,7 @@ typedef struct HnswBufferCacheData
 typedef HnswBufferCacheData *HnswBufferCache;
 
 #define HNSW_BUFFER_CACHE_MIN	1024
-#define HNSW_BUFFER_CACHE_MAX	(1 << 20)
+#define HNSW_BUFFER_CACHE_MAX	(1 << 18)	/* 2 MB: blocks of a 2 GB index */
 
 /*
  * The index's recent-buffer cache, (re)allocated with room for blkno when
