@@ -17,6 +17,7 @@
 
 #include "access/amvalidate.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/pg_amop.h"
 #include "catalog/pg_amproc.h"
 #include "catalog/pg_opclass.h"
@@ -25,7 +26,11 @@
 #include "commands/progress.h"
 #include "commands/vacuum.h"
 #include "miscadmin.h"
+#include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
+#include "parser/parsetree.h"
+#include "storage/bufmgr.h"
+#include "utils/spccache.h"
 #include "utils/catcache.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -179,15 +184,68 @@ HnswMaxDimensions(Relation index)
 }
 
 /*
- * Cost.  A search visits about ef_search * 2m elements at level 0 before
- * the first tuple comes back: that is the startup cost, priced by
- * genericcostestimate as an index scan over that many index tuples (pages
- * fetched with caching taken into account) plus one distance each.
+ * How many elements a search reads before its first result, fitted to the
+ * work measured per query (BENCHMARKS.md, "Work per query": about 4 per
+ * unit of ef_search at m = 16, plus a fixed part for filling the result
+ * set and the descent, which grows with the number of levels): m / 4 per
+ * unit of ef_search plus 5m per level, at least ef_search, at most the
+ * whole index.
+ */
+static double
+EstimateVisited(double tuples, int m, int efSearch)
+{
+	double		levels = Max(log(tuples) / log((double) m), 1.0);
+	double		visited = efSearch * m / 4.0 + 5.0 * m * levels;
+
+	return Min(tuples, Max(visited, (double) efSearch));
+}
+
+/*
+ * The share of the table's pages that the planner's scans of the heap are
+ * charged for: heap pages / (heap pages + TOAST pages).  Vectors over
+ * about 2 kB live in TOAST, and a sequential scan computing a distance for
+ * every row reads them all there, but its cost counts the heap pages only
+ * (and no detoasting).  1 when the table has no TOAST pages.
+ */
+static double
+HeapPageShare(PlannerInfo *root, IndexOptInfo *info)
+{
+	RangeTblEntry *rte = planner_rt_fetch(info->rel->relid, root);
+	Relation	heap;
+	Oid			toastOid;
+	BlockNumber toastPages = 0;
+	double		heapPages = Max(info->rel->pages, 1);
+
+	heap = table_open(rte->relid, NoLock);
+	toastOid = heap->rd_rel->reltoastrelid;
+	table_close(heap, NoLock);
+
+	if (OidIsValid(toastOid))
+	{
+		Relation	toast = table_open(toastOid, AccessShareLock);
+
+		toastPages = RelationGetNumberOfBlocks(toast);
+		table_close(toast, AccessShareLock);
+	}
+	return heapPages / (heapPages + toastPages);
+}
+
+/*
+ * Cost.  A search reads EstimateVisited elements before the first tuple
+ * comes back: that is the startup cost, priced by genericcostestimate as
+ * an index scan over that many index tuples plus one distance each.
  * Running the scan to exhaustion, as a selective filter may make it with
  * iterative scans, costs the same per visited element for every element:
  * that is the total.  So ORDER BY ... LIMIT k over a large enough table
  * uses the index, while a WHERE clause that keeps few rows (where LIMIT k
  * would need most of the index) makes a btree plus an exact sort cheaper.
+ *
+ * When the vectors live in TOAST, the other plans' costs leave out reading
+ * them (HeapPageShare); to compare like with like, the index pages read
+ * are charged at the same share, which is what reading only the part of
+ * each row the heap holds would cost.  Without this a sequential scan and
+ * sort, which detoasts every row, looks cheaper than a search that reads
+ * a few hundred pages (BENCHMARKS.md: 150 ms against 2 ms).
  */
 static void
 hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
@@ -196,8 +254,11 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 				 double *indexPages)
 {
 	GenericCosts costs;
-	double		tuples = Max(path->indexinfo->tuples, 1);
+	IndexOptInfo *info = path->indexinfo;
+	double		tuples = Max(info->tuples, 1);
 	double		visited;
+	double		pagesFetched;
+	double		randomPageCost;
 	Relation	index;
 	int			m;
 
@@ -212,17 +273,26 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 		return;
 	}
 
-	index = index_open(path->indexinfo->indexoid, NoLock);
+	index = index_open(info->indexoid, NoLock);
 	m = HnswGetM(index);
 	index_close(index, NoLock);
 
-	visited = Min(tuples, (double) Max(hnsw_ef_search, 10) * 2 * m);
+	visited = EstimateVisited(tuples, m, hnsw_ef_search);
 
 	MemSet(&costs, 0, sizeof(costs));
 	costs.numIndexTuples = visited;
 	genericcostestimate(root, path, loop_count, &costs);
 
-	*indexStartupCost = costs.indexTotalCost + visited * cpu_operator_cost;
+	/* the page part of genericcostestimate's cost, computed as it does */
+	get_tablespace_page_costs(info->reltablespace, &randomPageCost, NULL);
+	pagesFetched = costs.numIndexPages;
+	if (loop_count > 1)
+		pagesFetched = index_pages_fetched(costs.numIndexPages * loop_count,
+										   info->pages, info->pages,
+										   root) / loop_count;
+
+	*indexStartupCost = costs.indexTotalCost + visited * cpu_operator_cost -
+		(1.0 - HeapPageShare(root, info)) * pagesFetched * randomPageCost;
 	*indexTotalCost = *indexStartupCost * (tuples / visited);
 	*indexSelectivity = costs.indexSelectivity;
 	*indexCorrelation = 0;
