@@ -19,6 +19,8 @@
 #include "distance.h"
 #include "flat.h"
 #include "hnsw.h"
+#include "metrics.h"
+#include "stat.h"
 #include "worker.h"
 
 PG_MODULE_MAGIC;
@@ -35,5 +37,7 @@ _PG_init(void)
 	DistanceInit(DISTANCE_IMPL_AVX512);
 	HnswInit();
 	FlatInit();
+	StatInit();
+	MetricsInit();				/* before WorkerInit reserves "milvus" */
 	WorkerInit();
 }
