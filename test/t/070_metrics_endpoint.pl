@@ -12,6 +12,7 @@ use strict;
 use warnings;
 
 use IPC::Run;
+use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -226,6 +227,28 @@ ok(!grep({ $counts[$_] < $counts[ $_ - 1 ] } 1 .. $#counts), 'the buckets are cu
 is($counts[-1], 6, '+Inf counts the 6 searches');
 is($samples->{"milvus_search_duration_seconds_count{$h}"}, 6, 'the count is 6');
 ok($samples->{"milvus_search_duration_seconds_sum{$h}"} > 0, 'the sum is positive');
+
+# every metric the Grafana dashboard queries is served (GPU memory only
+# where there is a GPU)
+open(my $dfh, '<', 'monitoring/grafana-dashboard.json')
+  or die "cannot open the dashboard: $!";
+my $dashboard = JSON::PP::decode_json(join('', <$dfh>));
+close $dfh;
+my %queried;
+for my $panel (@{ $dashboard->{panels} })
+{
+	for my $target (@{ $panel->{targets} })
+	{
+		$queried{$_} = 1 for $target->{expr} =~ /\b(milvus_[a-z_]+)/g;
+	}
+}
+my @missing = grep {
+	my $family = $_;
+	$family =~ s/_(bucket|sum|count)$// if $family =~ /^milvus_search_duration/;
+	!$types->{$family} && $family ne 'milvus_gpu_memory_bytes'
+} sort keys %queried;
+ok(scalar(keys %queried) >= 10, 'the dashboard queries the metric families');
+is_deeply(\@missing, [], 'the endpoint serves every metric the dashboard queries');
 
 # the SQL function serves the same families
 my ($sql_samples, $sql_bad) = parse_metrics(
