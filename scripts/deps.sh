@@ -9,7 +9,7 @@ PACKAGES=(
 	postgresql-15 postgresql-server-dev-15
 	libfaiss-dev libhnswlib-dev libopenblas-dev
 	libipc-run-perl
-	libmicrohttpd-dev curl iproute2
+	libmicrohttpd-dev curl
 	python3 python3-psycopg python3-numpy python3-faiss python3-hnswlib
 )
 

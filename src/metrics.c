@@ -445,7 +445,7 @@ StartDaemon(void)
 		ereport(WARNING,
 				(errmsg("could not listen on %s port %d for the Prometheus endpoint",
 						address, milvus_metrics_port),
-				 errdetail("The address may be in use or not local; the endpoint is off until the settings change.")));
+				 errdetail("The address may be in use or not local; the endpoint is off until the next configuration reload.")));
 	else
 		ereport(LOG,
 				(errmsg("milvus metrics endpoint listening on %s port %d",
@@ -453,7 +453,8 @@ StartDaemon(void)
 }
 
 /*
- * Reload the configuration; restart the daemon when its settings changed.
+ * Reload the configuration; restart the daemon when its settings changed,
+ * or try again when it could not start.
  */
 static void
 ReloadSettings(void)
@@ -461,7 +462,8 @@ ReloadSettings(void)
 	ConfigReloadPending = false;
 	ProcessConfigFile(PGC_SIGHUP);
 	if (milvus_metrics_port == daemon_port &&
-		strcmp(milvus_metrics_listen_address, daemon_address) == 0)
+		strcmp(milvus_metrics_listen_address, daemon_address) == 0 &&
+		(daemon_ != NULL || milvus_metrics_port == 0))
 		return;
 	StopDaemon();
 	StartDaemon();
