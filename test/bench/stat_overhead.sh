@@ -10,15 +10,15 @@
 # Builds and installs the extension (STAT_SKIP_INSTALL=1 to skip), starts a
 # throwaway cluster under the run dir (scripts/common.sh), and stops and
 # removes it at exit.  Env: MILVUS_DATA_DIR (default <repo>/../shared/data),
-# STAT_SECONDS (default 8), STAT_ROUNDS (default 3).
+# STAT_SECONDS (default 4), STAT_ROUNDS (default 7); medians are compared.
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/common.sh"
 
 export MILVUS_DATA_DIR=${MILVUS_DATA_DIR:-$MV_ROOT/../shared/data}
 sift="$MILVUS_DATA_DIR/siftsmall"
 [ -f "$sift/siftsmall_base.fvecs" ] || die "no siftsmall in $MILVUS_DATA_DIR"
-seconds=${STAT_SECONDS:-8}
-rounds=${STAT_ROUNDS:-3}
+seconds=${STAT_SECONDS:-4}
+rounds=${STAT_ROUNDS:-7}
 
 if [ "${STAT_SKIP_INSTALL:-0}" != 1 ]; then
 	mv_build_install
@@ -72,11 +72,13 @@ restart() {
 		start >/dev/null
 }
 
-# tps of one pgbench run of a script
+# tps of one pgbench run of a script; its transaction count in $dir/txns
 tps() {
 	as_user "$bindir/pgbench" -n -h 127.0.0.1 -p "$port" -U postgres \
-		-c 1 -T "$seconds" -f "$1" postgres 2>/dev/null |
-		sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+		-c 1 -T "$seconds" -f "$1" postgres 2>/dev/null >"$dir/pgbench.out"
+	sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' \
+		"$dir/pgbench.out" >"$dir/txns"
+	sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$dir/pgbench.out"
 }
 
 for script in search insert; do
@@ -84,7 +86,7 @@ for script in search insert; do
 	for r in $(seq 1 "$rounds"); do
 		restart milvus
 		on+=("$(tps "$dir/$script.sql")")
-		counted=$(psql -At -c "SELECT searches || ' searches, ' || inserts || ' inserts' FROM milvus_stat_indexes")
+		counted="$(psql -At -c "SELECT searches || ' searches, ' || inserts || ' inserts' FROM milvus_stat_indexes") (pgbench: $(cat "$dir/txns") transactions)"
 		restart ''
 		off+=("$(tps "$dir/$script.sql")")
 	done
@@ -93,8 +95,9 @@ for script in search insert; do
 	perl -e '
 		my ($n, @v) = @ARGV;
 		my @on = @v[0 .. $n - 1]; my @off = @v[$n .. $#v];
-		my $s = 0; $s += $_ for @on; my $t = 0; $t += $_ for @off;
-		printf "%s: mean tps with counters %.1f, without %.1f, ratio %.3f\n",
-			"'"$script"'", $s / $n, $t / $n, ($s / $n) / ($t / $n);' \
+		sub median { my @s = sort { $a <=> $b } @_; @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2 }
+		my ($m1, $m0) = (median(@on), median(@off));
+		printf "%s: median tps with counters %.1f, without %.1f, ratio %.3f\n",
+			"'"$script"'", $m1, $m0, $m1 / $m0;' \
 		"$rounds" "${on[@]}" "${off[@]}"
 done
