@@ -10,6 +10,7 @@ PACKAGES=(
 	libfaiss-dev libhnswlib-dev libopenblas-dev
 	libipc-run-perl
 	clang-14 libclang-rt-14-dev
+	libmicrohttpd-dev curl
 	python3 python3-psycopg python3-numpy python3-faiss python3-hnswlib
 )
 

@@ -33,4 +33,11 @@ SELECT array_agg(id) = :'idx'::int[] AS equals_exact FROM (
 RESET enable_indexscan;
 RESET ivfflat.probes;
 
+
+-- the index's counters in milvus_stat_indexes: one build, one search of
+-- ten rows (the index query above), then one insert
+INSERT INTO ivfw VALUES (2001, '[0,0,0]');
+SELECT index_type, build_seconds IS NOT NULL AS built, searches,
+	tuples_returned, inserts
+FROM milvus_stat_indexes WHERE indexname = 'ivfw_l2';
 DROP TABLE ivfw;

@@ -29,6 +29,7 @@
 #include "utils/rel.h"
 
 #include "flat.h"
+#include "stat.h"
 
 typedef struct FlatBuildState
 {
@@ -157,6 +158,7 @@ flatbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data",
 			 RelationGetRelationName(index));
+	MilvusStatBuildStart(index);
 
 	state.index = index;
 	state.metric = FlatGetMetric(index);
@@ -196,6 +198,7 @@ flatbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	result = palloc(sizeof(IndexBuildResult));
 	result->heap_tuples = reltuples;
 	result->index_tuples = state.indtuples;
+	MilvusStatBuildEnd(index, state.indtuples);
 	return result;
 }
 

@@ -23,6 +23,7 @@
 #include "utils/rel.h"
 
 #include "flat.h"
+#include "stat.h"
 
 /*
  * Add the value to block blkno if it has a free slot; true when added.
@@ -169,5 +170,6 @@ flatinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 
 	MemoryContextSwitchTo(oldCtx);
 	MemoryContextDelete(tmpCtx);
+	MilvusStatCountInsert(index);
 	return false;
 }

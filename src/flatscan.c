@@ -51,6 +51,7 @@
 #include "utils/snapmgr.h"
 
 #include "flat.h"
+#include "stat.h"
 
 /* How many pages ahead to prefetch when reading through the ring */
 #define FLAT_PREFETCH_DISTANCE	32
@@ -359,6 +360,7 @@ flatrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->first = true;
 	so->nresults = 0;
 	so->next = 0;
+	MilvusStatScanStart(scan);
 
 	if (keys && scan->numberOfKeys > 0)
 		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
@@ -397,6 +399,7 @@ flatgettuple(IndexScanDesc scan, ScanDirection dir)
 	so->bound = *c;
 	so->hasBound = true;
 	scan->xs_heaptid = c->tid;
+	MilvusStatScanTuple(scan);
 	scan->xs_recheck = false;
 	scan->xs_recheckorderby = false;
 	scan->xs_orderbyvals[0] = Float8GetDatum(c->distance);
@@ -412,6 +415,7 @@ flatendscan(IndexScanDesc scan)
 {
 	FlatScanOpaque so = (FlatScanOpaque) scan->opaque;
 
+	MilvusStatScanEnd(scan);
 	if (so->bas != NULL)
 		FreeAccessStrategy(so->bas);
 	MemoryContextDelete(so->ctx);

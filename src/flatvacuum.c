@@ -25,6 +25,7 @@
 #include "utils/rel.h"
 
 #include "flat.h"
+#include "stat.h"
 
 /*
  * Remove the dead slots of one page; returns how many.  The caller holds
@@ -164,5 +165,6 @@ flatvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 			RecordPageWithFreeSpace(index, blkno, 0);
 	}
 	IndexFreeSpaceMapVacuum(index);
+	MilvusStatVacuum(index, stats);
 	return stats;
 }

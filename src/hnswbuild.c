@@ -44,6 +44,7 @@
 
 #include "distance.h"
 #include "hnsw.h"
+#include "stat.h"
 #include "hnswlib_shim.h"
 #include "shimerror.h"
 #include "vector.h"
@@ -885,6 +886,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data",
 			 RelationGetRelationName(index));
+	MilvusStatBuildStart(index);
 
 	InitBuildState(&state, heap, index);
 	CreateMetaPage(index, MAIN_FORKNUM, state.dimensions, state.m,
@@ -905,6 +907,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 
 	result->heap_tuples = state.reltuples;
 	result->index_tuples = state.indtuples;
+	MilvusStatBuildEnd(index, state.indtuples);
 
 	MemoryContextSwitchTo(oldCtx);
 	MemoryContextDelete(buildCtx);

@@ -73,6 +73,7 @@
 #include "utils/rel.h"
 
 #include "hnsw.h"
+#include "stat.h"
 
 /* Room for tuples on an empty data page, line pointers included */
 #define HNSW_PAGE_CAPACITY \
@@ -936,5 +937,6 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 
 	MemoryContextSwitchTo(oldCtx);
 	MemoryContextDelete(tmpCtx);
+	MilvusStatCountInsert(index);
 	return false;
 }

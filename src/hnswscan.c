@@ -49,6 +49,7 @@
 #include "utils/snapmgr.h"
 
 #include "hnsw.h"
+#include "stat.h"
 
 typedef struct HnswScanOpaqueData
 {
@@ -110,6 +111,7 @@ hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->search = NULL;
 	so->pending = NULL;
 	so->current = NULL;
+	MilvusStatScanStart(scan);
 
 	if (keys && scan->numberOfKeys > 0)
 		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
@@ -318,6 +320,7 @@ hnswgettuple(IndexScanDesc scan, ScanDirection dir)
 		return false;
 
 	scan->xs_heaptid = heaptid;
+	MilvusStatScanTuple(scan);
 	scan->xs_recheck = false;
 	scan->xs_recheckorderby = false;
 	return true;
@@ -331,6 +334,7 @@ hnswendscan(IndexScanDesc scan)
 {
 	HnswScanOpaque so = (HnswScanOpaque) scan->opaque;
 
+	MilvusStatScanEnd(scan);
 	MemoryContextDelete(so->ctx);
 	pfree(so);
 	scan->opaque = NULL;

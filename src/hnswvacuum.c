@@ -114,6 +114,7 @@
 #include "utils/rel.h"
 
 #include "hnsw.h"
+#include "stat.h"
 
 /* An element this VACUUM reclaims, keyed by TID as block << 16 | offset */
 typedef struct DeletedEntry
@@ -1603,5 +1604,6 @@ hnswvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 	if (stats == NULL)
 		stats = hnswbulkdelete(info, NULL, NULL, NULL);
 	stats->num_pages = RelationGetNumberOfBlocks(index);
+	MilvusStatVacuum(index, stats);
 	return stats;
 }

@@ -39,6 +39,7 @@
 #include "utils/rel.h"
 
 #include "ivf.h"
+#include "stat.h"
 
 #define IVF_LOAD_BATCH	1024
 
@@ -510,6 +511,7 @@ ivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 			 RelationGetRelationName(index));
 
 	InitBuildState(&state, heap, index);
+	MilvusStatBuildStart(index);
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, IVF_PHASE_SAMPLE);
 	table_index_build_scan(heap, index, indexInfo, true, true, SampleCallback,
@@ -534,6 +536,7 @@ ivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 
 	result->heap_tuples = state.reltuples;
 	result->index_tuples = state.indtuples;
+	MilvusStatBuildEnd(index, state.indtuples);
 
 	MemoryContextSwitchTo(oldCtx);
 	MemoryContextDelete(buildCtx);

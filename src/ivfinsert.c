@@ -20,6 +20,7 @@
 #include "utils/rel.h"
 
 #include "ivf.h"
+#include "stat.h"
 
 /*
  * Read a list's head or tail under a share lock on its centroid page.
@@ -211,6 +212,7 @@ ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	tup = palloc0(size);
 	IvfFormListTuple(info, tup, value, x, list, heap_tid);
 	AppendToList(index, info, list, tup, size);
+	MilvusStatCountInsert(index);
 
 	MemoryContextSwitchTo(oldCtx);
 	MemoryContextDelete(tmpCtx);

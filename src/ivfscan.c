@@ -38,6 +38,7 @@
 
 #include "distance.h"
 #include "ivf.h"
+#include "stat.h"
 #include "vector.h"
 
 typedef struct IvfCandidate
@@ -156,6 +157,7 @@ ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->table = NULL;
 	so->tableReady = false;
 	so->ncands = so->maxcands = so->pos = so->reranked = 0;
+	MilvusStatScanStart(scan);
 
 	if (keys && scan->numberOfKeys > 0)
 		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
@@ -468,6 +470,7 @@ ivfgettuple(IndexScanDesc scan, ScanDirection dir)
 		if (c->missing)
 			continue;
 		scan->xs_heaptid = c->tid;
+		MilvusStatScanTuple(scan);
 		scan->xs_recheck = false;
 		scan->xs_recheckorderby = false;
 		found = true;
@@ -485,6 +488,7 @@ ivfendscan(IndexScanDesc scan)
 {
 	IvfScanOpaque so = (IvfScanOpaque) scan->opaque;
 
+	MilvusStatScanEnd(scan);
 	if (so->fetch != NULL)
 	{
 		table_index_fetch_end(so->fetch);

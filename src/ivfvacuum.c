@@ -21,6 +21,7 @@
 #include "utils/rel.h"
 
 #include "ivf.h"
+#include "stat.h"
 
 /*
  * The head of a list's chain.
@@ -139,5 +140,6 @@ ivfvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 		stats = palloc0(sizeof(IndexBulkDeleteResult));
 		VacuumLists(info, stats, NULL, NULL);
 	}
+	MilvusStatVacuum(info->index, stats);
 	return stats;
 }

@@ -15,11 +15,14 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/guc.h"
 
 #include "distance.h"
 #include "flat.h"
 #include "hnsw.h"
 #include "ivf.h"
+#include "metrics.h"
+#include "stat.h"
 #include "worker.h"
 
 PG_MODULE_MAGIC;
@@ -37,5 +40,10 @@ _PG_init(void)
 	HnswInit();
 	FlatInit();
 	IvfInit();
+	StatInit();
+	MetricsInit();
 	WorkerInit();
+
+	/* every milvus.* setting is defined: placeholders are mistakes */
+	MarkGUCPrefixReserved("milvus");
 }

@@ -253,7 +253,6 @@ void
 WorkerInit(void)
 {
 	DefineSettings();
-	MarkGUCPrefixReserved("milvus");
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 	prev_shmem_request_hook = shmem_request_hook;
