@@ -97,6 +97,10 @@ run_suite regress counts_regress as_user make -C "$tree" -s regresscheck \
 if ls "$tree"/test/clients/run.sh >/dev/null 2>&1; then
 	run_suite clients counts_plain as_user "$tree/test/clients/run.sh"
 fi
+# dslfuzz: the DSL compiler under random mutations of valid documents,
+# through SQL (test/fuzz/dsl_mutate.py), bounded
+run_suite dslfuzz counts_plain as_user env PGDATABASE=regression \
+	/usr/bin/python3 "$tree/test/fuzz/dsl_mutate.py" "${DSL_FUZZ_DOCS:-20000}"
 mv_pg_stop "$rundir/test-data"
 if [ -f "$tree/regression.diffs" ]; then
 	log "pg_regress differences (first 100 lines of $tree/regression.diffs):"
