@@ -78,14 +78,16 @@ is($standby->safe_psql('postgres', $top10), $on_primary,
 	'after a restart the standby returns the same top 10');
 
 # and it goes on replaying: the queries themselves, inserted as rows, are
-# their own nearest neighbours on the standby
+# their own nearest neighbours on the standby (ef_search 400: at the
+# default 40 the approximate search missed one of the 100 about once in
+# ten runs)
 $primary->safe_psql('postgres', q{
 	INSERT INTO items SELECT 100000 + id, v FROM sift_query;
 	DELETE FROM items WHERE id < 100000 AND id % 10 = 3;
 	VACUUM items});
 $primary->wait_for_catchup($standby, 'replay');
 is($standby->safe_psql('postgres', q{
-	SET enable_seqscan = off;
+	SET enable_seqscan = off; SET hnsw.ef_search = 400;
 	SELECT count(*) FROM sift_query q
 	WHERE (SELECT i.id FROM items i ORDER BY i.embedding <-> q.v LIMIT 1) = 100000 + q.id}),
 	'100', 'rows inserted after the restart are found on the standby');
