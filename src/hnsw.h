@@ -19,7 +19,9 @@
  *	  element), a deleted flag, and the TID of its neighbour tuple;
  *	- a neighbour tuple (HnswNeighborTupleData): for each level 0..level of
  *	  its element, a fixed number of slots (2m at level 0, m above), each
- *	  the TID of a neighbouring element and its distance to this element.
+ *	  the TID of a neighbouring element and its distance to this element
+ *	  as graph construction measures it (HnswSupport: squared L2 for
+ *	  inner product).
  *	  Unused slots hold an invalid TID.
  *
  * An element and its neighbour tuple go on the same page when both fit,
@@ -245,6 +247,16 @@ typedef HnswNeighborTupleData *HnswNeighborTuple;
 /*
  * What a distance computation needs: the support functions, the collation,
  * and whether values are normalised first (cosine).
+ *
+ * Graph construction (build, insert, VACUUM's repair) measures with
+ * HnswInitBuildSupport's: for inner product on values that are not
+ * normalised, squared L2 (l2) instead of the support function.  Under
+ * inner product a value is not its own nearest neighbour, so HNSW's
+ * neighbour heuristic keeps links to the largest values only and drops
+ * every link to the small ones, which no search then reaches; squared L2
+ * is a metric and never NaN.  Queries still order by the support function:
+ * the graph only routes them.  Stored link distances are construction
+ * distances.
  */
 typedef struct HnswSupport
 {
@@ -252,6 +264,8 @@ typedef struct HnswSupport
 	FmgrInfo   *norm;			/* HNSW_NORM_PROC or NULL */
 	FmgrInfo   *normalize;		/* HNSW_NORMALIZE_PROC, set with norm */
 	Oid			collation;
+	bool		construct;		/* HnswInitBuildSupport: NaN counts as inf */
+	PGFunction	l2;				/* construction by squared L2, or NULL */
 } HnswSupport;
 
 /* hnsw.c */
@@ -262,6 +276,7 @@ extern int	HnswMaxDimensions(Relation index);
 
 /* hnswutils.c */
 extern void HnswInitSupport(HnswSupport *support, Relation index);
+extern void HnswInitBuildSupport(HnswSupport *support, Relation index);
 extern bool HnswNormalizeValue(HnswSupport *support, Datum value, Datum *result);
 extern double HnswDistance(HnswSupport *support, Datum a, Datum b);
 extern int	HnswRandomLevel(int m);

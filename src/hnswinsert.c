@@ -931,7 +931,7 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	oldCtx = MemoryContextSwitchTo(tmpCtx);
 
 	value = PointerGetDatum(PG_DETOAST_DATUM(values[0]));
-	HnswInitSupport(&support, index);
+	HnswInitBuildSupport(&support, index);
 	if (HnswNormalizeValue(&support, value, &value))
 		InsertElement(index, &support, value, heap_tid);
 

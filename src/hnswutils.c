@@ -18,6 +18,7 @@
 #include "access/genam.h"
 #include "common/pg_prng.h"
 #include "storage/lmgr.h"
+#include "utils/float.h"
 #include "utils/rel.h"
 
 #include "hnsw.h"
@@ -39,6 +40,39 @@ HnswInitSupport(HnswSupport *support, Relation index)
 		support->normalize = index_getprocinfo(index, 1, HNSW_NORMALIZE_PROC);
 	}
 	support->collation = index->rd_indcollation[0];
+	support->construct = false;
+	support->l2 = NULL;
+}
+
+/* the types' distance functions (vector.c, halfvec.c, sparsevec.c) */
+extern PGDLLEXPORT Datum vector_negative_inner_product(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum vector_l2_squared_distance(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum halfvec_negative_inner_product(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum halfvec_l2_squared_distance(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum sparsevec_negative_inner_product(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum sparsevec_l2_squared_distance(PG_FUNCTION_ARGS);
+
+/*
+ * HnswInitSupport for graph construction (see HnswSupport): inner product
+ * on values that are not normalised is measured as squared L2.
+ */
+void
+HnswInitBuildSupport(HnswSupport *support, Relation index)
+{
+	PGFunction	fn;
+
+	HnswInitSupport(support, index);
+	support->construct = true;
+	if (support->norm != NULL)
+		return;					/* cosine: unit vectors, -ip orders as L2 */
+
+	fn = support->distance->fn_addr;
+	if (fn == vector_negative_inner_product)
+		support->l2 = vector_l2_squared_distance;
+	else if (fn == halfvec_negative_inner_product)
+		support->l2 = halfvec_l2_squared_distance;
+	else if (fn == sparsevec_negative_inner_product)
+		support->l2 = sparsevec_l2_squared_distance;
 }
 
 /*
@@ -66,13 +100,24 @@ HnswNormalizeValue(HnswSupport *support, Datum value, Datum *result)
 
 /*
  * Distance between two values of the indexed type, through the support
- * function.
+ * function, or as graph construction measures it (HnswSupport): there a
+ * NaN (inner product's inf - inf) counts as +inf, so that comparisons
+ * still order it and the element still gets links.
  */
 double
 HnswDistance(HnswSupport *support, Datum a, Datum b)
 {
-	return DatumGetFloat8(FunctionCall2Coll(support->distance,
-											support->collation, a, b));
+	double		d;
+
+	if (support->l2 != NULL)
+		d = DatumGetFloat8(DirectFunctionCall2Coll(support->l2,
+												   support->collation, a, b));
+	else
+		d = DatumGetFloat8(FunctionCall2Coll(support->distance,
+											 support->collation, a, b));
+	if (support->construct && isnan(d))
+		d = get_float8_infinity();
+	return d;
 }
 
 /*
