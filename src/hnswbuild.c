@@ -30,6 +30,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/tableam.h"
 #include "access/xloginsert.h"
 #include "catalog/index.h"
@@ -38,6 +40,7 @@
 #include "miscadmin.h"
 #include "utils/backend_progress.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -70,10 +73,14 @@ typedef struct HnswBuildState
 	int			m;
 	int			efConstruction;
 	HnswGraphMetric metric;
+	bool		augment;		/* inner product: MIPS-to-L2 transform */
+	int			stride;			/* floats per collected vector: dimensions,
+								 * plus the transform's coordinate */
+	float8		maxNorm;		/* the transform's M, of the collection */
 
 	bool		inMemory;		/* still collecting for hnswlib */
 	Size		memoryLimit;	/* maintenance_work_mem, in bytes */
-	float	   *vectors;		/* count x dimensions */
+	float	   *vectors;		/* count x stride */
 	ItemPointerData *tids;
 	int64		count;
 	int64		capacity;
@@ -124,7 +131,8 @@ GetDimensions(Relation index)
  * The metric hnswlib should use, from the column type and the operator
  * class's distance function; HNSW_GRAPH_NONE when hnswlib cannot compute
  * it (the build then inserts on disk).  Inner product on values that are
- * not normalised is built with L2, like the inserts (HnswSupport).
+ * not normalised is built with L2 on the augmented vectors (HnswSupport's
+ * transform: state->augment).
  */
 static HnswGraphMetric
 GetGraphMetric(Relation index, HnswSupport *support)
@@ -151,8 +159,8 @@ GetGraphMetric(Relation index, HnswSupport *support)
 static Size
 InMemorySize(HnswBuildState *state, int64 n)
 {
-	return (Size) n * (state->dimensions * sizeof(float) + sizeof(ItemPointerData)) +
-		mv_hnswlib_graph_memory_estimate(state->dimensions, state->m, n);
+	return (Size) n * (state->stride * sizeof(float) + sizeof(ItemPointerData)) +
+		mv_hnswlib_graph_memory_estimate(state->stride, state->m, n);
 }
 
 /*
@@ -190,7 +198,7 @@ SwitchToInserts(HnswBuildState *state)
 		Vector		vec = InitVector(state->dimensions);
 
 		CHECK_FOR_INTERRUPTS();
-		memcpy(vec->x, state->vectors + i * state->dimensions,
+		memcpy(vec->x, state->vectors + i * state->stride,
 			   sizeof(float) * state->dimensions);
 		HnswInsertElement(state->index, &state->support,
 						  PointerGetDatum(vec), &state->tids[i]);
@@ -260,7 +268,7 @@ CollectVector(HnswBuildState *state, Vector vec, ItemPointer tid)
 
 		if (state->vectors == NULL)
 		{
-			state->vectors = palloc_extended(sizeof(float) * state->dimensions * newcap,
+			state->vectors = palloc_extended(sizeof(float) * state->stride * newcap,
 											 MCXT_ALLOC_HUGE);
 			state->tids = palloc_extended(sizeof(ItemPointerData) * newcap,
 										  MCXT_ALLOC_HUGE);
@@ -268,14 +276,14 @@ CollectVector(HnswBuildState *state, Vector vec, ItemPointer tid)
 		else
 		{
 			state->vectors = repalloc_huge(state->vectors,
-										   sizeof(float) * state->dimensions * newcap);
+										   sizeof(float) * state->stride * newcap);
 			state->tids = repalloc_huge(state->tids,
 										sizeof(ItemPointerData) * newcap);
 		}
 		state->capacity = newcap;
 	}
 
-	memcpy(state->vectors + state->count * state->dimensions, vec->x,
+	memcpy(state->vectors + state->count * state->stride, vec->x,
 		   sizeof(float) * state->dimensions);
 	state->tids[state->count] = *tid;
 	state->count++;
@@ -327,19 +335,19 @@ FreeGraphCallback(void *arg)
 }
 
 /*
- * Distance between collected vectors a and b, as the support function
- * computes it for this metric.
+ * Distance between collected vectors a and b, as hnswlib computes it for
+ * this metric (augmented vectors for the transform).
  */
 static float
 GraphDistance(HnswBuildState *state, int64 a, int64 b)
 {
-	const float *x = state->vectors + a * state->dimensions;
-	const float *y = state->vectors + b * state->dimensions;
+	const float *x = state->vectors + a * state->stride;
+	const float *y = state->vectors + b * state->stride;
 
 	switch (state->metric)
 	{
 		case HNSW_GRAPH_L2:
-			return DistanceL2Squared(x, y, state->dimensions);
+			return DistanceL2Squared(x, y, state->stride);
 		case HNSW_GRAPH_IP:
 			return -DistanceInnerProduct(x, y, state->dimensions);
 		case HNSW_GRAPH_L1:
@@ -763,7 +771,7 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 		Size		nsize = HNSW_NEIGHBOR_TUPLE_SIZE(levels[i], state->m);
 
 		CHECK_FOR_INTERRUPTS();
-		memcpy(vec->x, state->vectors + i * state->dimensions,
+		memcpy(vec->x, state->vectors + i * state->stride,
 			   sizeof(float) * state->dimensions);
 		memset(etup, 0, esize);
 		HnswFormElementTuple(etup, PointerGetDatum(vec), levels[i],
@@ -801,12 +809,45 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 			meta->entryLevel = (int16) entryLevel;
 		}
 		meta->insertPage = nblocks - 1;
+		meta->maxNorm = state->maxNorm;
 	}
 	MarkBufferDirty(buf);
 	UnlockReleaseBuffer(buf);
 
 	if (RelationNeedsWAL(state->index))
 		log_newpage_range(state->index, MAIN_FORKNUM, 0, nblocks, true);
+}
+
+/*
+ * The transform: M from the collected vectors' finite norms (as the type's
+ * inner product computes them, like HnswSquaredNorm), then each vector's
+ * extra coordinate h = sqrt(M^2 - |x|^2).
+ */
+static void
+AugmentVectors(HnswBuildState *state)
+{
+	double		max2 = 0;
+
+	for (int64 i = 0; i < state->count; i++)
+	{
+		float	   *x = state->vectors + i * state->stride;
+		double		n = DistanceInnerProduct(x, x, state->dimensions);
+
+		if (isfinite(n) && n > max2)
+			max2 = n;
+	}
+	state->maxNorm = sqrt(max2);
+	if (state->maxNorm * state->maxNorm < max2)
+		state->maxNorm = nextafter(state->maxNorm, get_float8_infinity());
+
+	for (int64 i = 0; i < state->count; i++)
+	{
+		float	   *x = state->vectors + i * state->stride;
+		double		n = DistanceInnerProduct(x, x, state->dimensions);
+
+		CHECK_FOR_INTERRUPTS();
+		x[state->dimensions] = (float) HnswAugmentHeight(n, state->maxNorm);
+	}
 }
 
 /*
@@ -825,7 +866,9 @@ BuildGraph(HnswBuildState *state)
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, state->count);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, 0);
 
-	ShimCheck(mv_hnswlib_graph_create(graph, state->dimensions,
+	if (state->augment)
+		AugmentVectors(state);
+	ShimCheck(mv_hnswlib_graph_create(graph, state->stride,
 									  (MvHnswlibMetric) state->metric,
 									  state->m, state->efConstruction,
 									  state->count, 42),
@@ -840,7 +883,7 @@ BuildGraph(HnswBuildState *state)
 
 		CHECK_FOR_INTERRUPTS();
 		ShimCheck(mv_hnswlib_graph_add(*graph,
-									   state->vectors + i * state->dimensions,
+									   state->vectors + i * state->stride,
 									   i, n, nthreads),
 				  "hnswlib", "build hnsw graph");
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, i + n);
@@ -865,6 +908,9 @@ InitBuildState(HnswBuildState *state, Relation heap, Relation index)
 	state->m = HnswGetM(index);
 	state->efConstruction = HnswGetEfConstruction(index);
 	state->metric = GetGraphMetric(index, &state->support);
+	state->augment = state->support.l2 != NULL &&
+		state->metric == HNSW_GRAPH_L2;
+	state->stride = state->dimensions + (state->augment ? 1 : 0);
 	state->inMemory = state->metric != HNSW_GRAPH_NONE;
 	state->memoryLimit = (Size) maintenance_work_mem * 1024;
 	state->tmpCtx = AllocSetContextCreate(CurrentMemoryContext,

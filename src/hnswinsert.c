@@ -874,6 +874,8 @@ AddElement(Relation index, HnswSupport *support, Datum value,
 /*
  * AddElement under HNSW_UPDATE_LOCK in share mode, taken before any buffer
  * lock: VACUUM takes it exclusively to wait for the inserts in progress.
+ * For inner product, first raise the metapage's maxNorm to the value's
+ * norm (HnswSupport).
  * An ERROR releases it with the transaction.
  */
 static void
@@ -881,6 +883,7 @@ InsertElement(Relation index, HnswSupport *support, Datum value,
 			  ItemPointer heaptid)
 {
 	LockPage(index, HNSW_UPDATE_LOCK, ShareLock);
+	HnswUpdateMaxNorm(index, support, value);
 	AddElement(index, support, value, heaptid);
 	UnlockPage(index, HNSW_UPDATE_LOCK, ShareLock);
 }

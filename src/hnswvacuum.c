@@ -1520,6 +1520,7 @@ InitVacuumState(HnswVacuumState *vs, IndexVacuumInfo *info,
 	vs->strategy = info->strategy;
 	vs->efConstruction = HnswGetEfConstruction(info->index);
 	HnswInitBuildSupport(&vs->support, info->index);
+	HnswUpdateMaxNorm(info->index, &vs->support, (Datum) 0);
 	HnswGetMetaPageInfo(info->index, &vs->m, NULL, NULL, NULL);
 	vs->deleted = deleted_create(CurrentMemoryContext, 256, NULL);
 	/* simplehash keeps up to about twice as many slots as members */
