@@ -279,6 +279,8 @@ typedef struct HnswSupport
 	PGFunction	l2;				/* MIPS-to-L2 transform: the type's squared
 								 * L2, or NULL */
 	float8		maxNorm;		/* M of the transform */
+	Datum		normed;			/* the value being inserted, or 0 ... */
+	float8		normedNorm;		/* ... and its HnswSquaredNorm */
 } HnswSupport;
 
 /* hnsw.c */

@@ -885,6 +885,7 @@ InsertElement(Relation index, HnswSupport *support, Datum value,
 	LockPage(index, HNSW_UPDATE_LOCK, ShareLock);
 	HnswUpdateMaxNorm(index, support, value);
 	AddElement(index, support, value, heaptid);
+	support->normed = (Datum) 0;
 	UnlockPage(index, HNSW_UPDATE_LOCK, ShareLock);
 }
 

@@ -44,6 +44,8 @@ HnswInitSupport(HnswSupport *support, Relation index)
 	support->construct = false;
 	support->l2 = NULL;
 	support->maxNorm = 0;
+	support->normed = (Datum) 0;
+	support->normedNorm = 0;
 }
 
 /* the types' distance functions (vector.c, halfvec.c, sparsevec.c) */
@@ -103,6 +105,18 @@ HnswNormalizeValue(HnswSupport *support, Datum value, Datum *result)
 }
 
 /*
+ * HnswSquaredNorm, from the cache when value is the one being inserted
+ * (HnswUpdateMaxNorm sets it; InsertElement clears it).
+ */
+static double
+NormOf(HnswSupport *support, Datum value)
+{
+	if (value == support->normed)
+		return support->normedNorm;
+	return HnswSquaredNorm(support, value);
+}
+
+/*
  * Distance between two values of the indexed type, through the support
  * function, or as graph construction measures it (HnswSupport): there a
  * NaN (inner product's inf - inf) counts as +inf, so that comparisons
@@ -119,9 +133,9 @@ HnswDistance(HnswSupport *support, Datum a, Datum b)
 												   support->collation, a, b));
 		if (!isnan(d) && a != b)
 		{
-			double		ha = HnswAugmentHeight(HnswSquaredNorm(support, a),
+			double		ha = HnswAugmentHeight(NormOf(support, a),
 											   support->maxNorm);
-			double		hb = HnswAugmentHeight(HnswSquaredNorm(support, b),
+			double		hb = HnswAugmentHeight(NormOf(support, b),
 											   support->maxNorm);
 
 			d += (ha - hb) * (ha - hb);
@@ -164,7 +178,8 @@ HnswAugmentHeight(double squaredNorm, double maxNorm)
 /*
  * Read the transform's M from the metapage into support, first raising it
  * to value's norm when that is larger and finite (value may be 0: read
- * only).  The raise is WAL-logged under the metapage's exclusive lock,
+ * only).  Caches value's norm in support until the caller clears
+ * support->normed (value must not be freed before).  The raise is WAL-logged under the metapage's exclusive lock,
  * taken alone like UpdateEntryPoint's.  Nothing for other supports.
  */
 void
@@ -177,7 +192,11 @@ HnswUpdateMaxNorm(Relation index, HnswSupport *support, Datum value)
 	if (support->l2 == NULL)
 		return;
 	if (value != (Datum) 0)
+	{
 		n = HnswSquaredNorm(support, value);
+		support->normed = value;
+		support->normedNorm = n;
+	}
 	if (!isfinite(n) || n < 0)
 		n = 0;
 
