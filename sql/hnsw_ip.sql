@@ -75,5 +75,13 @@ RESET milvus.hnsw_build_threads;
 SELECT count(*) AS overflow_build_problems FROM milvus_index_check('hnsw_ip_x_idx');
 SELECT hnsw_ip_scanned('hnsw_ip_x', '[0.3,0.2,0.9]') AS overflow_build_scanned;
 
+-- norms far beyond those built on: the first raises the index's largest
+-- norm (the transform's M), every row stays reachable; and far below
+INSERT INTO hnsw_ip_t SELECT 1000 + id, v * '[50,50,50]' FROM hnsw_ip_t WHERE id <= 100;
+INSERT INTO hnsw_ip_t SELECT 2000 + id, v * '[0.01,0.01,0.01]' FROM hnsw_ip_t WHERE id <= 100;
+SELECT count(*) AS grown_problems FROM milvus_index_check('hnsw_ip_build');
+SELECT hnsw_ip_scanned('hnsw_ip_t', '[0.3,0.2,0.9]') AS grown_scanned,
+	hnsw_ip_scanned('hnsw_ip_t', '[-1,-1,-1]') AS grown_scanned_neg;
+
 DROP TABLE hnsw_ip_t, hnsw_ip_v, hnsw_ip_h, hnsw_ip_s, hnsw_ip_x;
 DROP FUNCTION hnsw_ip_scanned;
