@@ -1,3 +1,16 @@
+"""hnsw with inner product: recall@10 and unreachable elements.
+
+SIFT10K (/work/shared/data/siftsmall) with row i scaled by 0.5 + (i % 7)/4
+so that norms vary; builds a vector_ip_ops index with CREATE INDEX, then
+row by row into an empty indexed table, and prints for each the build time,
+milvus_index_check's problem count and recall@10 against exact inner
+product at ef_search 40 and 100.
+
+    /usr/bin/python3 test/bench/hnsw_ip_recall.py LABEL PORT
+
+PORT: a server on 127.0.0.1 with user postgres, database r, milvus created.
+Figures: BENCHMARKS.md, "hnsw with inner product".
+"""
 import sys, numpy as np, psycopg, time
 d = np.fromfile('/work/shared/data/siftsmall/siftsmall_base.fvecs', dtype=np.int32)
 dim = d[0]; base = d.reshape(-1, dim + 1)[:, 1:].view(np.float32)
