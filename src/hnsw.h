@@ -11,15 +11,19 @@
  * -----
  * Block 0 is the metapage (HnswMetaPageData): magic, on-disk version,
  * dimensions, m, ef_construction, the entry point (the element at the top
- * level) and the page new elements go to.  Every other block is a data
- * page holding two kinds of tuples:
+ * level), the page new elements go to, and for inner product the largest
+ * norm indexed so far (maxNorm, see HnswSupport).  Every other block is
+ * a data page holding two kinds of tuples:
  *
  *	- an element tuple (HnswElementTupleData): the indexed value, its level,
  *	  up to HNSW_HEAPTIDS heap TIDs (rows with the identical value share one
  *	  element), a deleted flag, and the TID of its neighbour tuple;
  *	- a neighbour tuple (HnswNeighborTupleData): for each level 0..level of
  *	  its element, a fixed number of slots (2m at level 0, m above), each
- *	  the TID of a neighbouring element and its distance to this element.
+ *	  the TID of a neighbouring element and its distance to this element
+ *	  as graph construction measures it (HnswSupport: for inner product
+ *	  the squared L2 distance of the augmented values, with the maxNorm
+ *	  of the time the link was made).
  *	  Unused slots hold an invalid TID.
  *
  * An element and its neighbour tuple go on the same page when both fit,
@@ -92,7 +96,7 @@
 
 /* On-disk identity */
 #define HNSW_MAGIC_NUMBER		0x4D564857	/* "MVHW" */
-#define HNSW_VERSION			1
+#define HNSW_VERSION			2	/* 2: maxNorm in the metapage */
 #define HNSW_PAGE_ID			0xFF91
 #define HNSW_METAPAGE_BLKNO		0
 #define HNSW_HEAD_BLKNO			1
@@ -174,6 +178,7 @@ typedef struct HnswMetaPageData
 	OffsetNumber entryOffno;
 	int16		entryLevel;
 	BlockNumber insertPage;		/* last data page, where inserts go */
+	float8		maxNorm;		/* inner product: largest norm so far (M) */
 } HnswMetaPageData;
 
 typedef HnswMetaPageData *HnswMetaPage;
@@ -245,6 +250,24 @@ typedef HnswNeighborTupleData *HnswNeighborTuple;
 /*
  * What a distance computation needs: the support functions, the collation,
  * and whether values are normalised first (cosine).
+ *
+ * Graph construction (build, insert, VACUUM's repair) measures with
+ * HnswInitBuildSupport's: for inner product on values that are not
+ * normalised, the MIPS-to-L2 transform (Bachrach et al. 2014).  Under
+ * inner product a value is not its own nearest neighbour, so HNSW's
+ * neighbour heuristic keeps links to the largest values only and drops
+ * every link to the small ones, which no search then reaches.  Instead a
+ * value x is measured as the augmented x' = (x, h(x)), h(x) =
+ * sqrt(M^2 - |x|^2), with M = maxNorm, the largest norm indexed so far
+ * (metapage): construction distances are squared L2 between augmented
+ * values, a metric, and for a query q' = (q, 0), |q' - x'|^2 = M^2 + |q|^2
+ * - 2 q.x orders as inner product does, so a search ordered by the support
+ * function walks a metric graph.  h is computed on the fly from the
+ * current M: an insert with a larger norm raises M (HnswUpdateMaxNorm),
+ * which shifts every later construction distance but rewrites nothing;
+ * links made before keep the distances of the smaller M (they only
+ * route).  A norm that overflows (|x|^2 not finite) gets h = 0 and leaves
+ * M alone.  Queries still order by the support function.
  */
 typedef struct HnswSupport
 {
@@ -252,6 +275,12 @@ typedef struct HnswSupport
 	FmgrInfo   *norm;			/* HNSW_NORM_PROC or NULL */
 	FmgrInfo   *normalize;		/* HNSW_NORMALIZE_PROC, set with norm */
 	Oid			collation;
+	bool		construct;		/* HnswInitBuildSupport: NaN counts as inf */
+	PGFunction	l2;				/* MIPS-to-L2 transform: the type's squared
+								 * L2, or NULL */
+	float8		maxNorm;		/* M of the transform */
+	Datum		normed;			/* the value being inserted, or 0 ... */
+	float8		normedNorm;		/* ... and its HnswSquaredNorm */
 } HnswSupport;
 
 /* hnsw.c */
@@ -262,6 +291,10 @@ extern int	HnswMaxDimensions(Relation index);
 
 /* hnswutils.c */
 extern void HnswInitSupport(HnswSupport *support, Relation index);
+extern void HnswInitBuildSupport(HnswSupport *support, Relation index);
+extern void HnswUpdateMaxNorm(Relation index, HnswSupport *support, Datum value);
+extern double HnswSquaredNorm(HnswSupport *support, Datum value);
+extern double HnswAugmentHeight(double squaredNorm, double maxNorm);
 extern bool HnswNormalizeValue(HnswSupport *support, Datum value, Datum *result);
 extern double HnswDistance(HnswSupport *support, Datum a, Datum b);
 extern int	HnswRandomLevel(int m);

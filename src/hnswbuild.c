@@ -30,6 +30,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/tableam.h"
 #include "access/xloginsert.h"
 #include "catalog/index.h"
@@ -38,6 +40,7 @@
 #include "miscadmin.h"
 #include "utils/backend_progress.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -70,10 +73,14 @@ typedef struct HnswBuildState
 	int			m;
 	int			efConstruction;
 	HnswGraphMetric metric;
+	bool		augment;		/* inner product: MIPS-to-L2 transform */
+	int			stride;			/* floats per collected vector: dimensions,
+								 * plus the transform's coordinate */
+	float8		maxNorm;		/* the transform's M, of the collection */
 
 	bool		inMemory;		/* still collecting for hnswlib */
 	Size		memoryLimit;	/* maintenance_work_mem, in bytes */
-	float	   *vectors;		/* count x dimensions */
+	float	   *vectors;		/* count x stride */
 	ItemPointerData *tids;
 	int64		count;
 	int64		capacity;
@@ -123,10 +130,12 @@ GetDimensions(Relation index)
 /*
  * The metric hnswlib should use, from the column type and the operator
  * class's distance function; HNSW_GRAPH_NONE when hnswlib cannot compute
- * it (the build then inserts on disk).
+ * it (the build then inserts on disk).  Inner product on values that are
+ * not normalised is built with L2 on the augmented vectors (HnswSupport's
+ * transform: state->augment).
  */
 static HnswGraphMetric
-GetGraphMetric(Relation index)
+GetGraphMetric(Relation index, HnswSupport *support)
 {
 	Oid			typid = TupleDescAttr(index->rd_att, 0)->atttypid;
 	Oid			procid = index_getprocid(index, 1, HNSW_DISTANCE_PROC);
@@ -138,7 +147,7 @@ GetGraphMetric(Relation index)
 	if (strcmp(procname, "vector_l2_squared_distance") == 0)
 		return HNSW_GRAPH_L2;
 	if (strcmp(procname, "vector_negative_inner_product") == 0)
-		return HNSW_GRAPH_IP;
+		return support->l2 != NULL ? HNSW_GRAPH_L2 : HNSW_GRAPH_IP;
 	if (strcmp(procname, "l1_distance") == 0)
 		return HNSW_GRAPH_L1;
 	return HNSW_GRAPH_NONE;
@@ -150,8 +159,8 @@ GetGraphMetric(Relation index)
 static Size
 InMemorySize(HnswBuildState *state, int64 n)
 {
-	return (Size) n * (state->dimensions * sizeof(float) + sizeof(ItemPointerData)) +
-		mv_hnswlib_graph_memory_estimate(state->dimensions, state->m, n);
+	return (Size) n * (state->stride * sizeof(float) + sizeof(ItemPointerData)) +
+		mv_hnswlib_graph_memory_estimate(state->stride, state->m, n);
 }
 
 /*
@@ -189,7 +198,7 @@ SwitchToInserts(HnswBuildState *state)
 		Vector		vec = InitVector(state->dimensions);
 
 		CHECK_FOR_INTERRUPTS();
-		memcpy(vec->x, state->vectors + i * state->dimensions,
+		memcpy(vec->x, state->vectors + i * state->stride,
 			   sizeof(float) * state->dimensions);
 		HnswInsertElement(state->index, &state->support,
 						  PointerGetDatum(vec), &state->tids[i]);
@@ -259,7 +268,7 @@ CollectVector(HnswBuildState *state, Vector vec, ItemPointer tid)
 
 		if (state->vectors == NULL)
 		{
-			state->vectors = palloc_extended(sizeof(float) * state->dimensions * newcap,
+			state->vectors = palloc_extended(sizeof(float) * state->stride * newcap,
 											 MCXT_ALLOC_HUGE);
 			state->tids = palloc_extended(sizeof(ItemPointerData) * newcap,
 										  MCXT_ALLOC_HUGE);
@@ -267,14 +276,14 @@ CollectVector(HnswBuildState *state, Vector vec, ItemPointer tid)
 		else
 		{
 			state->vectors = repalloc_huge(state->vectors,
-										   sizeof(float) * state->dimensions * newcap);
+										   sizeof(float) * state->stride * newcap);
 			state->tids = repalloc_huge(state->tids,
 										sizeof(ItemPointerData) * newcap);
 		}
 		state->capacity = newcap;
 	}
 
-	memcpy(state->vectors + state->count * state->dimensions, vec->x,
+	memcpy(state->vectors + state->count * state->stride, vec->x,
 		   sizeof(float) * state->dimensions);
 	state->tids[state->count] = *tid;
 	state->count++;
@@ -326,19 +335,19 @@ FreeGraphCallback(void *arg)
 }
 
 /*
- * Distance between collected vectors a and b, as the support function
- * computes it for this metric.
+ * Distance between collected vectors a and b, as hnswlib computes it for
+ * this metric (augmented vectors for the transform).
  */
 static float
 GraphDistance(HnswBuildState *state, int64 a, int64 b)
 {
-	const float *x = state->vectors + a * state->dimensions;
-	const float *y = state->vectors + b * state->dimensions;
+	const float *x = state->vectors + a * state->stride;
+	const float *y = state->vectors + b * state->stride;
 
 	switch (state->metric)
 	{
 		case HNSW_GRAPH_L2:
-			return DistanceL2Squared(x, y, state->dimensions);
+			return DistanceL2Squared(x, y, state->stride);
 		case HNSW_GRAPH_IP:
 			return -DistanceInnerProduct(x, y, state->dimensions);
 		case HNSW_GRAPH_L1:
@@ -481,18 +490,18 @@ LoadLevel0(HnswBuildState *state, MvHnswlibGraph *graph, Level0Lists *l0)
 }
 
 /*
- * Mark everything reachable from node start (already marked) through the
- * links of every level, breadth first, counting in indegree the level-0
- * links that come from reached nodes.
+ * Mark everything reachable from node start (already marked) through
+ * level-0 links, breadth first, counting in indegree the links that come
+ * from reached nodes.  Level 0 only: a search follows only those links in
+ * its last layer, so a node that only upper-level links reach is no
+ * better than unreachable (hnswcheck.c checks the same).
  */
 static void
-MarkReachable(HnswBuildState *state, MvHnswlibGraph *graph, Level0Lists *l0,
-			  uint8 *levels, bool *reached, int *indegree, int64 *queue,
+MarkReachable(Level0Lists *l0, bool *reached, int *indegree, int64 *queue,
 			  int64 start)
 {
 	int64		head = 0;
 	int64		tail = 0;
-	int64	   *labels = palloc(sizeof(int64) * state->m);
 
 	queue[tail++] = start;
 	while (head < tail)
@@ -510,39 +519,23 @@ MarkReachable(HnswBuildState *state, MvHnswlibGraph *graph, Level0Lists *l0,
 				queue[tail++] = v;
 			}
 		}
-		for (int lc = 1; lc <= levels[u]; lc++)
-		{
-			int			count;
-
-			ShimCheck(mv_hnswlib_graph_neighbors(graph, u, lc, labels,
-												 state->m, &count),
-					  "hnswlib", "read hnsw graph");
-			for (int j = 0; j < count; j++)
-			{
-				if (!reached[labels[j]])
-				{
-					reached[labels[j]] = true;
-					queue[tail++] = labels[j];
-				}
-			}
-		}
 	}
-	pfree(labels);
 }
 
 /*
  * Link node u from the reached node v at level 0: into a free slot, else in
  * place of v's farthest link whose target keeps another incoming link from
- * a reached node.  Returns false when v has no such slot.  The caller then
- * marks what u reaches, which counts u's new incoming link.
+ * a reached node (*evicted is then set: that link may have been the only
+ * way to its target after all).  Returns false when v has no such slot.
+ * The caller then marks what u reaches.
  */
 static bool
 LinkFrom(HnswBuildState *state, Level0Lists *l0, int *indegree, int64 entry,
-		 int64 v, int64 u)
+		 int64 v, int64 u, bool *evicted)
 {
 	int64	   *list = l0->adj + v * l0->slots;
 	int			victim = -1;
-	float		farthest = -1;
+	float		farthest = 0;
 
 	if (l0->count[v] < l0->slots)
 	{
@@ -553,7 +546,9 @@ LinkFrom(HnswBuildState *state, Level0Lists *l0, int *indegree, int64 entry,
 	{
 		float		d = GraphDistance(state, v, list[j]);
 
-		if (indegree[list[j]] > 1 && list[j] != entry && d > farthest)
+		/* distances may be negative (inner product): no sentinel */
+		if (indegree[list[j]] > 1 && list[j] != entry &&
+			(victim < 0 || d > farthest))
 		{
 			farthest = d;
 			victim = j;
@@ -563,6 +558,7 @@ LinkFrom(HnswBuildState *state, Level0Lists *l0, int *indegree, int64 entry,
 		return false;
 	indegree[list[victim]]--;
 	list[victim] = u;
+	*evicted = true;
 	return true;
 }
 
@@ -572,7 +568,7 @@ LinkFrom(HnswBuildState *state, Level0Lists *l0, int *indegree, int64 entry,
  */
 static bool
 LinkFromNearestReached(HnswBuildState *state, Level0Lists *l0, int *indegree,
-					   int64 entry, bool *reached, int64 u)
+					   int64 entry, bool *reached, int64 u, bool *evicted)
 {
 	int64		best = -1;
 	float		bestd = 0;
@@ -604,81 +600,95 @@ LinkFromNearestReached(HnswBuildState *state, Level0Lists *l0, int *indegree,
 			}
 		}
 	}
-	return best >= 0 && LinkFrom(state, l0, indegree, entry, best, u);
+	return best >= 0 && LinkFrom(state, l0, indegree, entry, best, u, evicted);
 }
+
+/* rounds of RepairReachability: more are needed only after evictions */
+#define HNSW_BUILD_REPAIR_ROUNDS	10
 
 /*
  * hnswlib's neighbour selection can leave a node with no incoming link, so
  * that no search reaches it.  Give each such node a link from its nearest
  * reachable level-0 neighbour, until every node is reachable from the
- * entry point or no further link can be placed.
+ * entry point or no further link can be placed.  Links into free slots
+ * only add paths, so the marks stay exact; a link given up for another
+ * (LinkFrom) can strand its target after all (its other incoming links
+ * may come only through it), so after one, the next round marks again
+ * from scratch.
  */
 static void
-RepairReachability(HnswBuildState *state, MvHnswlibGraph *graph,
-				   Level0Lists *l0, uint8 *levels, int64 entry)
+RepairReachability(HnswBuildState *state, Level0Lists *l0, int64 entry)
 {
-	bool	   *reached = palloc_extended(state->count, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	bool	   *reached = palloc_extended(state->count, MCXT_ALLOC_HUGE);
 	int64	   *queue = palloc_extended(sizeof(int64) * state->count,
 										MCXT_ALLOC_HUGE);
 	int		   *indegree = palloc_extended(sizeof(int) * state->count,
-											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	bool		progress = true;
+										   MCXT_ALLOC_HUGE);
+	bool		evicted = true;
 
-	reached[entry] = true;
-	MarkReachable(state, graph, l0, levels, reached, indegree, queue, entry);
-
-	while (progress)
+	for (int round = 0; evicted && round < HNSW_BUILD_REPAIR_ROUNDS; round++)
 	{
-		progress = false;
-		for (int64 u = 0; u < state->count; u++)
+		bool		progress = true;
+
+		memset(reached, 0, state->count);
+		memset(indegree, 0, sizeof(int) * state->count);
+		reached[entry] = true;
+		MarkReachable(l0, reached, indegree, queue, entry);
+		evicted = false;
+
+		while (progress)
 		{
-			int64	   *list = l0->adj + u * l0->slots;
-			bool		tried[HNSW_MAX_M * 2] = {false};
-
-			if (reached[u])
-				continue;
-			CHECK_FOR_INTERRUPTS();
-
-			/* try u's reachable neighbours, nearest first */
-			for (;;)
+			progress = false;
+			for (int64 u = 0; u < state->count; u++)
 			{
-				int			best = -1;
-				float		bestd = 0;
+				int64	   *list = l0->adj + u * l0->slots;
+				bool		tried[HNSW_MAX_M * 2] = {false};
 
-				for (int j = 0; j < l0->count[u]; j++)
+				if (reached[u])
+					continue;
+				CHECK_FOR_INTERRUPTS();
+
+				/* try u's reachable neighbours, nearest first */
+				for (;;)
 				{
-					float		d;
+					int			best = -1;
+					float		bestd = 0;
 
-					if (tried[j] || !reached[list[j]])
-						continue;
-					d = GraphDistance(state, u, list[j]);
-					if (best < 0 || d < bestd)
+					for (int j = 0; j < l0->count[u]; j++)
 					{
-						best = j;
-						bestd = d;
+						float		d;
+
+						if (tried[j] || !reached[list[j]])
+							continue;
+						d = GraphDistance(state, u, list[j]);
+						if (best < 0 || d < bestd)
+						{
+							best = j;
+							bestd = d;
+						}
 					}
-				}
-				if (best < 0)
-				{
-					/* none of its own neighbours takes it: the nearest
-					 * reachable node that can, by brute force (rare) */
-					if (LinkFromNearestReached(state, l0, indegree, entry,
-											   reached, u))
+					if (best < 0)
+					{
+						/* none of its own neighbours takes it: the nearest
+						 * reachable node that can, by brute force (rare) */
+						if (LinkFromNearestReached(state, l0, indegree, entry,
+												   reached, u, &evicted))
+						{
+							reached[u] = true;
+							MarkReachable(l0, reached, indegree, queue, u);
+							progress = true;
+						}
+						break;
+					}
+					tried[best] = true;
+					if (LinkFrom(state, l0, indegree, entry, list[best], u,
+								 &evicted))
 					{
 						reached[u] = true;
-						MarkReachable(state, graph, l0, levels, reached,
-									  indegree, queue, u);
+						MarkReachable(l0, reached, indegree, queue, u);
 						progress = true;
+						break;
 					}
-					break;
-				}
-				tried[best] = true;
-				if (LinkFrom(state, l0, indegree, entry, list[best], u))
-				{
-					reached[u] = true;
-					MarkReachable(state, graph, l0, levels, reached, indegree, queue, u);
-					progress = true;
-					break;
 				}
 			}
 		}
@@ -754,14 +764,14 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 			  "hnswlib", "read hnsw graph");
 	LoadLevel0(state, graph, &l0);
 	if (entry >= 0)
-		RepairReachability(state, graph, &l0, levels, entry);
+		RepairReachability(state, &l0, entry);
 
 	for (int64 i = 0; i < state->count; i++)
 	{
 		Size		nsize = HNSW_NEIGHBOR_TUPLE_SIZE(levels[i], state->m);
 
 		CHECK_FOR_INTERRUPTS();
-		memcpy(vec->x, state->vectors + i * state->dimensions,
+		memcpy(vec->x, state->vectors + i * state->stride,
 			   sizeof(float) * state->dimensions);
 		memset(etup, 0, esize);
 		HnswFormElementTuple(etup, PointerGetDatum(vec), levels[i],
@@ -799,12 +809,45 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 			meta->entryLevel = (int16) entryLevel;
 		}
 		meta->insertPage = nblocks - 1;
+		meta->maxNorm = state->maxNorm;
 	}
 	MarkBufferDirty(buf);
 	UnlockReleaseBuffer(buf);
 
 	if (RelationNeedsWAL(state->index))
 		log_newpage_range(state->index, MAIN_FORKNUM, 0, nblocks, true);
+}
+
+/*
+ * The transform: M from the collected vectors' finite norms (as the type's
+ * inner product computes them, like HnswSquaredNorm), then each vector's
+ * extra coordinate h = sqrt(M^2 - |x|^2).
+ */
+static void
+AugmentVectors(HnswBuildState *state)
+{
+	double		max2 = 0;
+
+	for (int64 i = 0; i < state->count; i++)
+	{
+		float	   *x = state->vectors + i * state->stride;
+		double		n = DistanceInnerProduct(x, x, state->dimensions);
+
+		if (isfinite(n) && n > max2)
+			max2 = n;
+	}
+	state->maxNorm = sqrt(max2);
+	if (state->maxNorm * state->maxNorm < max2)
+		state->maxNorm = nextafter(state->maxNorm, get_float8_infinity());
+
+	for (int64 i = 0; i < state->count; i++)
+	{
+		float	   *x = state->vectors + i * state->stride;
+		double		n = DistanceInnerProduct(x, x, state->dimensions);
+
+		CHECK_FOR_INTERRUPTS();
+		x[state->dimensions] = (float) HnswAugmentHeight(n, state->maxNorm);
+	}
 }
 
 /*
@@ -823,7 +866,9 @@ BuildGraph(HnswBuildState *state)
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, state->count);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, 0);
 
-	ShimCheck(mv_hnswlib_graph_create(graph, state->dimensions,
+	if (state->augment)
+		AugmentVectors(state);
+	ShimCheck(mv_hnswlib_graph_create(graph, state->stride,
 									  (MvHnswlibMetric) state->metric,
 									  state->m, state->efConstruction,
 									  state->count, 42),
@@ -838,7 +883,7 @@ BuildGraph(HnswBuildState *state)
 
 		CHECK_FOR_INTERRUPTS();
 		ShimCheck(mv_hnswlib_graph_add(*graph,
-									   state->vectors + i * state->dimensions,
+									   state->vectors + i * state->stride,
 									   i, n, nthreads),
 				  "hnswlib", "build hnsw graph");
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, i + n);
@@ -858,11 +903,14 @@ InitBuildState(HnswBuildState *state, Relation heap, Relation index)
 	memset(state, 0, sizeof(HnswBuildState));
 	state->heap = heap;
 	state->index = index;
-	HnswInitSupport(&state->support, index);
+	HnswInitBuildSupport(&state->support, index);
 	state->dimensions = GetDimensions(index);
 	state->m = HnswGetM(index);
 	state->efConstruction = HnswGetEfConstruction(index);
-	state->metric = GetGraphMetric(index);
+	state->metric = GetGraphMetric(index, &state->support);
+	state->augment = state->support.l2 != NULL &&
+		state->metric == HNSW_GRAPH_L2;
+	state->stride = state->dimensions + (state->augment ? 1 : 0);
 	state->inMemory = state->metric != HNSW_GRAPH_NONE;
 	state->memoryLimit = (Size) maintenance_work_mem * 1024;
 	state->tmpCtx = AllocSetContextCreate(CurrentMemoryContext,

@@ -9,8 +9,10 @@
  *	  of slots for their element's level;
  *	- dangling neighbour links: a link to a TID that is not an element, or
  *	  at a level above the linked element's own level;
- *	- unreachable elements: live elements that no path of links from the
- *	  entry point reaches (a search could never return them);
+ *	- unreachable elements: live elements that no path of level-0 links
+ *	  from the entry point reaches (a search, which ends at level 0 and
+ *	  follows only its links there, could never return them: a link at an
+ *	  upper level only makes an element a possible starting point);
  *	- entries whose heap TID does not exist in the table: past its end or
  *	  on an unused line pointer (a dead line pointer still awaiting index
  *	  vacuuming counts as existing).  This reads heap pages directly, so
@@ -201,8 +203,8 @@ CheckLinks(CheckState *cs)
 }
 
 /*
- * Pass 3: walk the links from the entry point; report live elements that
- * were not reached.
+ * Pass 3: walk the level-0 links from the entry point, as a search's last
+ * layer does; report live elements that were not reached.
  */
 static void
 CheckReachable(CheckState *cs)
@@ -236,7 +238,7 @@ CheckReachable(CheckState *cs)
 		e = linitial(queue);
 		queue = list_delete_first(queue);
 		count = ReadNeighbors(cs, e, &slots);
-		for (int i = 0; i < count; i++)
+		for (int i = 0; i < Min(count, HnswLevelSlots(0, cs->m)); i++)
 		{
 			CheckElement *target;
 

@@ -874,6 +874,8 @@ AddElement(Relation index, HnswSupport *support, Datum value,
 /*
  * AddElement under HNSW_UPDATE_LOCK in share mode, taken before any buffer
  * lock: VACUUM takes it exclusively to wait for the inserts in progress.
+ * For inner product, first raise the metapage's maxNorm to the value's
+ * norm (HnswSupport).
  * An ERROR releases it with the transaction.
  */
 static void
@@ -881,7 +883,9 @@ InsertElement(Relation index, HnswSupport *support, Datum value,
 			  ItemPointer heaptid)
 {
 	LockPage(index, HNSW_UPDATE_LOCK, ShareLock);
+	HnswUpdateMaxNorm(index, support, value);
 	AddElement(index, support, value, heaptid);
+	support->normed = (Datum) 0;
 	UnlockPage(index, HNSW_UPDATE_LOCK, ShareLock);
 }
 
@@ -931,7 +935,7 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	oldCtx = MemoryContextSwitchTo(tmpCtx);
 
 	value = PointerGetDatum(PG_DETOAST_DATUM(values[0]));
-	HnswInitSupport(&support, index);
+	HnswInitBuildSupport(&support, index);
 	if (HnswNormalizeValue(&support, value, &value))
 		InsertElement(index, &support, value, heap_tid);
 

@@ -16,8 +16,10 @@
 #include <math.h>
 
 #include "access/genam.h"
+#include "access/generic_xlog.h"
 #include "common/pg_prng.h"
 #include "storage/lmgr.h"
+#include "utils/float.h"
 #include "utils/rel.h"
 
 #include "hnsw.h"
@@ -39,6 +41,44 @@ HnswInitSupport(HnswSupport *support, Relation index)
 		support->normalize = index_getprocinfo(index, 1, HNSW_NORMALIZE_PROC);
 	}
 	support->collation = index->rd_indcollation[0];
+	support->construct = false;
+	support->l2 = NULL;
+	support->maxNorm = 0;
+	support->normed = (Datum) 0;
+	support->normedNorm = 0;
+}
+
+/* the types' distance functions (vector.c, halfvec.c, sparsevec.c) */
+extern PGDLLEXPORT Datum vector_negative_inner_product(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum vector_l2_squared_distance(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum halfvec_negative_inner_product(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum halfvec_l2_squared_distance(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum sparsevec_negative_inner_product(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum sparsevec_l2_squared_distance(PG_FUNCTION_ARGS);
+
+/*
+ * HnswInitSupport for graph construction (see HnswSupport): inner product
+ * on values that are not normalised is measured through the MIPS-to-L2
+ * transform.  maxNorm starts at 0: HnswUpdateMaxNorm reads it from the
+ * metapage (the build starts before there is one).
+ */
+void
+HnswInitBuildSupport(HnswSupport *support, Relation index)
+{
+	PGFunction	fn;
+
+	HnswInitSupport(support, index);
+	support->construct = true;
+	if (support->norm != NULL)
+		return;					/* cosine: unit vectors, -ip orders as L2 */
+
+	fn = support->distance->fn_addr;
+	if (fn == vector_negative_inner_product)
+		support->l2 = vector_l2_squared_distance;
+	else if (fn == halfvec_negative_inner_product)
+		support->l2 = halfvec_l2_squared_distance;
+	else if (fn == sparsevec_negative_inner_product)
+		support->l2 = sparsevec_l2_squared_distance;
 }
 
 /*
@@ -65,14 +105,126 @@ HnswNormalizeValue(HnswSupport *support, Datum value, Datum *result)
 }
 
 /*
+ * HnswSquaredNorm, from the cache when value is the one being inserted
+ * (HnswUpdateMaxNorm sets it; InsertElement clears it).
+ */
+static double
+NormOf(HnswSupport *support, Datum value)
+{
+	if (value == support->normed)
+		return support->normedNorm;
+	return HnswSquaredNorm(support, value);
+}
+
+/*
  * Distance between two values of the indexed type, through the support
- * function.
+ * function, or as graph construction measures it (HnswSupport): there a
+ * NaN (inner product's inf - inf) counts as +inf, so that comparisons
+ * still order it and the element still gets links.
  */
 double
 HnswDistance(HnswSupport *support, Datum a, Datum b)
 {
-	return DatumGetFloat8(FunctionCall2Coll(support->distance,
-											support->collation, a, b));
+	double		d;
+
+	if (support->l2 != NULL)
+	{
+		d = DatumGetFloat8(DirectFunctionCall2Coll(support->l2,
+												   support->collation, a, b));
+		if (!isnan(d) && a != b)
+		{
+			double		ha = HnswAugmentHeight(NormOf(support, a),
+											   support->maxNorm);
+			double		hb = HnswAugmentHeight(NormOf(support, b),
+											   support->maxNorm);
+
+			d += (ha - hb) * (ha - hb);
+		}
+	}
+	else
+		d = DatumGetFloat8(FunctionCall2Coll(support->distance,
+											 support->collation, a, b));
+	if (support->construct && isnan(d))
+		d = get_float8_infinity();
+	return d;
+}
+
+/*
+ * |x|^2 of a value, through the inner product support function (the
+ * transform's support only), as the type computes it: may be +inf.
+ */
+double
+HnswSquaredNorm(HnswSupport *support, Datum value)
+{
+	return -DatumGetFloat8(FunctionCall2Coll(support->distance,
+											 support->collation,
+											 value, value));
+}
+
+/*
+ * The transform's extra coordinate h = sqrt(M^2 - |x|^2): 0 for a norm at
+ * or above M (rounding) and for one that overflowed, which M never counts.
+ */
+double
+HnswAugmentHeight(double squaredNorm, double maxNorm)
+{
+	double		m2 = maxNorm * maxNorm;
+
+	if (!isfinite(squaredNorm) || !(squaredNorm < m2))
+		return 0;
+	return sqrt(m2 - squaredNorm);
+}
+
+/*
+ * Read the transform's M from the metapage into support, first raising it
+ * to value's norm when that is larger and finite (value may be 0: read
+ * only).  Caches value's norm in support until the caller clears
+ * support->normed (value must not be freed before).  The raise is WAL-logged under the metapage's exclusive lock,
+ * taken alone like UpdateEntryPoint's.  Nothing for other supports.
+ */
+void
+HnswUpdateMaxNorm(Relation index, HnswSupport *support, Datum value)
+{
+	double		n = 0;
+	Buffer		buf;
+	HnswMetaPage meta;
+
+	if (support->l2 == NULL)
+		return;
+	if (value != (Datum) 0)
+	{
+		n = HnswSquaredNorm(support, value);
+		support->normed = value;
+		support->normedNorm = n;
+	}
+	if (!isfinite(n) || n < 0)
+		n = 0;
+
+	buf = ReadBuffer(index, HNSW_METAPAGE_BLKNO);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	HnswCheckMetaPage(index, BufferGetPage(buf));
+	meta = HnswPageGetMeta(BufferGetPage(buf));
+	support->maxNorm = meta->maxNorm;
+	if (n > support->maxNorm * support->maxNorm)
+	{
+		LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		meta = HnswPageGetMeta(BufferGetPage(buf));
+		if (n > meta->maxNorm * meta->maxNorm)
+		{
+			GenericXLogState *state = GenericXLogStart(index);
+			Page		page = GenericXLogRegisterBuffer(state, buf, 0);
+			double		m = sqrt(n);
+
+			/* M^2 must not round below n, or the next insert raises again */
+			if (m * m < n)
+				m = nextafter(m, get_float8_infinity());
+			HnswPageGetMeta(page)->maxNorm = m;
+			GenericXLogFinish(state);
+		}
+		support->maxNorm = HnswPageGetMeta(BufferGetPage(buf))->maxNorm;
+	}
+	UnlockReleaseBuffer(buf);
 }
 
 /*
@@ -139,6 +291,7 @@ HnswInitMetaPage(Page page, int dimensions, int m, int efConstruction)
 	meta->entryOffno = InvalidOffsetNumber;
 	meta->entryLevel = -1;
 	meta->insertPage = InvalidBlockNumber;
+	meta->maxNorm = 0;
 
 	/* so that generic WAL and page images keep the metadata */
 	((PageHeader) page)->pd_lower =

@@ -1519,7 +1519,8 @@ InitVacuumState(HnswVacuumState *vs, IndexVacuumInfo *info,
 	vs->callback_state = callback_state;
 	vs->strategy = info->strategy;
 	vs->efConstruction = HnswGetEfConstruction(info->index);
-	HnswInitSupport(&vs->support, info->index);
+	HnswInitBuildSupport(&vs->support, info->index);
+	HnswUpdateMaxNorm(info->index, &vs->support, (Datum) 0);
 	HnswGetMetaPageInfo(info->index, &vs->m, NULL, NULL, NULL);
 	vs->deleted = deleted_create(CurrentMemoryContext, 256, NULL);
 	/* simplehash keeps up to about twice as many slots as members */
