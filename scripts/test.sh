@@ -99,7 +99,12 @@ if ls "$tree"/test/clients/run.sh >/dev/null 2>&1; then
 fi
 # dslfuzz: the DSL compiler under random mutations of valid documents,
 # through SQL (test/fuzz/dsl_mutate.py), bounded
-run_suite dslfuzz counts_plain as_user env PGDATABASE=regression \
+as_user "$($PG_CONFIG --bindir)/psql" -X -q -d postgres \
+	-c 'SET client_min_messages = warning' \
+	-c 'DROP DATABASE IF EXISTS dsl_fuzz' -c 'CREATE DATABASE dsl_fuzz' &&
+	as_user "$($PG_CONFIG --bindir)/psql" -X -q -d dsl_fuzz \
+		-c 'CREATE EXTENSION milvus'
+run_suite dslfuzz counts_plain as_user env PGDATABASE=dsl_fuzz \
 	/usr/bin/python3 "$tree/test/fuzz/dsl_mutate.py" "${DSL_FUZZ_DOCS:-20000}"
 mv_pg_stop "$rundir/test-data"
 if [ -f "$tree/regression.diffs" ]; then
