@@ -35,6 +35,7 @@
 #include "utils/syscache.h"
 
 #include "ivf.h"
+#include "opclassvalidate.h"
 
 PGDLLEXPORT PG_FUNCTION_INFO_V1(ivfflathandler);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(ivfhandler);
@@ -331,66 +332,7 @@ ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 static bool
 ivfvalidate(Oid opclassoid)
 {
-	bool		result = true;
-	HeapTuple	classtup;
-	Form_pg_opclass classform;
-	char	   *opclassname;
-	CatCList   *proclist;
-	CatCList   *oprlist;
-	bool		hasdistance = false;
-
-	classtup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclassoid));
-	if (!HeapTupleIsValid(classtup))
-		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
-	classform = (Form_pg_opclass) GETSTRUCT(classtup);
-	opclassname = NameStr(classform->opcname);
-
-	proclist = SearchSysCacheList1(AMPROCNUM,
-								   ObjectIdGetDatum(classform->opcfamily));
-	for (int i = 0; i < proclist->n_members; i++)
-	{
-		Form_pg_amproc procform = (Form_pg_amproc) GETSTRUCT(&proclist->members[i]->tuple);
-
-		if (procform->amprocnum == IVF_DISTANCE_PROC)
-			hasdistance = true;
-		else
-		{
-			ereport(INFO,
-					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-					 errmsg("ivf operator class \"%s\" contains invalid support function number %d",
-							opclassname, procform->amprocnum)));
-			result = false;
-		}
-	}
-	if (!hasdistance)
-	{
-		ereport(INFO,
-				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("ivf operator class \"%s\" is missing its distance support function",
-						opclassname)));
-		result = false;
-	}
-
-	oprlist = SearchSysCacheList1(AMOPSTRATEGY,
-								  ObjectIdGetDatum(classform->opcfamily));
-	for (int i = 0; i < oprlist->n_members; i++)
-	{
-		Form_pg_amop oprform = (Form_pg_amop) GETSTRUCT(&oprlist->members[i]->tuple);
-
-		if (oprform->amopstrategy != 1 || oprform->amoppurpose != AMOP_ORDER)
-		{
-			ereport(INFO,
-					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-					 errmsg("ivf operator class \"%s\" contains an operator that is not an ordering operator with strategy 1",
-							opclassname)));
-			result = false;
-		}
-	}
-
-	ReleaseCatCacheList(oprlist);
-	ReleaseCatCacheList(proclist);
-	ReleaseSysCache(classtup);
-	return result;
+	return ValidateOrderingOpclass(opclassoid, "ivf", IVF_DISTANCE_PROC, 0);
 }
 
 /*

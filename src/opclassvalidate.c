@@ -1,0 +1,88 @@
+/*-------------------------------------------------------------------------
+ *
+ * opclassvalidate.c
+ *	  ValidateOrderingOpclass: amvalidate for our access methods.
+ *
+ * IDENTIFICATION
+ *	  src/opclassvalidate.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_amop.h"
+#include "catalog/pg_amproc.h"
+#include "catalog/pg_opclass.h"
+#include "utils/catcache.h"
+#include "utils/syscache.h"
+
+#include "opclassvalidate.h"
+
+bool
+ValidateOrderingOpclass(Oid opclassoid, const char *amname, int distanceProc,
+						uint32 optionalProcs)
+{
+	bool		result = true;
+	HeapTuple	classtup;
+	Form_pg_opclass classform;
+	char	   *opclassname;
+	CatCList   *proclist;
+	CatCList   *oprlist;
+	bool		hasdistance = false;
+
+	classtup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclassoid));
+	if (!HeapTupleIsValid(classtup))
+		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
+	classform = (Form_pg_opclass) GETSTRUCT(classtup);
+	opclassname = NameStr(classform->opcname);
+
+	proclist = SearchSysCacheList1(AMPROCNUM,
+								   ObjectIdGetDatum(classform->opcfamily));
+	for (int i = 0; i < proclist->n_members; i++)
+	{
+		Form_pg_amproc procform = (Form_pg_amproc) GETSTRUCT(&proclist->members[i]->tuple);
+		int			procnum = procform->amprocnum;
+
+		if (procnum == distanceProc)
+			hasdistance = true;
+		else if (procnum <= 0 || procnum >= 32 ||
+				 (optionalProcs & ((uint32) 1 << procnum)) == 0)
+		{
+			ereport(INFO,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("%s operator class \"%s\" contains invalid support function number %d",
+							amname, opclassname, procnum)));
+			result = false;
+		}
+	}
+	if (!hasdistance)
+	{
+		ereport(INFO,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("%s operator class \"%s\" is missing its distance support function",
+						amname, opclassname)));
+		result = false;
+	}
+
+	oprlist = SearchSysCacheList1(AMOPSTRATEGY,
+								  ObjectIdGetDatum(classform->opcfamily));
+	for (int i = 0; i < oprlist->n_members; i++)
+	{
+		Form_pg_amop oprform = (Form_pg_amop) GETSTRUCT(&oprlist->members[i]->tuple);
+
+		if (oprform->amopstrategy != 1 || oprform->amoppurpose != AMOP_ORDER)
+		{
+			ereport(INFO,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("%s operator class \"%s\" contains an operator that is not an ordering operator with strategy 1",
+							amname, opclassname)));
+			result = false;
+		}
+	}
+
+	ReleaseCatCacheList(oprlist);
+	ReleaseCatCacheList(proclist);
+	ReleaseSysCache(classtup);
+	return result;
+}
