@@ -8,7 +8,9 @@ as BENCHMARKS.md ("hnsw index", "Side by side") describes.
 
 Env:
   HNSW_AB_PORTS (default: $PGPORT): the servers, comma-separated ports on
-    $PGHOST; each must run on this machine (the backend's CPU time is read
+    $PGHOST, each optionally followed by +NAME=VALUE, a setting for that
+    configuration's connection (so that one server can take part twice,
+    with and without a setting); each must run on this machine (the backend's CPU time is read
     from /proc/PID/schedstat), with pg_prewarm and shared_buffers large
     enough for the tables and indexes.
   HNSW_AB_TABLES (default: hnsw_ext:external,hnsw_plain:plain): the tables
@@ -42,10 +44,15 @@ ROUNDS = int(os.environ.get('HNSW_ROUNDS', '15'))
 D = os.path.join(hb.DATA_DIR, hb.DATASET, hb.PREFIX)
 
 
-def connect(port, base):
-    """Connect to the server on port, create missing tables, prewarm them."""
+def connect(entry, base):
+    """Connect to the server of entry (PORT, or PORT+NAME=VALUE to set a
+    setting in this connection), create missing tables, prewarm them."""
+    port, _, setting = entry.partition('+')
     os.environ['PGPORT'] = port
     pg = hb.pg_connect()
+    if setting:
+        name, _, value = setting.partition('=')
+        pg.execute('SELECT set_config(%s, %s, false)', (name, value))
     pg.execute('CREATE EXTENSION IF NOT EXISTS milvus')
     pg.execute('CREATE EXTENSION IF NOT EXISTS pg_prewarm')
     for t, storage in TABLES:
