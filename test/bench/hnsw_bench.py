@@ -29,8 +29,9 @@ $MILVUS_DATA_DIR/fashion-mnist-784-euclidean/), in one run, side by side:
     turns in HNSW_ROUNDS rounds, each on its share of the timed queries (the
     same queries for every configuration); many short rounds (20 of 100
     queries by default), so that a burst of other load on the machine lands
-    on all configurations alike.  QPS is the median over the rounds of each
-    round's QPS.
+    on all configurations alike; the order of the configurations rotates
+    from round to round.  QPS is the median over the rounds of each round's
+    QPS.
   - a native reference (HNSW_NATIVE=1, the default, when g++ and
     libhnswlib-dev are there): hnswlib's header compiled here with
     -O3 -march=native (Debian's python3-hnswlib is built for baseline
@@ -800,8 +801,11 @@ def run(v):
         qs = q_timed[bounds[r]:bounds[r + 1]]
         log(f'round {r + 1}/{ROUNDS} ({len(qs)} queries per configuration and ef)')
         floor_t.append(workers.run('pf', 0, qs, 1)[0] / len(qs))
+        # the order rotates from round to round, so that no configuration
+        # always runs first, on caches the others left
+        order = configs[r % len(configs):] + configs[:r % len(configs)]
         for ef in EFS:
-            for s, c in configs:
+            for s, c in order:
                 span, out = run_config(s, ef, qs, c)
                 ts[(s, c, ef)] += span
                 per_round[(s, c, ef)].append(len(qs) / span)
@@ -928,7 +932,7 @@ def run(v):
     p(f'### Queries: recall@{K} and QPS over an ef_search sweep')
     p('')
     floor_ms = float(np.median(floor_t)) * 1e3
-    p(f'The configurations took turns in {ROUNDS} rounds; the sweep took {t_sweep:.0f} s; load '
+    p(f'The configurations took turns, in an order that rotates each round, in {ROUNDS} rounds; the sweep took {t_sweep:.0f} s; load '
       f'average (1 min) {load0[0]:.2f} before, {load1[0]:.2f} after. QPS is the median over the '
       f'rounds of each round\'s QPS ({NQ // ROUNDS} queries per configuration, ef and round); in '
       f'brackets the 25th and 75th percentiles. Client floor, timed in the same '
