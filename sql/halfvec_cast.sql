@@ -35,6 +35,15 @@ SELECT '{65536}'::numeric[]::halfvec;
 SELECT '[1,2,3]'::vector::halfvec;
 SELECT '[0.1,65504,-65519,1e-8]'::vector::halfvec;
 SELECT '[1,70000]'::vector::halfvec;
+-- long vectors convert in SIMD blocks: the same halves as element by
+-- element (real[] -> halfvec), and an overflow in a block or in the tail
+SELECT count(*) FILTER (WHERE a::vector::halfvec = a::halfvec) AS same,
+       count(*) AS vectors
+FROM (SELECT n, array_agg((sin(i * n) * 70000 / (i + n))::real) AS a
+      FROM generate_series(1, 40) n, generate_series(1, 100 + n) i
+      GROUP BY n) s;
+SELECT (array_fill(1::real, ARRAY[40]) || 70000::real || array_fill(1::real, ARRAY[40]))::vector::halfvec;
+SELECT (array_fill(1::real, ARRAY[35]) || -65520::real)::vector::halfvec;
 SELECT '[1,2,3]'::vector::halfvec(3);
 SELECT '[1,2,3]'::vector::halfvec(2);
 SELECT '[0.1,-2.5,6e-08]'::halfvec::vector;

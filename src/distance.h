@@ -94,6 +94,18 @@ extern void DistanceHalfCosinePartsScalar(const uint16_t *a, const uint16_t *b,
 										  int n, float *dot, float *norma,
 										  float *normb);
 
+/*
+ * float -> half for a whole array, rounding to nearest, ties to even,
+ * exactly as Float4ToHalf (halfutils.h) does.  Returns 1 when every result
+ * is a finite half, 0 when an element is NaN or infinite or rounds past
+ * HALF_MAX; out is then unspecified, and callers convert element by
+ * element to report which.
+ */
+typedef int (*DistanceFloatToHalfFn) (const float *in, uint16_t *out, int n);
+
+extern DistanceFloatToHalfFn DistanceFloatToHalf;
+extern int	DistanceFloatToHalfScalar(const float *in, uint16_t *out, int n);
+
 /* Called by DistanceInit() with the implementation it chose. */
 extern void DistanceHalfInit(DistanceImpl impl);
 

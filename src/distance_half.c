@@ -11,6 +11,11 @@
  *	- AVX2 + FMA + F16C: 8 halves at a time, widened with _mm256_cvtph_ps;
  *	- AVX-512F: 16 halves at a time, widened with _mm512_cvtph_ps.
  *
+ * DistanceFloatToHalf, the float -> half conversion of a whole array (the
+ * vector -> halfvec cast, which pgvector's halfvec expression indexes
+ * evaluate for every returned row), narrows 8 or 16 floats at a time with
+ * VCVTPS2PH, bit for bit as Float4ToHalf.
+ *
  * Conversion from half to float is exact, so every version computes the
  * float32 kernel of distance.c on the widened values, and the loops have
  * the same shape as there: four registers per step (two for cosine, which
@@ -53,12 +58,32 @@ DistanceHalfFn DistanceHalfL2Squared = DistanceHalfL2SquaredScalar;
 DistanceHalfFn DistanceHalfInnerProduct = DistanceHalfInnerProductScalar;
 DistanceHalfFn DistanceHalfL1 = DistanceHalfL1Scalar;
 DistanceHalfCosinePartsFn DistanceHalfCosineParts = DistanceHalfCosinePartsScalar;
+DistanceFloatToHalfFn DistanceFloatToHalf = DistanceFloatToHalfScalar;
+
+/* A half's exponent bits: all set for infinity and NaN */
+#define HALF_EXP_MASK	0x7c00
 
 
 /* ----------------------------------------------------------------
  *		Portable scalar versions
  * ----------------------------------------------------------------
  */
+
+/*
+ * float -> half, element by element.
+ */
+int
+DistanceFloatToHalfScalar(const float *in, uint16_t *out, int n)
+{
+	uint16_t	bad = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		out[i] = Float4ToHalf(in[i]);
+		bad |= (uint16_t) ((out[i] & HALF_EXP_MASK) == HALF_EXP_MASK);
+	}
+	return !bad;
+}
 
 /*
  * Squared Euclidean distance, one float accumulator.
@@ -185,6 +210,29 @@ static inline HALF_AVX2_ATTR __m256
 Avx2HalfAbsDiff(__m256 x, __m256 y)
 {
 	return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_sub_ps(x, y));
+}
+
+/*
+ * float -> half, 8 at a time (VCVTPS2PH rounds to nearest even, as
+ * Float4ToHalf does), the tail element by element.
+ */
+static HALF_AVX2_ATTR int
+DistanceFloatToHalfAvx2(const float *in, uint16_t *out, int n)
+{
+	__m128i		bad = _mm_setzero_si128();
+	const __m128i mask = _mm_set1_epi16(HALF_EXP_MASK);
+	int			i = 0;
+
+	for (; i + 8 <= n; i += 8)
+	{
+		__m128i		h = _mm256_cvtps_ph(_mm256_loadu_ps(in + i),
+										_MM_FROUND_TO_NEAREST_INT);
+
+		_mm_storeu_si128((__m128i *) (out + i), h);
+		bad = _mm_or_si128(bad, _mm_cmpeq_epi16(_mm_and_si128(h, mask), mask));
+	}
+	return _mm_testz_si128(bad, bad) &&
+		DistanceFloatToHalfScalar(in + i, out + i, n - i);
 }
 
 /*
@@ -398,6 +446,30 @@ Avx512HalfAbsDiff(__m512 x, __m512 y)
 }
 
 /*
+ * float -> half, 16 at a time, the tail element by element.  The check
+ * of the results uses AVX2 instructions, which AVX-512F implies.
+ */
+static HALF_AVX512_ATTR int
+DistanceFloatToHalfAvx512(const float *in, uint16_t *out, int n)
+{
+	__m256i		bad = _mm256_setzero_si256();
+	const __m256i mask = _mm256_set1_epi16(HALF_EXP_MASK);
+	int			i = 0;
+
+	for (; i + 16 <= n; i += 16)
+	{
+		__m256i		h = _mm512_cvtps_ph(_mm512_loadu_ps(in + i),
+										_MM_FROUND_TO_NEAREST_INT);
+
+		_mm256_storeu_si256((__m256i *) (out + i), h);
+		bad = _mm256_or_si256(bad,
+							  _mm256_cmpeq_epi16(_mm256_and_si256(h, mask), mask));
+	}
+	return _mm256_testz_si256(bad, bad) &&
+		DistanceFloatToHalfScalar(in + i, out + i, n - i);
+}
+
+/*
  * Squared Euclidean distance, AVX-512F.
  */
 static HALF_AVX512_ATTR float
@@ -592,12 +664,14 @@ DistanceHalfInit(DistanceImpl impl)
 			DistanceHalfInnerProduct = DistanceHalfInnerProductAvx512;
 			DistanceHalfL1 = DistanceHalfL1Avx512;
 			DistanceHalfCosineParts = DistanceHalfCosinePartsAvx512;
+			DistanceFloatToHalf = DistanceFloatToHalfAvx512;
 			break;
 		case DISTANCE_IMPL_AVX2:
 			DistanceHalfL2Squared = DistanceHalfL2SquaredAvx2;
 			DistanceHalfInnerProduct = DistanceHalfInnerProductAvx2;
 			DistanceHalfL1 = DistanceHalfL1Avx2;
 			DistanceHalfCosineParts = DistanceHalfCosinePartsAvx2;
+			DistanceFloatToHalf = DistanceFloatToHalfAvx2;
 			break;
 #endif
 		default:
@@ -605,6 +679,7 @@ DistanceHalfInit(DistanceImpl impl)
 			DistanceHalfInnerProduct = DistanceHalfInnerProductScalar;
 			DistanceHalfL1 = DistanceHalfL1Scalar;
 			DistanceHalfCosineParts = DistanceHalfCosinePartsScalar;
+			DistanceFloatToHalf = DistanceFloatToHalfScalar;
 			break;
 	}
 }

@@ -422,8 +422,12 @@ vector_to_halfvec(PG_FUNCTION_ARGS)
 	CheckExpectedDim(typmod, vec->dim);
 
 	result = InitHalfVector(vec->dim);
-	for (int i = 0; i < vec->dim; i++)
-		result->x[i] = FloatToHalfChecked(vec->x[i]);
+	/* element by element only to report a value a half cannot hold */
+	if (!DistanceFloatToHalf(vec->x, result->x, vec->dim))
+	{
+		for (int i = 0; i < vec->dim; i++)
+			result->x[i] = FloatToHalfChecked(vec->x[i]);
+	}
 
 	PG_RETURN_HALFVEC_P(result);
 }

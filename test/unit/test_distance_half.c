@@ -24,7 +24,12 @@
  *	  every vector load, and with a and b misaligned relative to each other);
  *	- vectors that end exactly at a PROT_NONE guard page, so a tail that
  *	  reads past the last element crashes into a SIGSEGV, which we catch
- *	  and report.
+ *	  and report;
+ *	- DistanceFloatToHalf, the whole-array conversion of casts, must give
+ *	  Float4ToHalf's bits for every half's value, the midpoints between
+ *	  halves and their neighbours, and a stride through all float bit
+ *	  patterns, and must report NaN, infinity and overflow wherever they
+ *	  are.
  *
  * Output is one "ok N - ..." or "not ok N - ..." line per check group,
  * "# skip ..." lines for implementations the CPU lacks, and a final
@@ -55,6 +60,8 @@
 /* tolerance against the double-precision reference, see file header */
 #define REL_TOL		1e-4
 #define ABS_TOL		1e-6
+
+static void TestFloatToHalf(const char *name);
 
 /* longest vector tested, plus room for offsets */
 #define MAX_LEN		16000
@@ -632,8 +639,122 @@ TestImpl(DistanceImpl impl)
 	TestRandom(name);
 	TestUnaligned(name);
 	TestGuardPage(name);
+	TestFloatToHalf(name);
 	printf("# %s: worst relative error %.3g of sum(|term|) (tolerance %g + %g)\n",
 		   name, worst_error, REL_TOL, ABS_TOL);
+}
+
+/*
+ * Convert the floats of in[0..n-1] through DistanceFloatToHalf in pieces
+ * of awkward lengths (so the main loops and the tails all run), and
+ * compare each return value with whether the piece converts to finite
+ * halves, and then each result with Float4ToHalf.  Returns the number of
+ * mismatches.
+ */
+static long
+CompareFloatToHalf(const float *in, int n)
+{
+	static uint16_t out[64];
+	long		bad = 0;
+	int			len = 1;
+
+	for (int start = 0; start < n; start += len, len = len % 37 + 1)
+	{
+		int			m = start + len <= n ? len : n - start;
+		int			finite = 1;
+		int			got = DistanceFloatToHalf(in + start, out, m);
+
+		for (int i = 0; i < m; i++)
+			if ((Float4ToHalf(in[start + i]) & 0x7c00) == 0x7c00)
+				finite = 0;
+		if (got != finite)
+			bad++;
+		/* the results count only when all are finite halves */
+		for (int i = 0; finite && i < m; i++)
+			if (out[i] != Float4ToHalf(in[start + i]))
+				bad++;
+	}
+	return bad;
+}
+
+/*
+ * DistanceFloatToHalf against Float4ToHalf: every half's exact value,
+ * the midpoints between neighbouring halves (ties) and one float ulp
+ * either side of them, a stride through all float bit patterns, and
+ * arrays with one value a half cannot hold at each position.
+ */
+static void
+TestFloatToHalf(const char *name)
+{
+	static float in[4 * 65536];
+	int			n = 0;
+	long		bad;
+	bool		ok = true;
+
+	for (uint32_t h = 0; h < 0x10000; h++)
+	{
+		float		lo = HalfToFloat4((uint16_t) h);
+		float		hi = HalfToFloat4((uint16_t) (h + 1));
+		float		mid;
+
+		if ((h & 0x7c00) == 0x7c00 || ((h + 1) & 0x7c00) == 0x7c00 ||
+			h == 0x7fff || h == 0xffff)
+			continue;
+		mid = (float) (((double) lo + (double) hi) / 2);
+		in[n++] = lo;
+		in[n++] = mid;
+		in[n++] = nextafterf(mid, -INFINITY);
+		in[n++] = nextafterf(mid, INFINITY);
+	}
+	bad = CompareFloatToHalf(in, n);
+	Report(bad == 0, "%s: float -> half at %d values around every half (%ld wrong)",
+		   name, n, bad);
+
+	n = 0;
+	bad = 0;
+	for (uint64_t x = 0; x <= 0xffffffffULL; x += 65537)
+	{
+		uint32_t	bits = (uint32_t) x;
+
+		memcpy(&in[n++], &bits, sizeof(float));
+		if (n == 4 * 65536)
+		{
+			bad += CompareFloatToHalf(in, n);
+			n = 0;
+		}
+	}
+	bad += CompareFloatToHalf(in, n);
+	Report(bad == 0, "%s: float -> half over a stride of all float bit patterns (%ld wrong)",
+		   name, bad);
+
+	/* one bad value in 40 finite ones, at each position */
+	{
+		static const float bads[] = {NAN, INFINITY, -INFINITY, 65520.0f, -1e9f};
+		static const float goods[] = {65504.0f, 65519.996f, -65519.996f, 5.96e-8f};
+		uint16_t	out[40];
+
+		for (int b = 0; b < 5; b++)
+			for (int pos = 0; pos < 40; pos++)
+			{
+				for (int i = 0; i < 40; i++)
+					in[i] = (float) i - 20.5f;
+				in[pos] = bads[b];
+				if (DistanceFloatToHalf(in, out, 40) != 0)
+					ok = false;
+			}
+		for (int g = 0; g < 4; g++)
+			for (int pos = 0; pos < 40; pos++)
+			{
+				for (int i = 0; i < 40; i++)
+					in[i] = (float) i - 20.5f;
+				in[pos] = goods[g];
+				if (DistanceFloatToHalf(in, out, 40) != 1 ||
+					out[pos] != Float4ToHalf(goods[g]))
+					ok = false;
+			}
+	}
+	Report(ok, "%s: float -> half reports NaN, infinity and overflow at every position",
+		   name);
 }
 
 /*
