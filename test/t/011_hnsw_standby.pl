@@ -35,6 +35,8 @@ $primary->wait_for_catchup($standby, 'replay');
 
 is($primary->safe_psql('postgres', q{SELECT count(*) FROM milvus_index_check('t_hnsw')}),
 	'0', 'primary index is clean');
+is($standby->safe_psql('postgres', q{SELECT count(*) FROM milvus_index_check('t_hnsw')}),
+	'0', 'the replayed index is clean, checked on the standby');
 
 my $queries = q{
 	SET enable_seqscan = off;
