@@ -246,6 +246,8 @@ typedef struct IvfInfo
 	int			centroidsPerPage;
 	float	   *centroids;		/* lists * dimensions */
 	float	   *params;			/* sq8: min, range; pq: codebooks */
+	float	   *pqCodebooksT;	/* pq: the codebooks transposed for
+								 * IvfPqTable, else NULL */
 } IvfInfo;
 
 /* Settings */

@@ -149,16 +149,6 @@ SubL2(const float *a, const float *b, int n)
 	return sum;
 }
 
-static inline float
-SubIp(const float *a, const float *b, int n)
-{
-	float		sum = 0;
-
-	for (int i = 0; i < n; i++)
-		sum += a[i] * b[i];
-	return sum;
-}
-
 /*
  * The index of the smallest of n values (n a multiple of 8, at least 8;
  * the first on ties), with eight independent running minimums so that the
@@ -211,28 +201,73 @@ IvfPqEncode(const float *codebooks, int dim, int m, int ksub,
 }
 
 /*
- * The ADC table of q (m * ksub floats): for squared L2, q is the query's
- * residual to the list's centroid and each entry the squared distance of
- * a sub-vector to a codebook entry; for inner product (ip), each entry is
- * the negative inner product, and the caller adds -<query, centroid>.
+ * The pq codebooks transposed for IvfPqTable: for each sub-quantizer j and
+ * each coordinate d of its sub-space, coordinate d of its ksub entries in
+ * a row: out[(j * dsub + d) * ksub + k] = codebooks[(j * ksub + k) * dsub
+ * + d].
  */
 void
-IvfPqTable(const float *codebooks, int dim, int m, int ksub, const float *q,
+IvfPqTransposeCodebooks(const float *codebooks, int dim, int m, int ksub,
+						float *out)
+{
+	int			dsub = dim / m;
+
+	for (int j = 0; j < m; j++)
+		for (int k = 0; k < ksub; k++)
+			for (int d = 0; d < dsub; d++)
+				out[((size_t) j * dsub + d) * ksub + k] =
+					codebooks[((size_t) j * ksub + k) * dsub + d];
+}
+
+/*
+ * Sixteen table entries: add one coordinate's term, s against the entries'
+ * coordinates cb.  A loop of fixed length over independent entries, which
+ * the compiler vectorizes at -O2.
+ */
+static inline void
+AddTerms16(float *restrict t, const float *restrict cb, float s, int ip)
+{
+	if (ip)
+		for (int l = 0; l < 16; l++)
+			t[l] -= s * cb[l];
+	else
+		for (int l = 0; l < 16; l++)
+		{
+			float		diff = s - cb[l];
+
+			t[l] += diff * diff;
+		}
+}
+
+/*
+ * The ADC table of q (m * ksub floats), from the codebooks transposed by
+ * IvfPqTransposeCodebooks: for squared L2, q is the query's residual to
+ * the list's centroid and each entry the squared distance of a sub-vector
+ * to a codebook entry; for inner product (ip), each entry is the negative
+ * inner product, and the caller adds -<query, centroid>.  Every entry sums
+ * its terms in coordinate order, as a loop over one entry's coordinates
+ * would, but the loops run over 16 entries at a time (ksub is a multiple
+ * of 16), so the work vectorizes; it is recomputed for every probed list.
+ */
+void
+IvfPqTable(const float *codebooksT, int dim, int m, int ksub, const float *q,
 		   int ip, float *table)
 {
 	int			dsub = dim / m;
 
 	for (int j = 0; j < m; j++)
 	{
-		const float *sub = q + j * dsub;
-		const float *cb = codebooks + (size_t) j * ksub * dsub;
+		float	   *t = table + (size_t) j * ksub;
 
-		if (ip)
-			for (int k = 0; k < ksub; k++)
-				table[j * ksub + k] = -SubIp(sub, cb + k * dsub, dsub);
-		else
-			for (int k = 0; k < ksub; k++)
-				table[j * ksub + k] = SubL2(sub, cb + k * dsub, dsub);
+		memset(t, 0, sizeof(float) * ksub);
+		for (int d = 0; d < dsub; d++)
+		{
+			const float *cb = codebooksT + ((size_t) j * dsub + d) * ksub;
+			float		s = q[j * dsub + d];
+
+			for (int k = 0; k < ksub; k += 16)
+				AddTerms16(t + k, cb + k, s, ip);
+		}
 	}
 }
 

@@ -26,7 +26,10 @@ extern float IvfSq8Distance(const float *params, int dim, const float *q,
 /* pq: codebooks are m * ksub * (dim / m) floats */
 extern void IvfPqEncode(const float *codebooks, int dim, int m, int ksub,
 						const float *residual, uint8_t *code);
-extern void IvfPqTable(const float *codebooks, int dim, int m, int ksub,
+/* codebooksT: the layout IvfPqTransposeCodebooks writes; ksub % 16 == 0 */
+extern void IvfPqTransposeCodebooks(const float *codebooks, int dim, int m,
+									int ksub, float *out);
+extern void IvfPqTable(const float *codebooksT, int dim, int m, int ksub,
 					   const float *q, int ip, float *table);
 extern void IvfPqTrainSubspace(const float *x, int64_t n, int stride,
 							   int dsub, int ksub, int niter, uint64_t seed,

@@ -229,7 +229,7 @@ PrepareList(IvfScanOpaque so, int list)
 	{
 		if (!so->tableReady)
 		{
-			IvfPqTable(info->params, dim, info->pqM, ksub, so->qx, true,
+			IvfPqTable(info->pqCodebooksT, dim, info->pqM, ksub, so->qx, true,
 					   so->table);
 			so->tableReady = true;
 		}
@@ -241,7 +241,7 @@ PrepareList(IvfScanOpaque so, int list)
 
 		for (int i = 0; i < dim; i++)
 			residual[i] = so->qx[i] - c[i];
-		IvfPqTable(info->params, dim, info->pqM, ksub, residual, false,
+		IvfPqTable(info->pqCodebooksT, dim, info->pqM, ksub, residual, false,
 				   so->table);
 		pfree(residual);
 		return 0;

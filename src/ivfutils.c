@@ -328,6 +328,13 @@ ReadInfo(Relation index, IvfInfo *info)
 		UnlockReleaseBuffer(buf);
 	}
 
+	if (info->quantizer == IVF_QUANTIZER_PQ)
+	{
+		info->pqCodebooksT = palloc(sizeof(float) * Max(done, 1));
+		IvfPqTransposeCodebooks(info->params, info->dimensions, info->pqM,
+								1 << info->pqBits, info->pqCodebooksT);
+	}
+
 	info->centroids = palloc(sizeof(float) * info->lists * info->dimensions);
 	for (int list = 0; list < info->lists; list++)
 	{

@@ -96,12 +96,14 @@ TestPq(void)
 		DIM = 12, M = 4, KSUB = 16, DSUB = DIM / M
 	};
 	float		codebooks[M * KSUB * DSUB];
+	float		codebooksT[M * KSUB * DSUB];
 	float		table[M * KSUB];
 	unsigned char code[M];
 	unsigned	seed = 11;
 
 	for (int i = 0; i < M * KSUB * DSUB; i++)
 		codebooks[i] = Rand(&seed);
+	IvfPqTransposeCodebooks(codebooks, DIM, M, KSUB, codebooksT);
 	for (int iter = 0; iter < 100; iter++)
 	{
 		float		r[DIM];
@@ -131,13 +133,73 @@ TestPq(void)
 				ip += q[j * DSUB + d] * chosen[d];
 			}
 		}
-		IvfPqTable(codebooks, DIM, M, KSUB, q, 0, table);
+		IvfPqTable(codebooksT, DIM, M, KSUB, q, 0, table);
 		CHECK(fabsf(IvfPqDistance(table, M, KSUB, code) - l2) <= 1e-4f * (1 + l2),
 			  "pq l2 %d", iter);
-		IvfPqTable(codebooks, DIM, M, KSUB, q, 1, table);
+		IvfPqTable(codebooksT, DIM, M, KSUB, q, 1, table);
 		CHECK(fabsf(IvfPqDistance(table, M, KSUB, code) + ip) <= 1e-4f * (1 + fabsf(ip)),
 			  "pq ip %d", iter);
 	}
+}
+
+/*
+ * pq ADC table, for every ksub the options allow (16 to 256) and sub-spaces
+ * of 1 to 8 dimensions: each entry equals the sum of its terms taken in
+ * coordinate order over the untransposed codebook entry, for squared L2
+ * and for the negative inner product (the same float operations in the
+ * same order: equal unless a compiler fuses them differently, hence a
+ * tolerance of a few units in the last place).
+ */
+static void
+TestPqTable(void)
+{
+	unsigned	seed = 23;
+
+	for (int ksub = 16; ksub <= 256; ksub *= 2)
+		for (int dsub = 1; dsub <= 8; dsub++)
+		{
+			int			m = 5;
+			int			dim = m * dsub;
+			float	   *cb = malloc(sizeof(float) * m * ksub * dsub);
+			float	   *cbT = malloc(sizeof(float) * m * ksub * dsub);
+			float	   *table = malloc(sizeof(float) * m * ksub);
+			float		q[40];
+			int			wrong = 0;
+
+			for (int i = 0; i < m * ksub * dsub; i++)
+				cb[i] = Rand(&seed) * 100;
+			for (int d = 0; d < dim; d++)
+				q[d] = Rand(&seed) * 100;
+			IvfPqTransposeCodebooks(cb, dim, m, ksub, cbT);
+			for (int ip = 0; ip <= 1; ip++)
+			{
+				IvfPqTable(cbT, dim, m, ksub, q, ip, table);
+				for (int j = 0; j < m; j++)
+					for (int k = 0; k < ksub; k++)
+					{
+						const float *e = cb + ((size_t) j * ksub + k) * dsub;
+						float		want = 0;
+
+						for (int d = 0; d < dsub; d++)
+						{
+							float		diff = q[j * dsub + d] - e[d];
+
+							if (ip)
+								want -= q[j * dsub + d] * e[d];
+							else
+								want += diff * diff;
+						}
+						if (!(fabsf(table[j * ksub + k] - want) <=
+							  1e-6f * (fabsf(want) + 1)))
+							wrong++;
+					}
+			}
+			CHECK(wrong == 0, "pq table ksub %d dsub %d: %d entries differ",
+				  ksub, dsub, wrong);
+			free(cb);
+			free(cbT);
+			free(table);
+		}
 }
 
 /* mean squared distance of n sub-vectors to their nearest codebook entry */
@@ -219,6 +281,7 @@ main(void)
 	DistanceInit(DISTANCE_IMPL_AVX512);
 	TestSq8();
 	TestPq();
+	TestPqTable();
 	TestPqTrain();
 	printf("test_ivfquant: %s\n", failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;
