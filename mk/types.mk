@@ -2,7 +2,7 @@
 # access methods share (milvus_index_check).
 
 OBJS += src/milvus.o src/distance.o src/vector.o src/aggstate.o src/indexcheck.o \
-	src/opclassvalidate.o
+	src/amcommon.o
 OBJS += src/halfvec.o src/distance_half.o
 OBJS += src/sparsevec.o src/distance_sparse.o
 OBJS += src/bitvec.o src/distance_bit.o

@@ -20,7 +20,6 @@
 #include "catalog/pg_amproc.h"
 #include "catalog/pg_opclass.h"
 #include "commands/progress.h"
-#include "commands/vacuum.h"
 #include "optimizer/optimizer.h"
 #include "utils/catcache.h"
 #include "utils/guc.h"
@@ -28,7 +27,7 @@
 #include "utils/syscache.h"
 
 #include "flat.h"
-#include "opclassvalidate.h"
+#include "amcommon.h"
 
 PGDLLEXPORT PG_FUNCTION_INFO_V1(flathandler);
 
@@ -149,27 +148,7 @@ flatbuildphasename(int64 phasenum)
 Datum
 flathandler(PG_FUNCTION_ARGS)
 {
-	IndexAmRoutine *amroutine = makeNode(IndexAmRoutine);
-
-	amroutine->amstrategies = 0;
-	amroutine->amsupport = 1;
-	amroutine->amoptsprocnum = 0;
-	amroutine->amcanorder = false;
-	amroutine->amcanorderbyop = true;
-	amroutine->amcanbackward = false;
-	amroutine->amcanunique = false;
-	amroutine->amcanmulticol = false;
-	amroutine->amoptionalkey = true;
-	amroutine->amsearcharray = false;
-	amroutine->amsearchnulls = false;
-	amroutine->amstorage = false;
-	amroutine->amclusterable = false;
-	amroutine->ampredlocks = false;
-	amroutine->amcanparallel = false;
-	amroutine->amcaninclude = false;
-	amroutine->amusemaintenanceworkmem = false;
-	amroutine->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
-	amroutine->amkeytype = InvalidOid;
+	IndexAmRoutine *amroutine = MakeOrderingAmRoutine(1);
 
 	amroutine->ambuild = flatbuild;
 	amroutine->ambuildempty = flatbuildempty;

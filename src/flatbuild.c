@@ -28,6 +28,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "amcommon.h"
 #include "flat.h"
 #include "stat.h"
 
@@ -75,9 +76,7 @@ WriteNewPage(Relation index, ForkNumber forkNum, Page page)
 	Buffer		buf;
 	BlockNumber blkno;
 
-	LockRelationForExtension(index, ExclusiveLock);
-	buf = ReadBufferExtended(index, forkNum, P_NEW, RBM_NORMAL, NULL);
-	UnlockRelationForExtension(index, ExclusiveLock);
+	buf = ExtendIndex(index, forkNum);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	memcpy(BufferGetPage(buf), page, BLCKSZ);
 	MarkBufferDirty(buf);

@@ -298,7 +298,6 @@ extern double HnswAugmentHeight(double squaredNorm, double maxNorm);
 extern bool HnswNormalizeValue(HnswSupport *support, Datum value, Datum *result);
 extern double HnswDistance(HnswSupport *support, Datum a, Datum b);
 extern int	HnswRandomLevel(int m);
-extern Buffer HnswNewBuffer(Relation index, ForkNumber forkNum);
 extern void HnswInitPage(Buffer buf, Page page);
 extern void HnswInitMetaPage(Page page, int dimensions, int m, int efConstruction);
 extern void HnswGetMetaPageInfo(Relation index, int *m, ItemPointer entry,

@@ -46,6 +46,7 @@
 #include "utils/rel.h"
 
 #include "distance.h"
+#include "amcommon.h"
 #include "hnsw.h"
 #include "stat.h"
 #include "hnswlib_shim.h"
@@ -171,7 +172,7 @@ static void
 CreateMetaPage(Relation index, ForkNumber forkNum, int dimensions, int m,
 			   int efConstruction)
 {
-	Buffer		buf = HnswNewBuffer(index, forkNum);
+	Buffer		buf = ExtendIndex(index, forkNum);
 	Page		page;
 
 	Assert(BufferGetBlockNumber(buf) == HNSW_METAPAGE_BLKNO);
@@ -439,7 +440,7 @@ AdvancePage(Relation index, Buffer *buf, BlockNumber blkno)
 		MarkBufferDirty(*buf);
 		UnlockReleaseBuffer(*buf);
 	}
-	*buf = HnswNewBuffer(index, MAIN_FORKNUM);
+	*buf = ExtendIndex(index, MAIN_FORKNUM);
 	if (BufferGetBlockNumber(*buf) != blkno)
 		elog(ERROR, "hnsw build expected block %u, got %u", blkno,
 			 BufferGetBlockNumber(*buf));

@@ -72,6 +72,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "amcommon.h"
 #include "hnsw.h"
 #include "stat.h"
 
@@ -394,7 +395,7 @@ PlaceOnNewPages(InsertState *st, HnswElementTuple etup, Size etupSize,
 	BlockNumber last;
 
 	LockRelationForExtension(index, ExclusiveLock);
-	buf = HnswNewBuffer(index, MAIN_FORKNUM);
+	buf = ExtendIndex(index, MAIN_FORKNUM);
 	blkno = BufferGetBlockNumber(buf);
 	last = blkno;
 
@@ -410,7 +411,7 @@ PlaceOnNewPages(InsertState *st, HnswElementTuple etup, Size etupSize,
 	}
 	else
 	{
-		Buffer		nbuf = HnswNewBuffer(index, MAIN_FORKNUM);
+		Buffer		nbuf = ExtendIndex(index, MAIN_FORKNUM);
 		OffsetNumber noff;
 
 		last = BufferGetBlockNumber(nbuf);

@@ -245,21 +245,6 @@ HnswRandomLevel(int m)
 }
 
 /*
- * Extend the index by one page and return its buffer, pinned, not locked.
- * The caller locks it and initialises it with HnswInitPage.
- */
-Buffer
-HnswNewBuffer(Relation index, ForkNumber forkNum)
-{
-	Buffer		buf;
-
-	LockRelationForExtension(index, ExclusiveLock);
-	buf = ReadBufferExtended(index, forkNum, P_NEW, RBM_NORMAL, NULL);
-	UnlockRelationForExtension(index, ExclusiveLock);
-	return buf;
-}
-
-/*
  * Initialise an empty data page (or the metapage, before its contents).
  */
 void

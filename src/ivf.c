@@ -25,7 +25,6 @@
 #include "catalog/pg_amproc.h"
 #include "catalog/pg_opclass.h"
 #include "commands/progress.h"
-#include "commands/vacuum.h"
 #include "optimizer/optimizer.h"
 #include "utils/catcache.h"
 #include "utils/guc.h"
@@ -35,7 +34,7 @@
 #include "utils/syscache.h"
 
 #include "ivf.h"
-#include "opclassvalidate.h"
+#include "amcommon.h"
 
 PGDLLEXPORT PG_FUNCTION_INFO_V1(ivfflathandler);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(ivfhandler);
@@ -362,27 +361,7 @@ ivfbuildphasename(int64 phasenum)
 static IndexAmRoutine *
 MakeRoutine(amoptions_function options)
 {
-	IndexAmRoutine *amroutine = makeNode(IndexAmRoutine);
-
-	amroutine->amstrategies = 0;
-	amroutine->amsupport = 1;
-	amroutine->amoptsprocnum = 0;
-	amroutine->amcanorder = false;
-	amroutine->amcanorderbyop = true;
-	amroutine->amcanbackward = false;
-	amroutine->amcanunique = false;
-	amroutine->amcanmulticol = false;
-	amroutine->amoptionalkey = true;
-	amroutine->amsearcharray = false;
-	amroutine->amsearchnulls = false;
-	amroutine->amstorage = false;
-	amroutine->amclusterable = false;
-	amroutine->ampredlocks = false;
-	amroutine->amcanparallel = false;
-	amroutine->amcaninclude = false;
-	amroutine->amusemaintenanceworkmem = false;
-	amroutine->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
-	amroutine->amkeytype = InvalidOid;
+	IndexAmRoutine *amroutine = MakeOrderingAmRoutine(1);
 
 	amroutine->ambuild = ivfbuild;
 	amroutine->ambuildempty = ivfbuildempty;

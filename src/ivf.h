@@ -279,7 +279,6 @@ extern bool IvfTrainsOnInnerProduct(IvfMetric metric);
 extern int	IvfNearestList(const IvfInfo *info, const float *x);
 extern float IvfCentroidDistance(const IvfInfo *info, const float *x,
 								 int list);
-extern Buffer IvfNewBuffer(Relation index, ForkNumber forkNum);
 extern void IvfInitPage(Page page, uint16 pagetype);
 extern uint64 IvfNewBuildId(void);
 extern IvfInfo *IvfGetInfo(Relation index);

@@ -38,6 +38,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "amcommon.h"
 #include "ivf.h"
 #include "stat.h"
 
@@ -107,7 +108,7 @@ SampleCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 static Buffer
 NewBuildPage(IvfBuildState *state, ForkNumber forkNum, uint16 pagetype)
 {
-	Buffer		buf = IvfNewBuffer(state->index, forkNum);
+	Buffer		buf = ExtendIndex(state->index, forkNum);
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	IvfInitPage(BufferGetPage(buf), pagetype);

@@ -19,6 +19,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "amcommon.h"
 #include "ivf.h"
 #include "stat.h"
 
@@ -72,7 +73,7 @@ StartList(Relation index, IvfInfo *info, int list, IvfListTuple tup,
 		return false;
 	}
 
-	newbuf = IvfNewBuffer(index, MAIN_FORKNUM);
+	newbuf = ExtendIndex(index, MAIN_FORKNUM);
 	LockBuffer(newbuf, BUFFER_LOCK_EXCLUSIVE);
 	xlog = GenericXLogStart(index);
 	cpage = GenericXLogRegisterBuffer(xlog, cbuf, 0);
@@ -101,7 +102,7 @@ ExtendList(Relation index, IvfInfo *info, int list, Buffer buf,
 {
 	BlockNumber blkno;
 	OffsetNumber offno;
-	Buffer		newbuf = IvfNewBuffer(index, MAIN_FORKNUM);
+	Buffer		newbuf = ExtendIndex(index, MAIN_FORKNUM);
 	Buffer		cbuf;
 	GenericXLogState *xlog;
 	Page		page;

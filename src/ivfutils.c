@@ -204,20 +204,6 @@ IvfNearestList(const IvfInfo *info, const float *x)
 }
 
 /*
- * Extend the index by one page and return its buffer, pinned, not locked.
- */
-Buffer
-IvfNewBuffer(Relation index, ForkNumber forkNum)
-{
-	Buffer		buf;
-
-	LockRelationForExtension(index, ExclusiveLock);
-	buf = ReadBufferExtended(index, forkNum, P_NEW, RBM_NORMAL, NULL);
-	UnlockRelationForExtension(index, ExclusiveLock);
-	return buf;
-}
-
-/*
  * Initialise an empty page of the given type.
  */
 void

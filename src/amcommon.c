@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
- * opclassvalidate.c
- *	  ValidateOrderingOpclass: amvalidate for our access methods.
+ * amcommon.c
+ *	  What our access methods share: their IndexAmRoutine capabilities,
+ *	  page extension, and ValidateOrderingOpclass, their amvalidate.
  *
  * IDENTIFICATION
- *	  src/opclassvalidate.c
+ *	  src/amcommon.c
  *
  *-------------------------------------------------------------------------
  */
@@ -14,10 +15,51 @@
 #include "catalog/pg_amop.h"
 #include "catalog/pg_amproc.h"
 #include "catalog/pg_opclass.h"
+#include "commands/vacuum.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
 #include "utils/catcache.h"
 #include "utils/syscache.h"
 
-#include "opclassvalidate.h"
+#include "amcommon.h"
+
+IndexAmRoutine *
+MakeOrderingAmRoutine(uint16 amsupport)
+{
+	IndexAmRoutine *amroutine = makeNode(IndexAmRoutine);
+
+	amroutine->amstrategies = 0;
+	amroutine->amsupport = amsupport;
+	amroutine->amoptsprocnum = 0;
+	amroutine->amcanorder = false;
+	amroutine->amcanorderbyop = true;
+	amroutine->amcanbackward = false;
+	amroutine->amcanunique = false;
+	amroutine->amcanmulticol = false;
+	amroutine->amoptionalkey = true;
+	amroutine->amsearcharray = false;
+	amroutine->amsearchnulls = false;
+	amroutine->amstorage = false;
+	amroutine->amclusterable = false;
+	amroutine->ampredlocks = false;
+	amroutine->amcanparallel = false;
+	amroutine->amcaninclude = false;
+	amroutine->amusemaintenanceworkmem = false;
+	amroutine->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
+	amroutine->amkeytype = InvalidOid;
+	return amroutine;
+}
+
+Buffer
+ExtendIndex(Relation index, ForkNumber forkNum)
+{
+	Buffer		buf;
+
+	LockRelationForExtension(index, ExclusiveLock);
+	buf = ReadBufferExtended(index, forkNum, P_NEW, RBM_NORMAL, NULL);
+	UnlockRelationForExtension(index, ExclusiveLock);
+	return buf;
+}
 
 bool
 ValidateOrderingOpclass(Oid opclassoid, const char *amname, int distanceProc,

@@ -1,0 +1,47 @@
+/*-------------------------------------------------------------------------
+ *
+ * amcommon.h
+ *	  What our ordering-only access methods (hnsw, flat, ivfflat, ivf)
+ *	  share: their capabilities, page extension and the operator class
+ *	  check.
+ *
+ * IDENTIFICATION
+ *	  src/amcommon.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AMCOMMON_H
+#define AMCOMMON_H
+
+#include "postgres.h"
+
+#include "access/amapi.h"
+#include "common/relpath.h"
+#include "storage/buf.h"
+#include "utils/relcache.h"
+
+/*
+ * A new IndexAmRoutine with the capabilities all our access methods have:
+ * ordering operators only (no search keys, no NULLs, one column), no
+ * backward, parallel or index-only scans; amsupport support functions.
+ * The caller sets the callbacks.
+ */
+extern IndexAmRoutine *MakeOrderingAmRoutine(uint16 amsupport);
+
+/*
+ * Extend the index's fork by one page and return its buffer, pinned, not
+ * locked.
+ */
+extern Buffer ExtendIndex(Relation index, ForkNumber forkNum);
+
+/*
+ * amvalidate for hnsw, flat, ivfflat and ivf: the operator class needs the
+ * distance support function (number distanceProc) and may have the support
+ * functions whose numbers are set in optionalProcs (bit n for number n);
+ * every operator must be an ordering operator with strategy 1.  Problems
+ * are reported as INFO naming amname, as PostgreSQL's own checks do.
+ */
+extern bool ValidateOrderingOpclass(Oid opclassoid, const char *amname,
+									int distanceProc, uint32 optionalProcs);
+
+#endif							/* AMCOMMON_H */
