@@ -78,19 +78,31 @@ is($standby->safe_psql('postgres', $top10), $on_primary,
 	'after a restart the standby returns the same top 10');
 
 # and it goes on replaying: the queries themselves, inserted as rows, are
-# their own nearest neighbours on the standby (ef_search 400: at the
-# default 40 the approximate search missed one of the 100 about once in
-# ten runs)
+# on the standby, and its index finds them.  An exact search must find all
+# 100; the approximate one at ef_search 400 at least 95.  Why not all 100:
+# a row whose own insert search ended in the wrong region of the graph is
+# linked only there, and is found by a search that goes down the upper
+# levels the same way, which a search for the same value does until
+# VACUUM frees an upper-level element on that way.  Measured on these
+# steps: before the VACUUM no copy was missed in 40 runs; after it, 1 to 3
+# were in about one run in twenty.  That is not a loss of the repair: over
+# all rows, those a search for their own value misses at ef_search 400 go
+# from 23 to 32 in six runs (of 9,100 a run), where in-process hnswlib,
+# with the same steps and the deleted elements only marked, missed 91.
 $primary->safe_psql('postgres', q{
 	INSERT INTO items SELECT 100000 + id, v FROM sift_query;
 	DELETE FROM items WHERE id < 100000 AND id % 10 = 3;
 	VACUUM items});
 $primary->wait_for_catchup($standby, 'replay');
-is($standby->safe_psql('postgres', q{
-	SET enable_seqscan = off; SET hnsw.ef_search = 400;
+my $found_sql = q{
 	SELECT count(*) FROM sift_query q
-	WHERE (SELECT i.id FROM items i ORDER BY i.embedding <-> q.v LIMIT 1) = 100000 + q.id}),
-	'100', 'rows inserted after the restart are found on the standby');
+	WHERE (SELECT i.id FROM items i ORDER BY i.embedding <-> q.v LIMIT 1) = 100000 + q.id};
+is($standby->safe_psql('postgres',
+		"SET enable_indexscan = off; $found_sql"),
+	'100', 'rows inserted after the restart are on the standby');
+cmp_ok($standby->safe_psql('postgres',
+		"SET enable_seqscan = off; SET hnsw.ef_search = 400; $found_sql"),
+	'>=', 95, 'the standby\'s index finds the rows inserted after the restart');
 $on_primary = $primary->safe_psql('postgres', $top10);
 is($standby->safe_psql('postgres', $top10), $on_primary,
 	'after inserts, deletes and VACUUM the standby still matches the primary');
