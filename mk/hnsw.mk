@@ -2,7 +2,8 @@
 
 OBJS += src/shim_error.o src/hnswlib_shim.o
 OBJS += src/shim.o src/hnsw.o src/hnswutils.o src/hnswbuild.o src/hnswsearch.o \
-	src/hnswscan.o src/hnswinsert.o src/hnswvacuum.o src/hnswcheck.o
+	src/hnswscan.o src/hnswinsert.o src/hnswvacuum.o src/hnswrepair.o \
+	src/hnswcheck.o
 
 REGRESS += hnsw_vector hnsw_recall hnsw_types hnsw_churn hnsw_cost hnsw_ip
 

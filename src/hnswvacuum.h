@@ -1,0 +1,90 @@
+/*-------------------------------------------------------------------------
+ *
+ * hnswvacuum.h
+ *	  What the passes of hnsw's VACUUM share: the state of one bulkdelete
+ *	  pass and the set of elements it reclaims.  Private to hnswvacuum.c
+ *	  (passes 1 and 3, the callbacks) and hnswrepair.c (passes 2 and 2b).
+ *
+ * IDENTIFICATION
+ *	  src/hnswvacuum.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MILVUS_HNSWVACUUM_H
+#define MILVUS_HNSWVACUUM_H
+
+#include "access/genam.h"
+#include "common/hashfn.h"
+
+#include "hnsw.h"
+
+/* An element this VACUUM reclaims, keyed by TID as block << 16 | offset */
+typedef struct DeletedEntry
+{
+	uint64		key;
+	ItemPointerData neighbortid;	/* its neighbour tuple */
+	char		status;			/* used by simplehash */
+} DeletedEntry;
+
+#define SH_PREFIX			deleted
+#define SH_ELEMENT_TYPE		DeletedEntry
+#define SH_KEY_TYPE			uint64
+#define SH_KEY				key
+#define SH_HASH_KEY(tb, k)	(murmurhash32((uint32) (k)) ^ \
+							 murmurhash32((uint32) ((k) >> 32)))
+#define SH_EQUAL(tb, a, b)	((a) == (b))
+#define SH_SCOPE			static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+typedef struct HnswVacuumState
+{
+	Relation	index;
+	IndexBulkDeleteResult *stats;
+	IndexBulkDeleteCallback callback;	/* NULL: count only */
+	void	   *callback_state;
+	BufferAccessStrategy strategy;
+	HnswSupport support;
+	int			m;
+	int			efConstruction;
+	deleted_hash *deleted;		/* the elements this VACUUM reclaims */
+	uint32		maxDeleted;		/* how many fit in maintenance_work_mem */
+	ItemPointerData highest;	/* pass 2: a live element at the highest */
+	int			highestLevel;	/* level, for a new entry point */
+	uint8	   *reached;		/* pass 2b: bitmap of reached elements */
+	uint8	   *multi;			/* pass 2b: ... linked from two of them */
+	BlockNumber reachedBlocks;	/* pages they cover */
+	ItemPointerData *stack;		/* pass 2b: elements to walk from */
+	Size		nstack;
+	Size		stackSize;		/* allocated */
+	Size		maxStack;		/* what maintenance_work_mem allows */
+	MemoryContext pageCtx;		/* reset after each page */
+	MemoryContext elemCtx;		/* reset after each element */
+	int64		nrepaired;		/* lists rewritten */
+	int64		nsearched;		/* lists that needed a search's candidates */
+	int64		nrelinked;		/* live elements linked anew in pass 2b */
+	int64		nfreed;			/* elements freed */
+} HnswVacuumState;
+
+static inline uint64
+TidKey(ItemPointer tid)
+{
+	return ((uint64) ItemPointerGetBlockNumber(tid) << 16) |
+		ItemPointerGetOffsetNumber(tid);
+}
+
+/*
+ * The hash entry of an element this VACUUM reclaims, or NULL.
+ */
+static inline DeletedEntry *
+Reclaimed(HnswVacuumState *vs, ItemPointer tid)
+{
+	return deleted_lookup(vs->deleted, TidKey(tid));
+}
+
+/* hnswrepair.c */
+extern void HnswRepairGraph(HnswVacuumState *vs);
+extern void HnswRelinkUnreached(HnswVacuumState *vs);
+
+#endif							/* MILVUS_HNSWVACUUM_H */
