@@ -21,7 +21,11 @@
 # CC_ROUNDS (10 rounds of hnsw_ab.py per repetition), MILVUS_DATA_DIR.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-bindir=$([ -n "${PG_CONFIG:-}" ] && "$PG_CONFIG" --bindir || dirname "$(command -v pgbench)")
+if [ -n "${PG_CONFIG:-}" ]; then
+	bindir=$("$PG_CONFIG" --bindir)
+else
+	bindir=$(dirname "$(command -v pgbench)")
+fi
 psql=("$bindir/psql" -X -q -At -v ON_ERROR_STOP=1)
 efs=${CC_EF:-14,15}
 
