@@ -83,7 +83,7 @@ tps() {
 
 for script in search insert; do
 	on=() off=()
-	for r in $(seq 1 "$rounds"); do
+	for _ in $(seq 1 "$rounds"); do
 		restart milvus
 		on+=("$(tps "$dir/$script.sql")")
 		counted="$(psql -At -c "SELECT searches || ' searches, ' || inserts || ' inserts' FROM milvus_stat_indexes") (pgbench: $(cat "$dir/txns") transactions)"
