@@ -19,7 +19,10 @@ Env:
     hnsw index (m = 16, ef_construction = 64); an existing one is used as
     it is.
   HNSW_EF (15,40), HNSW_QUERIES (200 per configuration and round),
-  HNSW_ROUNDS (15), MILVUS_DATA_DIR.
+  HNSW_ROUNDS (15), HNSW_AB_WARMUP (1000: queries each configuration and
+  hnswlib answer, at the first ef_search, before any is timed; a backend's
+  first queries fill its recent-buffer cache, and without this the first
+  ef_search of the list measured slower than the second), MILVUS_DATA_DIR.
 Reports, per ef_search and configuration: recall@10 (plain id overlap with
 the ground truth), the median of the rounds' QPS, the median of the rounds'
 QPS ratio to hnswlib, and the median backend CPU time per query.  Needs
@@ -41,6 +44,7 @@ TABLES = [tuple(x.split(':')) for x in
 EFS = [int(x) for x in os.environ.get('HNSW_EF', '15,40').split(',')]
 NQ = int(os.environ.get('HNSW_QUERIES', '200'))
 ROUNDS = int(os.environ.get('HNSW_ROUNDS', '15'))
+WARMUP = int(os.environ.get('HNSW_AB_WARMUP', '1000'))
 D = os.path.join(hb.DATA_DIR, hb.DATASET, hb.PREFIX)
 
 
@@ -90,6 +94,17 @@ def main():
     hl = hnswlib.Index(space='l2', dim=base.shape[1])
     hl.init_index(base.shape[0], M=hb.M, ef_construction=hb.EFC)
     hl.add_items(base, num_threads=2)
+    hb.log(f'warm-up: {WARMUP} queries per configuration')
+    hl.set_ef(EFS[0])
+    for port, t, _ in configs:
+        pg, cur, _, _ = conns[port]
+        pg.execute('SET hnsw.ef_search = %d' % EFS[0])
+        sql = hb.KNN_SQL.replace('FROM items', 'FROM ' + t)
+        for i in range(WARMUP):
+            cur.execute(sql, (queries[i % len(queries)],), prepare=True, binary=True)
+            cur.fetchall()
+    for i in range(WARMUP):
+        hl.knn_query(queries[i % len(queries)], k=hb.K, num_threads=1)
     load0 = os.getloadavg()[0]
 
     print('| ef_search | server port | table (storage) | recall@10 | QPS | hnswlib QPS | '
