@@ -111,11 +111,12 @@ FROM churn_base;
 SET hnsw.ef_search = 200;
 SELECT churn_recall() >= 0.99 AS recall_ef200_ok;
 -- and a search for a row's own value finds it (distance 0), but for a few:
--- 3 to 8 of the 10,000 rows here in four runs.  HNSW does not promise all:
+-- 2 to 29 of the 10,000 rows here in 13 runs.  HNSW does not promise all:
 -- a row whose own insert search ended in the wrong region is linked only
 -- there.  With the links to freed elements only dropped, not repaired,
--- 58 were missed (recall@10 still met its bounds above).
-SELECT count(*) <= 25 AS selfmiss_ok FROM churn_base a
+-- 38 to 226 were missed in four runs (recall@10 still met its bounds
+-- above), so this catches most runs of such a repair, not every one.
+SELECT count(*) <= 50 AS selfmiss_ok FROM churn_base a
 WHERE (SELECT b.v <-> a.v FROM churn_base b ORDER BY b.v <-> a.v LIMIT 1) > 0;
 RESET hnsw.ef_search;
 
