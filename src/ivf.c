@@ -31,6 +31,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/selfuncs.h"
+#include "utils/spccache.h"
 #include "utils/syscache.h"
 
 #include "ivf.h"
@@ -264,10 +265,19 @@ IvfGetPqBits(Relation index)
 
 /*
  * Cost.  A scan reads the probed lists whole before it returns the first
- * row: about probes / lists of the index tuples, one distance each (for a
+ * row: about probes / lists of the index, one distance per tuple (for a
  * quantized index, plus the re-ranked heap fetches).  That is the startup
- * cost; the total is the same, or proportionally more when an iterative
- * scan may go on.  Without ORDER BY the index is never used.
+ * cost; the total is the same, or the whole index when an iterative scan
+ * may go on.  Without ORDER BY the index is never used.
+ *
+ * A list is a chain of pages mostly laid out in order, so half of the page
+ * reads are charged as sequential.  And as in pgvector: large values are
+ * stored inline in the index but TOASTed in the heap, whose sequential
+ * scan cost counts only the main fork; when the probed part of the index
+ * has more pages than the heap's main fork (and less than half the lists
+ * are probed), those pages are charged as sequential reads and no more of
+ * them than the heap has, so that the index is chosen at 1,536 dimensions
+ * as at 384.
  */
 static void
 ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
@@ -276,13 +286,16 @@ ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 				double *indexPages)
 {
 	GenericCosts costs;
-	double		tuples = Max(path->indexinfo->tuples, 1);
 	double		ratio;
+	double		startupPages;
+	double		heapPages = path->indexinfo->rel->pages;
+	double		seqPageCost;
 	Relation	index;
 	int			lists;
 	int			probes;
 	bool		iterative;
 	double		rerank = 0;
+	Cost		startup;
 
 	if (path->indexorderbys == NIL)
 	{
@@ -312,13 +325,27 @@ ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 
 	ratio = Min(1.0, (double) probes / lists);
 
+	/* the whole index */
 	MemSet(&costs, 0, sizeof(costs));
-	costs.numIndexTuples = tuples * ratio;
 	genericcostestimate(root, path, loop_count, &costs);
+	get_tablespace_page_costs(path->indexinfo->reltablespace, NULL,
+							  &seqPageCost);
+	costs.indexTotalCost -= 0.5 * costs.numIndexPages *
+		(costs.spc_random_page_cost - seqPageCost);
 
-	*indexStartupCost = costs.indexTotalCost +
-		rerank * (random_page_cost + cpu_tuple_cost);
-	*indexTotalCost = iterative ? *indexStartupCost / ratio : *indexStartupCost;
+	/* the probed lists */
+	startup = costs.indexTotalCost * ratio;
+	startupPages = costs.numIndexPages * ratio;
+	if (startupPages > heapPages && ratio < 0.5)
+	{
+		startup -= 0.5 * startupPages *
+			(costs.spc_random_page_cost - seqPageCost);
+		startup -= (startupPages - heapPages) * seqPageCost;
+	}
+	startup += rerank * (random_page_cost + cpu_tuple_cost);
+
+	*indexStartupCost = startup;
+	*indexTotalCost = iterative ? Max(costs.indexTotalCost, startup) : startup;
 	*indexSelectivity = costs.indexSelectivity;
 	*indexCorrelation = 0;
 	*indexPages = costs.numIndexPages;

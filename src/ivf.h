@@ -25,44 +25,60 @@
  * -----
  * Block 0 is the metapage (IvfMetaPageData): magic, version, dimensions,
  * the number of lists and the quantizer actually built (see "little data"
- * below), where the quantizer's parameters and the centroids are.  Then:
+ * below), where the parameters and the centroid tuples are.  Then:
  *
- *	- parameter pages: the quantizer's floats in order (sq8: the minimum of
- *	  each dimension, then its range; pq: the codebooks, sub-quantizer by
- *	  sub-quantizer), one item of up to IVF_PARAM_FLOATS_PER_PAGE per page;
+ *	- parameter pages: floats in order, one item of up to
+ *	  IVF_PARAM_FLOATS_PER_PAGE per page: first the quantizer's (sq8: the
+ *	  minimum of each dimension, then its range; pq: the codebooks,
+ *	  sub-quantizer by sub-quantizer), then the centroids' vectors, list
+ *	  by list (so a centroid may span pages: halfvec up to 4,000 and bit
+ *	  up to 64,000 dimensions);
  *	- centroid pages: one IvfCentroidTupleData per list, in list order,
- *	  with the first and last block of the list's page chain;
+ *	  with the first block of the list's page chain and its insert page;
  *	- list pages: IvfListTupleData items (heap TID and either the value's
- *	  varlena or its code), chained through the opaque's nextblkno.
+ *	  varlena or its code), chained through the opaque's nextblkno.  An
+ *	  exact value must fit in one item: that sets the dimension limits.
  *
- * A list without rows has no pages (head and tail invalid).
+ * A list without rows has no pages (head and insert page invalid).  For
+ * cosine, zero vectors are not indexed (their distance is undefined), as
+ * pgvector does; NULLs never are.
  *
- * Little data: a build over fewer rows than lists makes one list per row
- * (at least one), and a build of a quantized index over too few rows to
- * train its quantizer stores exact values instead (the metapage's
- * quantizer is then flat); a NOTICE says so and suggests a REINDEX after
- * loading.  Nothing else ever changes the metapage after the build.
+ * Little data: a build over fewer rows than lists still has the lists
+ * asked for; k-means finds as many centroids as there are sampled rows,
+ * the others are random (as pgvector's), and a NOTICE says recall will be
+ * low.  A build of a quantized index over too few rows to train its
+ * quantizer stores exact values instead (the metapage's quantizer is then
+ * flat), with a NOTICE.  Nothing else ever changes the metapage after the
+ * build.
  *
  * Lock order and what locks protect
  * ---------------------------------
  * The metapage, parameter pages and the centroids' vectors never change
  * after the build; readers take a share lock only to copy them (cached per
- * backend, see IvfGetInfo).  A centroid tuple's head and tail change when an insert adds
- * a page to the list.  Lock order: list pages before centroid pages.
+ * backend, see IvfGetInfo).  A centroid tuple's head and insert page
+ * change when an insert adds a page to the list, and VACUUM moves the
+ * insert page back to the first page with room.  Pages are never freed or
+ * unlinked, and a list's pages are in chain order by block number (they
+ * only come from extending the relation).  Lock order: list pages before
+ * centroid pages.
  *
- *	- An inserter reads the tail under a share lock on the centroid page,
- *	  releases it, then locks the tail page exclusively.  If the tail is
- *	  full and has a successor, it moves on (releasing, then locking the
- *	  next); else, still holding the full tail, it extends the relation,
+ *	- An inserter reads the insert page under a share lock on the centroid
+ *	  page, releases it, then locks that page exclusively.  If it is full
+ *	  and has a successor, it moves on (releasing, then locking the next);
+ *	  else, still holding the full last page, it extends the relation,
  *	  links the new page and, last, locks the centroid page exclusively to
- *	  record the new tail, all in one generic WAL record.  A list without
- *	  pages gets its first one under the centroid page's exclusive lock
- *	  alone (the new page is not reachable by anyone else yet).
+ *	  record the new insert page (unless VACUUM moved it below the page the
+ *	  inserter started from meanwhile), all in one generic WAL record.  A
+ *	  list without pages gets its first one under the centroid page's
+ *	  exclusive lock alone (the new page is not reachable by anyone else
+ *	  yet).
  *	- Scans read the head under a share lock on the centroid page, release
  *	  it, then walk the chain one page at a time under share locks.
  *	- VACUUM walks each chain the same way and deletes dead items under the
- *	  page's exclusive lock; it never frees pages or unlinks them, so a
- *	  chain only ever grows.
+ *	  page's exclusive lock; then, under the centroid page's exclusive lock,
+ *	  moves the insert page back to the first page that has room for a
+ *	  tuple, so that inserts reuse the space freed (any page of the chain
+ *	  is a correct insert page: inserts only walk forward).
  *
  * IDENTIFICATION
  *	  src/ivf.h
@@ -84,7 +100,7 @@
 
 /* On-disk identity */
 #define IVF_MAGIC_NUMBER		0x4D564956	/* "MVIV" */
-#define IVF_VERSION				1
+#define IVF_VERSION				2
 #define IVF_PAGE_ID				0xFF92
 #define IVF_METAPAGE_BLKNO		0
 
@@ -107,8 +123,10 @@
 #define IVF_MAX_PQ_BITS			8
 #define IVF_MAX_PQ_M			1024
 
-/* Largest indexable value: a float centroid must fit on one page */
+/* Largest indexable values: an exact value must fit in a list page */
 #define IVF_MAX_DIM				2000
+#define IVF_MAX_HALFVEC_DIM		4000
+#define IVF_MAX_BIT_DIM			64000
 
 /* k-means: sample rows per list, iterations, seed */
 #define IVF_SAMPLE_PER_LIST		64
@@ -201,18 +219,20 @@ typedef IvfMetaPageData *IvfMetaPage;
 
 #define IvfPageGetMeta(page)	((IvfMetaPage) PageGetContents(page))
 
-/* A centroid: its list's page chain and its vector */
+/*
+ * A list's page chain: its first page and the page inserts start from (the
+ * first page that may have room; see "Lock order" above).  The list's
+ * centroid vector is on the parameter pages.
+ */
 typedef struct IvfCentroidTupleData
 {
 	BlockNumber head;
-	BlockNumber tail;
-	float		x[FLEXIBLE_ARRAY_MEMBER];
+	BlockNumber insertPage;
 } IvfCentroidTupleData;
 
 typedef IvfCentroidTupleData *IvfCentroidTuple;
 
-#define IVF_CENTROID_TUPLE_SIZE(dim) \
-	MAXALIGN(offsetof(IvfCentroidTupleData, x) + sizeof(float) * (dim))
+#define IVF_CENTROID_TUPLE_SIZE	MAXALIGN(sizeof(IvfCentroidTupleData))
 
 /* A list item: the heap TID, then the value's varlena or the code */
 typedef struct IvfListTupleData
@@ -273,8 +293,9 @@ extern const char *IvfQuantizerName(IvfQuantizer q);
 extern IvfType IvfGetType(Relation index);
 extern IvfMetric IvfGetMetric(Relation index);
 extern int	IvfGetDimensions(Relation index);
-extern void IvfValueToFloats(IvfType type, IvfMetric metric, Datum value,
+extern bool IvfValueToFloats(IvfType type, IvfMetric metric, Datum value,
 							 int dim, float *out);
+extern int	IvfMaxDimensions(IvfType type);
 extern bool IvfTrainsOnInnerProduct(IvfMetric metric);
 extern int	IvfNearestList(const IvfInfo *info, const float *x);
 extern float IvfCentroidDistance(const IvfInfo *info, const float *x,

@@ -7,17 +7,28 @@
  *
  *	1. sampling rows: one heap scan keeps a uniform sample (reservoir,
  *	   fixed seed) of up to max(lists * IVF_SAMPLE_PER_LIST, IVF_MIN_SAMPLE)
- *	   rows as floats, within maintenance_work_mem;
+ *	   rows as floats, within maintenance_work_mem (see "Memory");
  *	2. training: k-means centroids on the sample (IvfTrainKmeans, through
- *	   Faiss), then the quantizer: sq8 ranges, or pq codebooks by k-means
- *	   per sub-space on the sample's residuals; the metapage, parameter
- *	   and centroid pages are written;
+ *	   Faiss; random centroids for the lists beyond the sampled rows), then
+ *	   the quantizer: sq8 ranges, or pq codebooks by k-means per sub-space
+ *	   on the sample's residuals; the metapage, parameter and centroid
+ *	   pages are written;
  *	3. loading tuples: a second heap scan assigns rows to lists in batches
  *	   (through Faiss) and appends their tuples to the lists' page chains.
  *
  * Pages are written without WAL and logged at the end with
  * log_newpage_range() when the index needs WAL.  With too little data the
- * index gets fewer lists, or exact values instead of codes (see ivf.h).
+ * index gets random centroids, or exact values instead of codes (see
+ * ivf.h).
+ *
+ * Memory: the centroids (lists x dimensions floats) must fit in
+ * maintenance_work_mem, and the sample takes at most half of what is left
+ * (the other half is Faiss's working memory), so the sample shrinks as the
+ * lists or the dimensions grow.  A build is refused ("memory required is
+ * N MB") only when the table has more rows than the sample can hold and
+ * the sample cannot hold one row per list; a small table, or a large one
+ * sub-sampled, is accepted.  The load phase assigns rows in batches sized
+ * to an eighth of maintenance_work_mem.
  *
  * IDENTIFICATION
  *	  src/ivfbuild.c
@@ -51,7 +62,6 @@ typedef struct IvfBuildState
 	IvfInfo		info;			/* what the index becomes */
 	int			askedLists;
 	IvfQuantizer askedQuantizer;
-	double		reltuples;
 	double		indtuples;
 
 	/* phase 1: the sample */
@@ -60,6 +70,7 @@ typedef struct IvfBuildState
 	int64		nsample;
 	int64		seen;
 	pg_prng_state prng;
+	float	   *scratch;		/* one value as floats */
 
 	/* phase 3: the batch and the lists' chains */
 	float	   *batch;
@@ -67,10 +78,38 @@ typedef struct IvfBuildState
 	ItemPointerData *tids;
 	int64	   *labels;
 	int			nbatch;
+	int			batchSize;		/* rows per batch */
 	BlockNumber *heads;
 	BlockNumber *tails;
 	MemoryContext tmpCtx;
 } IvfBuildState;
+
+/*
+ * The memory a build of the asked lists needs at least: the centroids and
+ * one sampled row per list, twice (see "Memory" above).
+ */
+static Size
+MinimumMemory(int lists, int dim)
+{
+	return (Size) lists * dim * sizeof(float) +
+		(Size) lists * dim * sizeof(float) * 2;
+}
+
+/*
+ * Refuse the build: its lists do not fit in maintenance_work_mem.
+ */
+static void
+RefuseMemory(IvfBuildState *state)
+{
+	Size		required = MinimumMemory(state->askedLists,
+										 state->info.dimensions);
+
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("memory required is %zu MB, maintenance_work_mem is %d MB",
+					required / (1024 * 1024) + 1, maintenance_work_mem / 1024),
+			 errhint("Increase maintenance_work_mem or decrease lists.")));
+}
 
 /*
  * Phase 1: keep a uniform sample of the rows (Algorithm R, fixed seed).
@@ -86,20 +125,30 @@ SampleCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 
 	if (isnull[0])
 		return;
+	oldCtx = MemoryContextSwitchTo(state->tmpCtx);
+	if (!IvfValueToFloats(state->info.type, state->info.metric, values[0],
+						  dim, state->scratch))
+	{
+		/* not indexed (zero vector, cosine) */
+		MemoryContextSwitchTo(oldCtx);
+		MemoryContextReset(state->tmpCtx);
+		return;
+	}
+	MemoryContextSwitchTo(oldCtx);
+	MemoryContextReset(state->tmpCtx);
+
 	state->seen++;
 	if (state->nsample < state->sampleSize)
 		slot = state->nsample++;
 	else
 	{
+		if (state->sampleSize < state->askedLists)
+			RefuseMemory(state);
 		slot = (int64) pg_prng_uint64_range(&state->prng, 0, state->seen - 1);
 		if (slot >= state->sampleSize)
 			return;
 	}
-	oldCtx = MemoryContextSwitchTo(state->tmpCtx);
-	IvfValueToFloats(state->info.type, state->info.metric, values[0], dim,
-					 state->sample + slot * dim);
-	MemoryContextSwitchTo(oldCtx);
-	MemoryContextReset(state->tmpCtx);
+	memcpy(state->sample + slot * dim, state->scratch, sizeof(float) * dim);
 }
 
 /*
@@ -116,6 +165,50 @@ NewBuildPage(IvfBuildState *state, ForkNumber forkNum, uint16 pagetype)
 }
 
 /*
+ * Write the floats of the parameter pages: the quantizer's n floats, then
+ * the centroids' vectors.  Returns the first block, or InvalidBlockNumber
+ * when there are none.
+ */
+static BlockNumber
+WriteParams(IvfBuildState *state, ForkNumber forkNum, int64 n)
+{
+	IvfInfo    *info = &state->info;
+	int64		total = n + (int64) info->lists * info->dimensions;
+	BlockNumber start = InvalidBlockNumber;
+	Buffer		prev = InvalidBuffer;
+
+	for (int64 i = 0; i < total; i += IVF_PARAM_FLOATS_PER_PAGE)
+	{
+		int			k = (int) Min(IVF_PARAM_FLOATS_PER_PAGE, total - i);
+		Buffer		buf = NewBuildPage(state, forkNum, IVF_PAGE_PARAM);
+		float	   *item = palloc(sizeof(float) * k);
+
+		for (int j = 0; j < k; j++)
+			item[j] = i + j < n ? info->params[i + j] :
+				info->centroids[i + j - n];
+		if (PageAddItem(BufferGetPage(buf), (Item) item, sizeof(float) * k,
+						InvalidOffsetNumber, false, false) == InvalidOffsetNumber)
+			elog(ERROR, "failed to add parameter item to ivf index");
+		pfree(item);
+		if (BufferIsValid(prev))
+		{
+			IvfPageGetOpaque(BufferGetPage(prev))->nextblkno = BufferGetBlockNumber(buf);
+			MarkBufferDirty(prev);
+			UnlockReleaseBuffer(prev);
+		}
+		else
+			start = BufferGetBlockNumber(buf);
+		prev = buf;
+	}
+	if (BufferIsValid(prev))
+	{
+		MarkBufferDirty(prev);
+		UnlockReleaseBuffer(prev);
+	}
+	return start;
+}
+
+/*
  * Write the metapage, the parameter pages and the centroid pages (lists
  * empty) of state->info.
  */
@@ -125,43 +218,17 @@ WriteStructure(IvfBuildState *state, ForkNumber forkNum, int paramFloats)
 	IvfInfo    *info = &state->info;
 	Buffer		metabuf = NewBuildPage(state, forkNum, IVF_PAGE_META);
 	IvfMetaPage meta = IvfPageGetMeta(BufferGetPage(metabuf));
-	Size		csize = IVF_CENTROID_TUPLE_SIZE(info->dimensions);
-	IvfCentroidTuple ctup = palloc0(csize);
+	IvfCentroidTupleData ctup;
 	Buffer		buf = InvalidBuffer;
-	Buffer		prev = InvalidBuffer;
 
-	/* parameter pages, chained */
-	meta->paramStart = InvalidBlockNumber;
-	for (int64 i = 0; i < paramFloats; i += IVF_PARAM_FLOATS_PER_PAGE)
-	{
-		int			n = Min(IVF_PARAM_FLOATS_PER_PAGE, paramFloats - i);
-
-		buf = NewBuildPage(state, forkNum, IVF_PAGE_PARAM);
-		if (PageAddItem(BufferGetPage(buf), (Item) (info->params + i),
-						sizeof(float) * n, InvalidOffsetNumber, false,
-						false) == InvalidOffsetNumber)
-			elog(ERROR, "failed to add parameter item to ivf index");
-		if (BufferIsValid(prev))
-		{
-			IvfPageGetOpaque(BufferGetPage(prev))->nextblkno = BufferGetBlockNumber(buf);
-			MarkBufferDirty(prev);
-			UnlockReleaseBuffer(prev);
-		}
-		else
-			meta->paramStart = BufferGetBlockNumber(buf);
-		prev = buf;
-	}
-	if (BufferIsValid(prev))
-	{
-		MarkBufferDirty(prev);
-		UnlockReleaseBuffer(prev);
-	}
+	meta->paramStart = WriteParams(state, forkNum, paramFloats);
 
 	/* centroid pages */
 	info->centroidsPerPage = (BLCKSZ - MAXALIGN(SizeOfPageHeaderData) -
 							  MAXALIGN(sizeof(IvfPageOpaqueData))) /
-		(csize + sizeof(ItemIdData));
-	buf = InvalidBuffer;
+		(IVF_CENTROID_TUPLE_SIZE + sizeof(ItemIdData));
+	ctup.head = InvalidBlockNumber;
+	ctup.insertPage = InvalidBlockNumber;
 	for (int list = 0; list < info->lists; list++)
 	{
 		if (list % info->centroidsPerPage == 0)
@@ -175,12 +242,9 @@ WriteStructure(IvfBuildState *state, ForkNumber forkNum, int paramFloats)
 			if (list == 0)
 				info->centroidStart = BufferGetBlockNumber(buf);
 		}
-		ctup->head = InvalidBlockNumber;
-		ctup->tail = InvalidBlockNumber;
-		memcpy(ctup->x, info->centroids + (Size) list * info->dimensions,
-			   sizeof(float) * info->dimensions);
-		if (PageAddItem(BufferGetPage(buf), (Item) ctup, csize,
-						InvalidOffsetNumber, false, false) == InvalidOffsetNumber)
+		if (PageAddItem(BufferGetPage(buf), (Item) &ctup,
+						IVF_CENTROID_TUPLE_SIZE, InvalidOffsetNumber, false,
+						false) == InvalidOffsetNumber)
 			elog(ERROR, "failed to add centroid to ivf index");
 	}
 	MarkBufferDirty(buf);
@@ -202,7 +266,6 @@ WriteStructure(IvfBuildState *state, ForkNumber forkNum, int paramFloats)
 		((char *) meta + sizeof(IvfMetaPageData)) - (char *) BufferGetPage(metabuf);
 	MarkBufferDirty(metabuf);
 	UnlockReleaseBuffer(metabuf);
-	pfree(ctup);
 }
 
 /*
@@ -244,6 +307,38 @@ TrainPq(IvfBuildState *state, int64 n)
 }
 
 /*
+ * Random centroids for the lists from "from" on, which k-means had no rows
+ * for (fixed seed): each component uniform in [-1, 1] (bits: 0 or 1),
+ * normalised for the metrics that train spherical k-means.
+ */
+static void
+RandomCentroids(IvfInfo *info, int from)
+{
+	int			dim = info->dimensions;
+	pg_prng_state prng;
+
+	pg_prng_seed(&prng, IVF_KMEANS_SEED);
+	for (int list = from; list < info->lists; list++)
+	{
+		float	   *c = info->centroids + (Size) list * dim;
+		double		norm = 0;
+
+		for (int i = 0; i < dim; i++)
+		{
+			if (info->type == IVF_TYPE_BIT)
+				c[i] = (float) (pg_prng_uint32(&prng) & 1);
+			else
+				c[i] = (float) (pg_prng_double(&prng) * 2 - 1);
+			norm += (double) c[i] * c[i];
+		}
+		if ((info->metric == IVF_METRIC_IP ||
+			 info->metric == IVF_METRIC_COSINE) && norm > 0)
+			for (int i = 0; i < dim; i++)
+				c[i] /= sqrt(norm);
+	}
+}
+
+/*
  * Phase 2: decide the lists and quantizer the data allows, train them and
  * write the structure.
  */
@@ -253,11 +348,12 @@ Train(IvfBuildState *state)
 	IvfInfo    *info = &state->info;
 	int			dim = info->dimensions;
 	int			paramFloats = 0;
+	int			trained;
 	const char *am = IvfIsIvfflat(state->index) ? "ivfflat" : "ivf";
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, IVF_PHASE_TRAIN);
 
-	info->lists = (int) Max(Min((int64) state->askedLists, state->nsample), 1);
+	info->lists = state->askedLists;
 	info->quantizer = state->askedQuantizer;
 	if ((info->quantizer == IVF_QUANTIZER_SQ8 && state->nsample == 0) ||
 		(info->quantizer == IVF_QUANTIZER_PQ &&
@@ -270,20 +366,22 @@ Train(IvfBuildState *state)
 				 errhint("REINDEX the index once the table has more data.")));
 		info->quantizer = IVF_QUANTIZER_FLAT;
 	}
-	else if (info->lists < state->askedLists)
+	if (state->nsample < info->lists)
 		ereport(NOTICE,
 				(errmsg("%s index created with little data", am),
-				 errdetail("It has %d lists instead of %d.",
-						   info->lists, state->askedLists),
-				 errhint("REINDEX the index once the table has more data.")));
+				 errdetail("This will cause low recall."),
+				 errhint("Drop the index until the table has more data.")));
 
-	info->centroids = palloc0(sizeof(float) * info->lists * dim);
-	if (state->nsample > 0)
-		IvfTrainKmeans(state->sample, state->nsample, dim, info->lists,
+	info->centroids = MemoryContextAllocHuge(CurrentMemoryContext,
+											 sizeof(float) * info->lists * dim);
+	trained = (int) Min((int64) info->lists, state->nsample);
+	if (trained > 0)
+		IvfTrainKmeans(state->sample, state->nsample, dim, trained,
 					   IvfTrainsOnInnerProduct(info->metric),
 					   info->metric == IVF_METRIC_IP ||
 					   info->metric == IVF_METRIC_COSINE,
 					   IVF_KMEANS_SEED, info->centroids);
+	RandomCentroids(info, trained);
 
 	if (info->quantizer == IVF_QUANTIZER_SQ8)
 	{
@@ -396,18 +494,22 @@ LoadCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	MemoryContext oldCtx;
 	Datum		value;
 
-	state->reltuples++;
 	if (isnull[0])
 		return;
 	oldCtx = MemoryContextSwitchTo(state->tmpCtx);
 	value = PointerGetDatum(PG_DETOAST_DATUM_COPY(values[0]));
-	IvfValueToFloats(state->info.type, state->info.metric, value,
-					 state->info.dimensions,
-					 state->batch + state->nbatch * state->info.dimensions);
+	if (!IvfValueToFloats(state->info.type, state->info.metric, value,
+						  state->info.dimensions,
+						  state->batch + state->nbatch * state->info.dimensions))
+	{
+		/* not indexed (zero vector, cosine); freed with the batch */
+		MemoryContextSwitchTo(oldCtx);
+		return;
+	}
 	MemoryContextSwitchTo(oldCtx);
 	state->values[state->nbatch] = value;
 	state->tids[state->nbatch] = *tid;
-	if (++state->nbatch == IVF_LOAD_BATCH)
+	if (++state->nbatch == state->batchSize)
 		FlushBatch(state);
 }
 
@@ -435,7 +537,7 @@ WriteChains(IvfBuildState *state)
 		page = BufferGetPage(buf);
 		ctup = (IvfCentroidTuple) PageGetItem(page, PageGetItemId(page, offno));
 		ctup->head = state->heads[list];
-		ctup->tail = state->tails[list];
+		ctup->insertPage = state->tails[list];
 		MarkBufferDirty(buf);
 		UnlockReleaseBuffer(buf);
 	}
@@ -449,6 +551,7 @@ InitBuildState(IvfBuildState *state, Relation heap, Relation index)
 {
 	int			dim;
 	Size		memoryLimit = (Size) maintenance_work_mem * 1024;
+	Size		centroidBytes;
 
 	memset(state, 0, sizeof(IvfBuildState));
 	state->heap = heap;
@@ -470,25 +573,27 @@ InitBuildState(IvfBuildState *state, Relation heap, Relation index)
 		state->info.pqBits = IvfGetPqBits(index);
 	}
 
+	/* see "Memory" above */
+	centroidBytes = (Size) state->askedLists * dim * sizeof(float);
+	if (centroidBytes > memoryLimit)
+		RefuseMemory(state);
 	state->sampleSize = Max((int64) state->askedLists * IVF_SAMPLE_PER_LIST,
 							IVF_MIN_SAMPLE);
 	state->sampleSize = Min(state->sampleSize,
-							(int64) (memoryLimit / 2 / (sizeof(float) * dim)));
-	if (state->sampleSize < state->askedLists)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("memory required is %zu MB, maintenance_work_mem is %d MB",
-						(Size) state->askedLists * sizeof(float) * dim * 2 / (1024 * 1024) + 1,
-						maintenance_work_mem / 1024),
-				 errhint("Increase maintenance_work_mem or decrease lists.")));
+							(int64) ((memoryLimit - centroidBytes) / 2 /
+									 (sizeof(float) * dim)));
 	state->sample = MemoryContextAllocHuge(CurrentMemoryContext,
-										   sizeof(float) * state->sampleSize * dim);
+										   sizeof(float) * Max(state->sampleSize, 1) * dim);
+	state->scratch = palloc(sizeof(float) * dim);
 	pg_prng_seed(&state->prng, IVF_KMEANS_SEED);
 
-	state->batch = palloc(sizeof(float) * IVF_LOAD_BATCH * dim);
-	state->values = palloc(sizeof(Datum) * IVF_LOAD_BATCH);
-	state->tids = palloc(sizeof(ItemPointerData) * IVF_LOAD_BATCH);
-	state->labels = palloc(sizeof(int64) * IVF_LOAD_BATCH);
+	state->batchSize = (int) Max(1, Min((Size) IVF_LOAD_BATCH,
+										memoryLimit / 8 / (sizeof(float) * dim * 2)));
+	state->batch = MemoryContextAllocHuge(CurrentMemoryContext,
+										  sizeof(float) * state->batchSize * dim);
+	state->values = palloc(sizeof(Datum) * state->batchSize);
+	state->tids = palloc(sizeof(ItemPointerData) * state->batchSize);
+	state->labels = palloc(sizeof(int64) * state->batchSize);
 	state->tmpCtx = AllocSetContextCreate(CurrentMemoryContext,
 										  "Ivf build temporary context",
 										  ALLOCSET_DEFAULT_SIZES);
@@ -502,6 +607,7 @@ ivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 {
 	IndexBuildResult *result = palloc(sizeof(IndexBuildResult));
 	IvfBuildState state;
+	double		reltuples;
 	MemoryContext buildCtx = AllocSetContextCreate(CurrentMemoryContext,
 												   "Ivf build context",
 												   ALLOCSET_DEFAULT_SIZES);
@@ -525,8 +631,8 @@ ivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	state.tails = palloc(sizeof(BlockNumber) * state.info.lists);
 	for (int i = 0; i < state.info.lists; i++)
 		state.heads[i] = state.tails[i] = InvalidBlockNumber;
-	table_index_build_scan(heap, index, indexInfo, true, true, LoadCallback,
-						   &state, NULL);
+	reltuples = table_index_build_scan(heap, index, indexInfo, true, true,
+									   LoadCallback, &state, NULL);
 	if (state.nbatch > 0)
 		FlushBatch(&state);
 	WriteChains(&state);
@@ -535,7 +641,8 @@ ivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 		log_newpage_range(index, MAIN_FORKNUM, 0,
 						  RelationGetNumberOfBlocks(index), true);
 
-	result->heap_tuples = state.reltuples;
+	/* all rows scanned, not those a partial index's predicate keeps */
+	result->heap_tuples = reltuples;
 	result->index_tuples = state.indtuples;
 	MilvusStatBuildEnd(index, state.indtuples);
 
@@ -545,8 +652,8 @@ ivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 }
 
 /*
- * ambuildempty: the init fork of an unlogged index, one list with a zero
- * centroid, exact values (what a build over an empty table gives).
+ * ambuildempty: the init fork of an unlogged index, what a build over an
+ * empty table gives: the lists asked for, random centroids, exact values.
  */
 void
 ivfbuildempty(Relation index)
@@ -558,9 +665,12 @@ ivfbuildempty(Relation index)
 	state.info.type = IvfGetType(index);
 	state.info.metric = IvfGetMetric(index);
 	state.info.dimensions = IvfGetDimensions(index);
-	state.info.lists = 1;
+	state.info.lists = IvfGetLists(index);
 	state.info.quantizer = IVF_QUANTIZER_FLAT;
-	state.info.centroids = palloc0(sizeof(float) * state.info.dimensions);
+	state.info.centroids = MemoryContextAllocHuge(CurrentMemoryContext,
+												  sizeof(float) * state.info.lists *
+												  state.info.dimensions);
+	RandomCentroids(&state.info, 0);
 	WriteStructure(&state, INIT_FORKNUM, 0);
 	log_newpage_range(index, INIT_FORKNUM, 0,
 					  RelationGetNumberOfBlocksInFork(index, INIT_FORKNUM), true);

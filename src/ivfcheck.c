@@ -5,7 +5,8 @@
  *
  * Checks, reporting each problem found: every page carries the ivf page
  * id; every list's chain stays inside the index, has no cycle, holds only
- * list pages and ends at the tail its centroid records; no list page
+ * list pages and passes through the insert page its centroid records; no
+ * list page
  * belongs to two lists or to none (pages an interrupted extension left
  * uninitialised are fine); every tuple has the size its quantizer gives
  * and names a heap TID that exists; a stored exact value sits in the list
@@ -68,8 +69,14 @@ CheckTuple(IvfCheckState *cs, int list, BlockNumber blkno, OffsetNumber off,
 		float		own;
 		float		best;
 
-		IvfValueToFloats(info->type, info->metric, PointerGetDatum(tup->data),
-						 info->dimensions, cs->x);
+		if (!IvfValueToFloats(info->type, info->metric,
+							  PointerGetDatum(tup->data), info->dimensions,
+							  cs->x))
+		{
+			IndexCheckReport(cs->out, "zero vector indexed",
+							 "(%u,%u) in list %d", blkno, off, list);
+			return;
+		}
 		own = IvfCentroidDistance(info, cs->x, list);
 		best = IvfCentroidDistance(info, cs->x, IvfNearestList(info, cs->x));
 		if (own > best + 1e-4f * (fabsf(best) + 1))
@@ -90,15 +97,15 @@ CheckList(IvfCheckState *cs, int list)
 	Buffer		buf;
 	Page		page;
 	BlockNumber head;
-	BlockNumber tail;
-	BlockNumber last = InvalidBlockNumber;
+	BlockNumber insertPage;
+	bool		insertPageSeen = false;
 
 	IvfCentroidLocation(cs->info, list, &blkno, &offno);
 	buf = ReadBuffer(cs->index, blkno);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
 	head = ((IvfCentroidTuple) PageGetItem(page, PageGetItemId(page, offno)))->head;
-	tail = ((IvfCentroidTuple) PageGetItem(page, PageGetItemId(page, offno)))->tail;
+	insertPage = ((IvfCentroidTuple) PageGetItem(page, PageGetItemId(page, offno)))->insertPage;
 	UnlockReleaseBuffer(buf);
 
 	for (blkno = head; blkno != InvalidBlockNumber;)
@@ -121,6 +128,8 @@ CheckList(IvfCheckState *cs, int list)
 			return;
 		}
 		cs->owner[blkno] = list;
+		if (blkno == insertPage)
+			insertPageSeen = true;
 		buf = ReadBuffer(cs->index, blkno);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
@@ -141,13 +150,13 @@ CheckList(IvfCheckState *cs, int list)
 		}
 		next = IvfPageGetOpaque(page)->nextblkno;
 		UnlockReleaseBuffer(buf);
-		last = blkno;
 		blkno = next;
 	}
-	if (last != tail)
-		IndexCheckReport(cs->out, "bad list tail",
-						 "list %d ends at block %u, its centroid says %u",
-						 list, last, tail);
+	if (!insertPageSeen && !(head == InvalidBlockNumber &&
+							 insertPage == InvalidBlockNumber))
+		IndexCheckReport(cs->out, "bad insert page",
+						 "insert page %u of list %d is not in its chain",
+						 insertPage, list);
 }
 
 /*

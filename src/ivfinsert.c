@@ -3,8 +3,10 @@
  * ivfinsert.c
  *	  aminsert of the ivf access methods: append to the nearest list.
  *
- * The new tuple goes to the list whose centroid is nearest, at the end of
- * its page chain, under generic WAL.  See ivf.h for the lock order: list
+ * The new tuple goes to the list whose centroid is nearest, on the first
+ * page with room from the list's insert page on (VACUUM moves the insert
+ * page back to reuse freed space), else on a new page at the end of the
+ * chain, under generic WAL.  For cosine, zero vectors are not indexed.  See ivf.h for the lock order: list
  * pages before centroid pages.
  *
  * IDENTIFICATION
@@ -24,24 +26,24 @@
 #include "stat.h"
 
 /*
- * Read a list's head or tail under a share lock on its centroid page.
+ * Read a list's insert page under a share lock on its centroid page.
  */
 static BlockNumber
-ReadListTail(Relation index, IvfInfo *info, int list)
+ReadInsertPage(Relation index, IvfInfo *info, int list)
 {
 	BlockNumber blkno;
 	OffsetNumber offno;
 	Buffer		buf;
 	Page		page;
-	BlockNumber tail;
+	BlockNumber insertPage;
 
 	IvfCentroidLocation(info, list, &blkno, &offno);
 	buf = ReadBuffer(index, blkno);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
-	tail = ((IvfCentroidTuple) PageGetItem(page, PageGetItemId(page, offno)))->tail;
+	insertPage = ((IvfCentroidTuple) PageGetItem(page, PageGetItemId(page, offno)))->insertPage;
 	UnlockReleaseBuffer(buf);
-	return tail;
+	return insertPage;
 }
 
 /*
@@ -84,7 +86,7 @@ StartList(Relation index, IvfInfo *info, int list, IvfListTuple tup,
 		elog(ERROR, "failed to add list tuple to ivf index \"%s\"",
 			 RelationGetRelationName(index));
 	ctup = (IvfCentroidTuple) PageGetItem(cpage, PageGetItemId(cpage, offno));
-	ctup->head = ctup->tail = BufferGetBlockNumber(newbuf);
+	ctup->head = ctup->insertPage = BufferGetBlockNumber(newbuf);
 	GenericXLogFinish(xlog);
 	UnlockReleaseBuffer(newbuf);
 	UnlockReleaseBuffer(cbuf);
@@ -92,14 +94,17 @@ StartList(Relation index, IvfInfo *info, int list, IvfListTuple tup,
 }
 
 /*
- * Add a page after the full tail page buf (exclusively locked by the
+ * Add a page after the full last page buf (exclusively locked by the
  * caller, who releases it): the new page with the tuple, the link, and the
- * centroid's new tail, in one WAL record.
+ * centroid's new insert page, in one WAL record.  The insert page is left
+ * alone when VACUUM moved it below "started", the insert page this insert
+ * started from (pages of a list are in block number order, see ivf.h).
  */
 static void
 ExtendList(Relation index, IvfInfo *info, int list, Buffer buf,
-		   IvfListTuple tup, Size size)
+		   IvfListTuple tup, Size size, BlockNumber started)
 {
+	IvfCentroidTuple ctup;
 	BlockNumber blkno;
 	OffsetNumber offno;
 	Buffer		newbuf = ExtendIndex(index, MAIN_FORKNUM);
@@ -124,8 +129,9 @@ ExtendList(Relation index, IvfInfo *info, int list, Buffer buf,
 		elog(ERROR, "failed to add list tuple to ivf index \"%s\"",
 			 RelationGetRelationName(index));
 	IvfPageGetOpaque(page)->nextblkno = BufferGetBlockNumber(newbuf);
-	((IvfCentroidTuple) PageGetItem(cpage, PageGetItemId(cpage, offno)))->tail =
-		BufferGetBlockNumber(newbuf);
+	ctup = (IvfCentroidTuple) PageGetItem(cpage, PageGetItemId(cpage, offno));
+	if (ctup->insertPage >= started)
+		ctup->insertPage = BufferGetBlockNumber(newbuf);
 	GenericXLogFinish(xlog);
 	UnlockReleaseBuffer(cbuf);
 	UnlockReleaseBuffer(newbuf);
@@ -138,14 +144,16 @@ static void
 AppendToList(Relation index, IvfInfo *info, int list, IvfListTuple tup,
 			 Size size)
 {
-	BlockNumber blkno = ReadListTail(index, info, list);
+	BlockNumber blkno = ReadInsertPage(index, info, list);
+	BlockNumber started;
 
 	if (blkno == InvalidBlockNumber)
 	{
 		if (StartList(index, info, list, tup, size))
 			return;
-		blkno = ReadListTail(index, info, list);
+		blkno = ReadInsertPage(index, info, list);
 	}
+	started = blkno;
 
 	for (;;)
 	{
@@ -170,7 +178,7 @@ AppendToList(Relation index, IvfInfo *info, int list, IvfListTuple tup,
 		next = IvfPageGetOpaque(BufferGetPage(buf))->nextblkno;
 		if (next == InvalidBlockNumber)
 		{
-			ExtendList(index, info, list, buf, tup, size);
+			ExtendList(index, info, list, buf, tup, size, started);
 			UnlockReleaseBuffer(buf);
 			return;
 		}
@@ -207,7 +215,14 @@ ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 
 	value = PointerGetDatum(PG_DETOAST_DATUM(values[0]));
 	x = palloc(sizeof(float) * info->dimensions);
-	IvfValueToFloats(info->type, info->metric, value, info->dimensions, x);
+	if (!IvfValueToFloats(info->type, info->metric, value, info->dimensions,
+						  x))
+	{
+		/* a zero vector under cosine is not indexed */
+		MemoryContextSwitchTo(oldCtx);
+		MemoryContextDelete(tmpCtx);
+		return false;
+	}
 	list = IvfNearestList(info, x);
 	size = IvfListTupleSize(info, value);
 	tup = palloc0(size);

@@ -169,6 +169,9 @@ IvfTrainKmeans(const float *x, int64 n, int dim, int k, bool innerProduct,
 	}
 
 	LoadFaiss();
+	ereport(DEBUG1,
+			(errmsg("using %d threads for k-means",
+					BuildThreads((double) n * k * dim))));
 	for (int i = 0; i < IVF_KMEANS_ITERATIONS; i++)
 	{
 		CHECK_FOR_INTERRUPTS();

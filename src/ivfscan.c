@@ -17,6 +17,10 @@
  * max_probes lists in all; each batch is in distance order, batches are not
  * ordered against each other.
  *
+ * A NULL query orders nothing (every distance is NULL): the scan returns
+ * every row the index holds, probing every list, in no particular order,
+ * as a sequential scan returns every row.
+ *
  * IDENTIFICATION
  *	  src/ivfscan.c
  *
@@ -63,6 +67,7 @@ typedef struct IvfScanOpaqueData
 	/* the query */
 	bool		first;
 	bool		done;
+	bool		nullQuery;		/* ORDER BY ... <-> NULL */
 	Datum		query;			/* detoasted */
 	float	   *qx;				/* as floats (normalised for cosine) */
 	float	   *table;			/* pq ADC table */
@@ -272,7 +277,7 @@ ProbeList(IndexScanDesc scan, int list)
 	UnlockReleaseBuffer(buf);
 	if (blkno == InvalidBlockNumber)
 		return;
-	base = PrepareList(so, list);
+	base = so->nullQuery ? 0 : PrepareList(so, list);
 
 	while (blkno != InvalidBlockNumber)
 	{
@@ -288,7 +293,9 @@ ProbeList(IndexScanDesc scan, int list)
 			IvfListTuple tup = (IvfListTuple) PageGetItem(page, PageGetItemId(page, off));
 			float		d;
 
-			if (info->quantizer == IVF_QUANTIZER_FLAT)
+			if (so->nullQuery)
+				d = 0;
+			else if (info->quantizer == IVF_QUANTIZER_FLAT)
 				d = ExactDistance(so, PointerGetDatum(tup->data));
 			else if (info->quantizer == IVF_QUANTIZER_SQ8)
 				d = IvfSq8Distance(info->params, info->dimensions, so->qx,
@@ -386,10 +393,10 @@ RerankNext(IndexScanDesc scan)
 }
 
 /*
- * The first call: read the settings, order the lists.  False when there
- * are no rows to return (NULL query).
+ * The first call: read the settings, order the lists (a NULL query probes
+ * them all, in list order, without re-ranking).
  */
-static bool
+static void
 StartScan(IndexScanDesc scan)
 {
 	IvfScanOpaque so = (IvfScanOpaque) scan->opaque;
@@ -404,8 +411,18 @@ StartScan(IndexScanDesc scan)
 		elog(ERROR, "cannot scan ivf index without order");
 	if (!IsMVCCSnapshot(scan->xs_snapshot))
 		elog(ERROR, "non-MVCC snapshots are not supported with ivf");
-	if (key->sk_flags & SK_ISNULL)
-		return false;
+
+	so->order = palloc(sizeof(int) * info->lists);
+	so->nextList = 0;
+	so->nullQuery = (key->sk_flags & SK_ISNULL) != 0;
+	if (so->nullQuery)
+	{
+		so->probes = so->probeLimit = info->lists;
+		so->rerank = 0;
+		for (int i = 0; i < info->lists; i++)
+			so->order[i] = i;
+		return;
+	}
 
 	so->probes = Min(ivfflat ? ivfflat_probes : ivf_probes, info->lists);
 	maxProbes = ivfflat ? ivfflat_max_probes : ivf_max_probes;
@@ -417,11 +434,11 @@ StartScan(IndexScanDesc scan)
 
 	so->query = PointerGetDatum(PG_DETOAST_DATUM_COPY(key->sk_argument));
 	so->qx = palloc(sizeof(float) * info->dimensions);
-	IvfValueToFloats(info->type, info->metric, so->query, info->dimensions,
-					 so->qx);
+	/* a zero query under cosine stays zero: NaN distances, sorted last */
+	(void) IvfValueToFloats(info->type, info->metric, so->query,
+							info->dimensions, so->qx);
 
 	dists = palloc(sizeof(float) * info->lists);
-	so->order = palloc(sizeof(int) * info->lists);
 	for (int i = 0; i < info->lists; i++)
 	{
 		dists[i] = IvfCentroidDistance(info, so->qx, i);
@@ -430,8 +447,6 @@ StartScan(IndexScanDesc scan)
 	ListDistances = dists;
 	qsort(so->order, info->lists, sizeof(int), CompareLists);
 	ListDistances = NULL;
-	so->nextList = 0;
-	return true;
 }
 
 /*
@@ -450,7 +465,8 @@ ivfgettuple(IndexScanDesc scan, ScanDirection dir)
 	if (so->first)
 	{
 		pgstat_count_index_scan(scan->indexRelation);
-		if (!StartScan(scan) || !NextBatch(scan))
+		StartScan(scan);
+		if (!NextBatch(scan))
 			so->done = true;
 	}
 

@@ -33,12 +33,13 @@
 #include "vector.h"
 
 /*
- * The indexed type.
+ * The indexed type.  The column's own type counts: a varbit column would
+ * match the bit operator classes, but its values have no fixed length.
  */
 IvfType
 IvfGetType(Relation index)
 {
-	Oid			typid = index->rd_opcintype[0];
+	Oid			typid = TupleDescAttr(index->rd_att, 0)->atttypid;
 	HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
 	IvfType		result = IVF_TYPE_VECTOR;
 	const char *typname;
@@ -48,13 +49,13 @@ IvfGetType(Relation index)
 	typname = NameStr(((Form_pg_type) GETSTRUCT(tup))->typname);
 	if (strcmp(typname, "halfvec") == 0)
 		result = IVF_TYPE_HALFVEC;
-	else if (typid == BITOID || typid == VARBITOID)
+	else if (typid == BITOID)
 		result = IVF_TYPE_BIT;
 	else if (strcmp(typname, "vector") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("type \"%s\" is not supported by ivf indexes",
-						typname)));
+				 errmsg("type not supported for %s index",
+						IvfIsIvfflat(index) ? "ivfflat" : "ivf")));
 	ReleaseSysCache(tup);
 	return result;
 }
@@ -90,22 +91,37 @@ IvfGetMetric(Relation index)
 }
 
 /*
+ * The most dimensions a type may have in an index: its exact value must
+ * fit in a list tuple.
+ */
+int
+IvfMaxDimensions(IvfType type)
+{
+	if (type == IVF_TYPE_HALFVEC)
+		return IVF_MAX_HALFVEC_DIM;
+	if (type == IVF_TYPE_BIT)
+		return IVF_MAX_BIT_DIM;
+	return IVF_MAX_DIM;
+}
+
+/*
  * The dimensions, from the column's type modifier.
  */
 int
 IvfGetDimensions(Relation index)
 {
 	int			dim = TupleDescAttr(index->rd_att, 0)->atttypmod;
+	int			maxDim = IvfMaxDimensions(IvfGetType(index));
 
 	if (dim < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("column does not have dimensions")));
-	if (dim > IVF_MAX_DIM)
+	if (dim > maxDim)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("column cannot have more than %d dimensions for ivf index",
-						IVF_MAX_DIM)));
+				 errmsg("column cannot have more than %d dimensions for %s index",
+						maxDim, IvfIsIvfflat(index) ? "ivfflat" : "ivf")));
 	return dim;
 }
 
@@ -120,9 +136,10 @@ IvfTrainsOnInnerProduct(IvfMetric metric)
 
 /*
  * A value as dim floats into out: widened, bits as 0/1, and normalised
- * for cosine (a zero vector stays zero).
+ * for cosine.  Returns false for a value the index must not hold: a zero
+ * vector under cosine (which stays zero in out).
  */
-void
+bool
 IvfValueToFloats(IvfType type, IvfMetric metric, Datum value, int dim,
 				 float *out)
 {
@@ -161,10 +178,12 @@ IvfValueToFloats(IvfType type, IvfMetric metric, Datum value, int dim,
 	{
 		float		norm = sqrtf(DistanceInnerProduct(out, out, dim));
 
-		if (norm > 0)
-			for (int i = 0; i < dim; i++)
-				out[i] /= norm;
+		if (!(norm > 0))
+			return false;
+		for (int i = 0; i < dim; i++)
+			out[i] /= norm;
 	}
+	return true;
 }
 
 /*
@@ -279,7 +298,9 @@ ReadInfo(Relation index, IvfInfo *info)
 	Page		page;
 	IvfMetaPage meta;
 	BlockNumber blkno;
-	int64		done;
+	int64		nparams;
+	int64		ncentroids;
+	float	   *all;
 
 	buf = ReadBuffer(index, IVF_METAPAGE_BLKNO);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
@@ -293,52 +314,41 @@ ReadInfo(Relation index, IvfInfo *info)
 	info->codeSize = meta->codeSize;
 	info->centroidStart = meta->centroidStart;
 	info->centroidsPerPage = meta->centroidsPerPage;
+	ncentroids = (int64) info->lists * info->dimensions;
 	blkno = meta->paramStart;
-	info->params = palloc(sizeof(float) * Max(meta->paramFloats, 1));
-	done = meta->paramFloats;
+	nparams = meta->paramFloats;
 	UnlockReleaseBuffer(buf);
 
-	/* parameter pages: one item of floats each */
-	for (int64 i = 0; i < done;)
+	/* parameter pages: the quantizer's floats, then the centroids */
+	all = MemoryContextAllocHuge(CurrentMemoryContext,
+								 sizeof(float) * Max(nparams + ncentroids, 1));
+	for (int64 i = 0; i < nparams + ncentroids;)
 	{
 		Size		sz;
 
+		if (blkno == InvalidBlockNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_INDEX_CORRUPTED),
+					 errmsg("ivf index \"%s\" has too few parameter pages",
+							RelationGetRelationName(index))));
 		buf = ReadBuffer(index, blkno);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
 		sz = ItemIdGetLength(PageGetItemId(page, FirstOffsetNumber));
-		memcpy(info->params + i,
+		memcpy(all + i,
 			   PageGetItem(page, PageGetItemId(page, FirstOffsetNumber)), sz);
 		i += sz / sizeof(float);
 		blkno = IvfPageGetOpaque(page)->nextblkno;
 		UnlockReleaseBuffer(buf);
 	}
+	info->params = all;
+	info->centroids = all + nparams;
 
 	if (info->quantizer == IVF_QUANTIZER_PQ)
 	{
-		info->pqCodebooksT = palloc(sizeof(float) * Max(done, 1));
+		info->pqCodebooksT = palloc(sizeof(float) * Max(nparams, 1));
 		IvfPqTransposeCodebooks(info->params, info->dimensions, info->pqM,
 								1 << info->pqBits, info->pqCodebooksT);
-	}
-
-	info->centroids = palloc(sizeof(float) * info->lists * info->dimensions);
-	for (int list = 0; list < info->lists; list++)
-	{
-		OffsetNumber offno;
-		IvfCentroidTuple ctup;
-
-		IvfCentroidLocation(info, list, &blkno, &offno);
-		if (list % info->centroidsPerPage == 0)
-		{
-			buf = ReadBuffer(index, blkno);
-			LockBuffer(buf, BUFFER_LOCK_SHARE);
-		}
-		page = BufferGetPage(buf);
-		ctup = (IvfCentroidTuple) PageGetItem(page, PageGetItemId(page, offno));
-		memcpy(info->centroids + (Size) list * info->dimensions, ctup->x,
-			   sizeof(float) * info->dimensions);
-		if ((list + 1) % info->centroidsPerPage == 0 || list + 1 == info->lists)
-			UnlockReleaseBuffer(buf);
 	}
 }
 

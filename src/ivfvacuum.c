@@ -5,8 +5,10 @@
  *
  * VACUUM walks every list's page chain and deletes the tuples whose heap
  * TIDs are dead, one page at a time under its exclusive lock, with generic
- * WAL.  Pages are neither freed nor unlinked (see ivf.h); an insert fills
- * the space freed on a list's tail page.
+ * WAL.  Pages are neither freed nor unlinked (see ivf.h).  After a chain,
+ * the list's insert page moves back to the first page with room for a
+ * tuple, so that inserts fill the space freed before they extend the
+ * index: an index under steady DELETE, VACUUM and INSERT keeps its size.
  *
  * IDENTIFICATION
  *	  src/ivfvacuum.c
@@ -50,7 +52,7 @@ ListHead(Relation index, IvfInfo *info, int list, BufferAccessStrategy bas)
 static BlockNumber
 VacuumPage(Relation index, BlockNumber blkno, BufferAccessStrategy bas,
 		   IndexBulkDeleteResult *stats, IndexBulkDeleteCallback callback,
-		   void *callback_state)
+		   void *callback_state, Size *itemSize, bool *hasRoom)
 {
 	Buffer		buf = ReadBufferExtended(index, MAIN_FORKNUM, blkno,
 										 RBM_NORMAL, bas);
@@ -65,7 +67,10 @@ VacuumPage(Relation index, BlockNumber blkno, BufferAccessStrategy bas,
 	maxoff = PageGetMaxOffsetNumber(page);
 	for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
 	{
-		IvfListTuple tup = (IvfListTuple) PageGetItem(page, PageGetItemId(page, off));
+		ItemId		iid = PageGetItemId(page, off);
+		IvfListTuple tup = (IvfListTuple) PageGetItem(page, iid);
+
+		*itemSize = Max(*itemSize, ItemIdGetLength(iid));
 
 		if (callback && callback(&tup->heaptid, callback_state))
 		{
@@ -85,8 +90,39 @@ VacuumPage(Relation index, BlockNumber blkno, BufferAccessStrategy bas,
 		PageIndexMultiDelete(page, deletable, ndeletable);
 		GenericXLogFinish(xlog);
 	}
+	*hasRoom = PageGetFreeSpace(page) >= *itemSize;
 	UnlockReleaseBuffer(buf);
 	return next;
+}
+
+/*
+ * Move a list's insert page back to blkno, if it is past it (an insert
+ * may have extended the list meanwhile; blkno is still in the chain).
+ */
+static void
+MoveInsertPage(Relation index, IvfInfo *info, int list, BlockNumber blkno)
+{
+	BlockNumber cblkno;
+	OffsetNumber offno;
+	Buffer		buf;
+	IvfCentroidTuple ctup;
+	GenericXLogState *xlog;
+	Page		page;
+
+	IvfCentroidLocation(info, list, &cblkno, &offno);
+	buf = ReadBuffer(index, cblkno);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	page = BufferGetPage(buf);
+	ctup = (IvfCentroidTuple) PageGetItem(page, PageGetItemId(page, offno));
+	if (ctup->insertPage != InvalidBlockNumber && ctup->insertPage > blkno)
+	{
+		xlog = GenericXLogStart(index);
+		page = GenericXLogRegisterBuffer(xlog, buf, 0);
+		ctup = (IvfCentroidTuple) PageGetItem(page, PageGetItemId(page, offno));
+		ctup->insertPage = blkno;
+		GenericXLogFinish(xlog);
+	}
+	UnlockReleaseBuffer(buf);
 }
 
 /*
@@ -103,13 +139,23 @@ VacuumLists(IndexVacuumInfo *vinfo, IndexBulkDeleteResult *stats,
 	for (int list = 0; list < info->lists; list++)
 	{
 		BlockNumber blkno = ListHead(index, info, list, vinfo->strategy);
+		BlockNumber firstRoom = InvalidBlockNumber;
+		Size		itemSize = 0;
 
 		while (blkno != InvalidBlockNumber)
 		{
+			BlockNumber next;
+			bool		hasRoom;
+
 			vacuum_delay_point();
-			blkno = VacuumPage(index, blkno, vinfo->strategy, stats, callback,
-							   callback_state);
+			next = VacuumPage(index, blkno, vinfo->strategy, stats, callback,
+							  callback_state, &itemSize, &hasRoom);
+			if (hasRoom && firstRoom == InvalidBlockNumber)
+				firstRoom = blkno;
+			blkno = next;
 		}
+		if (firstRoom != InvalidBlockNumber)
+			MoveInsertPage(index, info, list, firstRoom);
 	}
 	stats->num_pages = RelationGetNumberOfBlocks(index);
 }
