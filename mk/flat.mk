@@ -3,4 +3,4 @@
 OBJS += src/flat.o src/flatutils.o src/flatbuild.o src/flatinsert.o \
 	src/flatscan.o src/flatvacuum.o src/flatcheck.o
 
-REGRESS += flat_vector flat_types flat_cancel
+REGRESS += flat_vector flat_types flat_cancel flat_pgvector

@@ -11,6 +11,7 @@ $(filter src/ivf%.o, $(OBJS)): src/ivf.h src/ivfquant.h src/distance.h
 src/ivfquant.o: CFLAGS += -O3
 
 REGRESS += ivf_options ivf_ivfflat ivf_types ivf_quantizers ivf_iterative \
+	ivf_pgvector ivf_cost \
 	ivf_recall ivf_worker
 
 # The Faiss shim is a library of its own, loaded with dlopen() when an

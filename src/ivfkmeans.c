@@ -170,8 +170,10 @@ IvfTrainKmeans(const float *x, int64 n, int dim, int k, bool innerProduct,
 
 	LoadFaiss();
 	ereport(DEBUG1,
-			(errmsg("using %d threads for k-means",
-					BuildThreads((double) n * k * dim))));
+			(errmsg_plural("using %d thread for k-means",
+						   "using %d threads for k-means",
+						   BuildThreads((double) n * k * dim),
+						   BuildThreads((double) n * k * dim))));
 	for (int i = 0; i < IVF_KMEANS_ITERATIONS; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
