@@ -40,7 +40,7 @@ SELECT c.relname, c.reloptions FROM pg_class c
 	WHERE c.relname IN ('ivo_a', 'ivo_b', 'ivo_c') ORDER BY 1;
 DROP INDEX ivo_a, ivo_b, ivo_c;
 
--- too little data: fewer lists, or exact values instead of codes
+-- too little data: random centroids, or exact values instead of codes
 CREATE TABLE ivo_empty (v vector(4));
 CREATE INDEX ivo_e1 ON ivo_empty USING ivfflat (v vector_l2_ops) WITH (lists = 10);
 CREATE INDEX ivo_e2 ON ivo_empty USING ivf (v vector_l2_ops) WITH (quantizer = 'sq8');
