@@ -115,7 +115,7 @@ CREATE TABLE ivp_few (v vector(3));
 CREATE INDEX ivp_few_idx ON ivp_few USING ivfflat (v vector_l2_ops) WITH (lists = 100);
 INSERT INTO ivp_few SELECT ARRAY[random(), random(), random()] FROM generate_series(1, 1000);
 SET enable_seqscan = off;
-SELECT count(*) < 250 AS few_scanned FROM (SELECT * FROM ivp_few ORDER BY v <-> '[0.5,0.5,0.5]') s;
+SELECT count(*) < 50 AS few_scanned FROM (SELECT * FROM ivp_few ORDER BY v <-> '[0.5,0.5,0.5]') s;
 SET ivfflat.probes = 100;
 SELECT count(*) FROM (SELECT * FROM ivp_few ORDER BY v <-> '[0.5,0.5,0.5]') s;
 RESET ivfflat.probes;

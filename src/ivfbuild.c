@@ -308,8 +308,8 @@ TrainPq(IvfBuildState *state, int64 n)
 
 /*
  * Random centroids for the lists from "from" on, which k-means had no rows
- * for (fixed seed): each component uniform in [-1, 1] (bits: 0 or 1),
- * normalised for the metrics that train spherical k-means.
+ * for (fixed seed): each component uniform in [0, 1) as pgvector's (bits:
+ * 0 or 1), normalised for the metrics that train spherical k-means.
  */
 static void
 RandomCentroids(IvfInfo *info, int from)
@@ -328,7 +328,7 @@ RandomCentroids(IvfInfo *info, int from)
 			if (info->type == IVF_TYPE_BIT)
 				c[i] = (float) (pg_prng_uint32(&prng) & 1);
 			else
-				c[i] = (float) (pg_prng_double(&prng) * 2 - 1);
+				c[i] = (float) pg_prng_double(&prng);
 			norm += (double) c[i] * c[i];
 		}
 		if ((info->metric == IVF_METRIC_IP ||

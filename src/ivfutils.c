@@ -33,13 +33,14 @@
 #include "vector.h"
 
 /*
- * The indexed type.  The column's own type counts: a varbit column would
- * match the bit operator classes, but its values have no fixed length.
+ * The indexed type.  The column's own type counts (or its domain's base
+ * type): a varbit column would match the bit operator classes, but its
+ * values have no fixed length.
  */
 IvfType
 IvfGetType(Relation index)
 {
-	Oid			typid = TupleDescAttr(index->rd_att, 0)->atttypid;
+	Oid			typid = getBaseType(TupleDescAttr(index->rd_att, 0)->atttypid);
 	HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
 	IvfType		result = IVF_TYPE_VECTOR;
 	const char *typname;
