@@ -162,7 +162,7 @@ VecParseReportError(const VecParseError *err, const char *typname,
 			break;
 		case VECPARSE_BIN_INDEX_RANGE:
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("sparsevec index out of bounds"),
 					 errdetail("Binary index %d is not between 0 and the number of dimensions less one, %d.",
 							   (int) err->value, (int) err->value2 - 1)));

@@ -8,9 +8,10 @@
  * dim float4 values, all in network byte order.  Both match pgvector.
  *
  * Every value entering through any door (text, binary, array casts,
- * arithmetic results) is checked here: at least one and at most
- * VECTOR_MAX_DIM dimensions, no NaN, no infinity, the typmod's dimension
- * count if there is one.  Distances go through the kernels in distance.c.
+ * arithmetic results, avg's final function) is checked here: at least one
+ * and at most VECTOR_MAX_DIM dimensions, no NaN, no infinity, the typmod's
+ * dimension count if there is one.  Distances go through the kernels in
+ * distance.c.
  *
  * IDENTIFICATION
  *	  src/vector.c
