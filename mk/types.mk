@@ -12,7 +12,8 @@ REGRESS += vector_io vector_typmod vector_cast vector_ops vector_func \
 REGRESS += halfvec_io halfvec_typmod halfvec_cast halfvec_ops halfvec_func \
 	halfvec_agg halfvec_btree
 REGRESS += sparsevec_io sparsevec_typmod sparsevec_cast sparsevec_ops \
-	sparsevec_func sparsevec_btree
+	sparsevec_func sparsevec_btree sparsevec_array
+REGRESS += vector_messages vector_nonfinite
 REGRESS += bit_metrics
 
 UNIT_TESTS += test/unit/test_distance test/unit/test_distance_half \

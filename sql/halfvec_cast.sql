@@ -78,10 +78,16 @@ DROP TABLE halfvec_cast_t;
 SELECT '[1,2,3]'::halfvec::real[];
 SELECT '[0.1,-2.5,65504,6e-08]'::halfvec::real[];
 SELECT unnest('[4,5,6]'::halfvec::real[]) ORDER BY 1;
--- and implicit, so a function taking real[] takes a halfvec
+-- an assignment cast, as in pgvector: a function taking real[] does not
+-- take a halfvec without an explicit cast, an INSERT into real[] does
 CREATE FUNCTION halfvec_cast_sum(real[]) RETURNS real
 	AS 'SELECT sum(x) FROM unnest($1) x' LANGUAGE sql;
 SELECT halfvec_cast_sum('[1.5,2,3]'::halfvec);
+SELECT halfvec_cast_sum('[1.5,2,3]'::halfvec::real[]);
+CREATE TEMP TABLE halfvec_cast_arr (a real[]);
+INSERT INTO halfvec_cast_arr VALUES ('[1.5,2,3]'::halfvec);
+SELECT a FROM halfvec_cast_arr;
+DROP TABLE halfvec_cast_arr;
 DROP FUNCTION halfvec_cast_sum(real[]);
 
 -- round trips

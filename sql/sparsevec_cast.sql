@@ -17,11 +17,14 @@ SELECT '{2:-1.5}/2'::sparsevec::vector(3);
 SELECT vector_dims('{16000:1}/16000'::sparsevec::vector);
 SELECT '{}/16001'::sparsevec::vector;
 
--- casts are assignment casts: fine in INSERT, not implicit in expressions
+-- vector -> sparsevec is implicit (as in pgvector), so s <-> v compares
+-- as sparsevecs; sparsevec -> vector is an assignment cast
 CREATE TABLE sparsevec_cast (id int, s sparsevec, v vector);
 INSERT INTO sparsevec_cast VALUES (1, '[0,1,0]'::vector, '{2:5}/3'::sparsevec);
 SELECT * FROM sparsevec_cast;
 SELECT s <-> v FROM sparsevec_cast;
+SELECT pg_typeof(s <-> v), l2_distance(v, s) FROM sparsevec_cast;
+SELECT v + s FROM sparsevec_cast;
 DROP TABLE sparsevec_cast;
 
 -- round trips

@@ -6,7 +6,12 @@ SELECT '{1:1.5,3:2,7:-1}/10'::sparsevec;
 SELECT '{7:-1,1:1.5,3:2}/10'::sparsevec AS sorted;
 SELECT ' {  1 : 1.5 ,	3:2 }  /  10 '::sparsevec AS spaces;
 SELECT '{}/5'::sparsevec, '{ }/1'::sparsevec;
-SELECT '{1:0,2:3,3:-0,4:1e-50}/4'::sparsevec AS zeros_dropped;
+SELECT '{1:0,2:3,3:-0,4:0e-50}/4'::sparsevec AS zeros_dropped;
+-- a non-zero literal that underflows to zero is out of range (pgvector),
+-- not silently dropped; one that stays subnormal is kept
+SELECT '{1:1e-46,2:1}/2'::sparsevec;
+SELECT '{1:1e-50}/1'::sparsevec;
+SELECT '{1:1e-40,2:1}/2'::sparsevec;
 SELECT '{1:0,1:2}/3'::sparsevec AS zero_then_duplicate;
 SELECT '{1:0.1,2:1.5e-7,3:123456789,4:1.}/4'::sparsevec;
 SELECT '{1:1e-45,2:1.17549435e-38,3:3.4028235e38,4:-3.4028235e38}/4'::sparsevec;

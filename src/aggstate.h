@@ -18,8 +18,13 @@
 #include "fmgr.h"
 #include "utils/array.h"
 
-extern float8 *AggStateValues(ArrayType *state, int *n);
+extern float8 *AggStateValues(ArrayType *state, const char *caller,
+							  int *dim);
 extern ArrayType *AggStateWritable(FunctionCallInfo fcinfo, ArrayType *state,
-								   int dim, const char *typname);
+								   int dim, const char *caller);
+extern void AggStateAdd(float8 *sum, float8 value);
+extern ArrayType *AggStateCombine(FunctionCallInfo fcinfo, ArrayType *state1,
+								  ArrayType *state2, int maxdim,
+								  const char *typname);
 
 #endif							/* MILVUS_AGGSTATE_H */

@@ -15,7 +15,9 @@
  * dimension count if there is one.  A finite value too large for a half
  * (at least 65520 in magnitude, which rounds past HALF_MAX) is an error,
  * never a silent infinity: text input quotes the offending literal, casts
- * and arithmetic report "value out of range: overflow" as float4 does.
+ * and avg quote the value ("65520" is out of range for type halfvec), and
+ * arithmetic reports "value out of range: overflow" as float4 does (all
+ * three as pgvector).
  *
  * Arithmetic converts to float, operates and rounds back once; float has
  * more than twice a half's precision plus two bits, so the result is the
@@ -65,6 +67,7 @@ PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_l2_squared_distance);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_inner_product);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_negative_inner_product);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_cosine_distance);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_spherical_distance);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_l1_distance);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_vector_dims);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_l2_norm);
@@ -189,7 +192,7 @@ FloatToHalfChecked(float value)
 	CheckFloatElement(value);
 	h = Float4ToHalf(value);
 	if (HalfIsInf(h))
-		float_overflow_error();
+		VecReportHalfOutOfRange(value);
 	return h;
 }
 
@@ -449,14 +452,9 @@ ArrayElementToHalf(Datum elem, Oid elemtype)
 			value = DatumGetFloat4(elem);
 			break;
 		case FLOAT8OID:
-			{
-				double		d = DatumGetFloat8(elem);
-
-				value = (float) d;
-				if (isinf(value) && !isinf(d))
-					float_overflow_error();
-				break;
-			}
+			/* beyond float's range becomes infinity, rejected below */
+			value = (float) DatumGetFloat8(elem);
+			break;
 		case NUMERICOID:
 			value = DatumGetFloat4(DirectFunctionCall1(numeric_float4, elem));
 			break;
@@ -602,6 +600,22 @@ halfvec_cosine_distance(PG_FUNCTION_ARGS)
 	CheckDims(a, b);
 	DistanceHalfCosineParts(a->x, b->x, a->dim, &dot, &norma, &normb);
 	PG_RETURN_FLOAT8(CosineDistanceFromParts(dot, norma, normb));
+}
+
+/*
+ * halfvec_spherical_distance: acos(a . b) / pi for unit vectors a and b,
+ * as vector_spherical_distance
+ */
+Datum
+halfvec_spherical_distance(PG_FUNCTION_ARGS)
+{
+	HalfVector	a = PG_GETARG_HALFVEC_P(0);
+	HalfVector	b = PG_GETARG_HALFVEC_P(1);
+	double		dot;
+
+	CheckDims(a, b);
+	dot = (double) DistanceHalfInnerProduct(a->x, b->x, a->dim);
+	PG_RETURN_FLOAT8(SphericalDistanceFromDot(dot));
 }
 
 /*
@@ -902,7 +916,8 @@ halfvec_cmp(PG_FUNCTION_ARGS)
  *
  * avg's transition state is vector's: a double precision[] holding the
  * row count followed by the running sums, initially '{0}'.  Its combine
- * function is vector_combine, which knows nothing of the element type.
+ * function, halfvec_combine, is vector_combine's C function, which knows
+ * nothing of the element type (as in pgvector).
  * Called as an aggregate, the transition function updates the state in
  * place once it has its full size.
  * ----------------------------------------------------------------
@@ -916,37 +931,38 @@ halfvec_accum(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
 	HalfVector	vec = PG_GETARG_HALFVEC_P(1);
-	int			n;
+	int			dim;
 	float8	   *sums;
 
-	state = AggStateWritable(fcinfo, state, vec->dim, "halfvec");
-	sums = AggStateValues(state, &n);
+	state = AggStateWritable(fcinfo, state, vec->dim, "halfvec_accum");
+	sums = AggStateValues(state, "halfvec_accum", &dim);
 
 	sums[0] += 1;
 	for (int i = 0; i < vec->dim; i++)
-		sums[i + 1] += HalfToFloat4(vec->x[i]);
+		AggStateAdd(&sums[i + 1], HalfToFloat4(vec->x[i]));
 
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
 /*
- * halfvec_avg: avg's final function; NULL over no rows
+ * halfvec_avg: avg's final function; NULL over no rows.  Every element is
+ * checked: a state passed by hand may hold NaN or sums beyond the range.
  */
 Datum
 halfvec_avg(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
-	int			n;
-	float8	   *sums = AggStateValues(state, &n);
+	int			dim;
+	float8	   *sums = AggStateValues(state, "halfvec_avg", &dim);
 	HalfVector	result;
 
 	if (sums[0] == 0)
 		PG_RETURN_NULL();
 
-	CheckDim(n - 1);
-	result = InitHalfVector(n - 1);
-	for (int i = 1; i < n; i++)
-		result->x[i - 1] = FloatToHalfChecked((float) (sums[i] / sums[0]));
+	CheckDim(dim);
+	result = InitHalfVector(dim);
+	for (int i = 0; i < dim; i++)
+		result->x[i] = FloatToHalfChecked((float) (sums[i + 1] / sums[0]));
 
 	PG_RETURN_HALFVEC_P(result);
 }

@@ -9,11 +9,12 @@
  * int32 dim, int32 nnz, int32 unused (zero), nnz 0-based int32 indices,
  * then nnz float4 values, all in network byte order.  Both match pgvector.
  *
- * Every value entering through any door (text, binary, casts) is checked
- * here against the invariants sparsevec.h lists: 1 .. SPARSEVEC_MAX_DIM
- * dimensions, at most SPARSEVEC_MAX_NNZ stored elements, indices in range
- * and strictly increasing, stored values finite and non-zero, the
- * typmod's dimension count if there is one.  Text input drops zero values;
+ * Every value entering through any door (text, binary, casts from the
+ * dense types and from arrays) is checked here against the invariants
+ * sparsevec.h lists: 1 .. SPARSEVEC_MAX_DIM dimensions, at most
+ * SPARSEVEC_MAX_NNZ stored elements, indices in range and strictly
+ * increasing, stored values finite and non-zero, the typmod's dimension
+ * count if there is one.  Text input drops zero values;
  * binary input rejects them, so that what was sent comes back unchanged.
  * Distances go through the merge kernels in distance_sparse.c.
  *
@@ -26,11 +27,15 @@
 
 #include <math.h>
 
+#include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
 
 #include "distance.h"
 #include "vecerror.h"
@@ -50,6 +55,7 @@ PGDLLEXPORT PG_FUNCTION_INFO_V1(vector_to_sparsevec);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_to_vector);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(halfvec_to_sparsevec);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_to_halfvec);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(array_to_sparsevec);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_l2_distance);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_l2_squared_distance);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(sparsevec_inner_product);
@@ -337,7 +343,8 @@ sparsevec(PG_FUNCTION_ARGS)
 
 /*
  * Build a sparse vector from dense float4 values x[0 .. dim-1], keeping
- * the non-zero ones (dim is at most VECTOR_MAX_DIM, so nnz fits).
+ * the non-zero ones; the caller makes sure that at most SPARSEVEC_MAX_NNZ
+ * of them are (dim at most VECTOR_MAX_DIM does).
  */
 static SparseVector
 DenseToSparse(const float *x, int dim)
@@ -399,6 +406,98 @@ halfvec_to_sparsevec(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Convert one array element of type elemtype to a checked float4, as the
+ * array casts to vector do (through float4, so a double beyond float's
+ * range is an infinite value, and rejected).
+ */
+static float
+ArrayElementToFloat(Datum elem, Oid elemtype)
+{
+	float		value;
+
+	switch (elemtype)
+	{
+		case INT4OID:
+			value = (float) DatumGetInt32(elem);
+			break;
+		case FLOAT4OID:
+			value = DatumGetFloat4(elem);
+			break;
+		case FLOAT8OID:
+			value = (float) DatumGetFloat8(elem);
+			break;
+		case NUMERICOID:
+			value = DatumGetFloat4(DirectFunctionCall1(numeric_float4, elem));
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("unsupported array element type %s",
+							format_type_be(elemtype))));
+	}
+
+	CheckElement(value);
+	return value;
+}
+
+/*
+ * array_to_sparsevec: integer[], real[], double precision[], numeric[] ->
+ * sparsevec; element i of the array is dimension i (1-based), and zeros
+ * are not stored
+ */
+Datum
+array_to_sparsevec(PG_FUNCTION_ARGS)
+{
+	ArrayType  *array = PG_GETARG_ARRAYTYPE_P(0);
+	int32		typmod = PG_GETARG_INT32(1);
+	Oid			elemtype = ARR_ELEMTYPE(array);
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			nnz = 0;
+	float	   *x;
+	SparseVector result;
+
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("array must be 1-D")));
+
+	if (ARR_HASNULL(array) && array_contains_nulls(array))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("array must not contain nulls")));
+
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(array, elemtype, typlen, typbyval, typalign,
+					  &elems, &nulls, &n);
+
+	CheckDim(n);
+	CheckExpectedDim(typmod, n);
+
+	x = palloc(sizeof(float) * n);
+	for (int i = 0; i < n; i++)
+	{
+		x[i] = ArrayElementToFloat(elems[i], elemtype);
+		nnz += (x[i] != 0);
+	}
+	if (nnz > SPARSEVEC_MAX_NNZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sparsevec cannot have more than %d non-zero elements",
+						SPARSEVEC_MAX_NNZ)));
+
+	result = DenseToSparse(x, n);
+	pfree(x);
+	pfree(elems);
+	pfree(nulls);
+	PG_RETURN_SPARSEVEC_P(result);
+}
+
+/*
  * sparsevec_to_vector: sparsevec -> vector; the dense type holds at most
  * VECTOR_MAX_DIM dimensions
  */
@@ -426,8 +525,8 @@ sparsevec_to_vector(PG_FUNCTION_ARGS)
 
 /*
  * sparsevec_to_halfvec: sparsevec -> halfvec, rounding to nearest; a value
- * beyond the half range is an overflow error (as in vector -> halfvec), a
- * tiny one becomes zero
+ * beyond the half range is an error (as in vector -> halfvec), a tiny one
+ * becomes zero
  */
 Datum
 sparsevec_to_halfvec(PG_FUNCTION_ARGS)
@@ -449,9 +548,9 @@ sparsevec_to_halfvec(PG_FUNCTION_ARGS)
 	{
 		uint16		h = Float4ToHalf(values[i]);
 
-		/* the input is finite, so an infinite half means overflow */
+		/* the input is finite, so an infinite half means out of range */
 		if ((h & 0x7fff) == 0x7c00)
-			float_overflow_error();
+			VecReportHalfOutOfRange(values[i]);
 		result->x[svec->indices[i]] = h;
 	}
 

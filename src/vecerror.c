@@ -1,13 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * vecerror.c
- *	  Turn a vecparse.h failure into the type's ereport.
+ *	  Turn a vecparse.h failure into the type's ereport; shared errors.
  *
  * The parsers in vecparse.c run without the server (the fuzzers link them
  * alone) and return a status; the input functions of vector, halfvec and
- * sparsevec call VecParseReportError with it, which raises the error they
- * raised themselves before the parsers moved out: same errcode, same
- * message, same detail.  Truncated binary input gets pq_getmsgint's own
+ * sparsevec call VecParseReportError with it.  Where pgvector 0.8.6 raises
+ * the same error, the primary message, errcode and syntax DETAIL are
+ * pgvector's; a DETAIL of ours (which index, which bound) may follow where
+ * pgvector has none.  Truncated binary input gets pq_getmsgint's own
  * error.
  *
  * IDENTIFICATION
@@ -16,6 +17,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include "common/shortest_dec.h"
 
 #include "halfvec.h"
 #include "sparsevec.h"
@@ -31,6 +34,47 @@ StaticAssertDecl(VECPARSE_SPARSE_MAX_DIM == SPARSEVEC_MAX_DIM &&
 				 "vecparse.h and sparsevec.h disagree on the maxima");
 
 /*
+ * The DETAIL of a syntax error, as pgvector words it; 0 (no detail) when
+ * the parser gave none.
+ */
+static int
+SyntaxDetail(VecParseDetail detail)
+{
+	switch (detail)
+	{
+		case VECPARSE_DETAIL_START_BRACKET:
+			return errdetail("Vector contents must start with \"[\".");
+		case VECPARSE_DETAIL_JUNK_BRACKET:
+			return errdetail("Junk after closing right brace.");
+		case VECPARSE_DETAIL_START_BRACE:
+			return errdetail("Vector contents must start with \"{\".");
+		case VECPARSE_DETAIL_END_OF_INPUT:
+			return errdetail("Unexpected end of input.");
+		case VECPARSE_DETAIL_JUNK_CLOSING:
+			return errdetail("Junk after closing.");
+		case VECPARSE_DETAIL_NONE:
+			break;
+	}
+	return 0;
+}
+
+/*
+ * Report a finite float that a half cannot hold (it rounds past HALF_MAX),
+ * quoting it in shortest form as pgvector does: "65520" is out of range for
+ * type halfvec.
+ */
+void
+VecReportHalfOutOfRange(float value)
+{
+	char		buf[FLOAT_SHORTEST_DECIMAL_LEN];
+
+	float_to_shortest_decimal_buf(value, buf);
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("\"%s\" is out of range for type halfvec", buf)));
+}
+
+/*
  * Raise the error err describes for a value of type typname.  lit is the
  * text input (NULL for binary), maxdim the type's dimension limit.
  */
@@ -44,7 +88,8 @@ VecParseReportError(const VecParseError *err, const char *typname,
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("invalid input syntax for type %s: \"%s\"",
-							typname, lit)));
+							typname, lit),
+					 SyntaxDetail(err->detail)));
 			break;
 		case VECPARSE_TOO_FEW_DIMS:
 			ereport(ERROR,
@@ -82,10 +127,9 @@ VecParseReportError(const VecParseError *err, const char *typname,
 		case VECPARSE_INDEX_RANGE:
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("sparsevec index \"%.*s\" is out of range",
-							err->len, lit + err->pos),
-					 errdetail("Indices must be between 1 and the number of dimensions, %d.",
-							   (int) err->value2)));
+					 errmsg("sparsevec index out of bounds"),
+					 errdetail("Index \"%.*s\" is not between 1 and the number of dimensions, %d.",
+							   err->len, lit + err->pos, (int) err->value2)));
 			break;
 		case VECPARSE_DUPLICATE:
 			ereport(ERROR,
@@ -118,11 +162,10 @@ VecParseReportError(const VecParseError *err, const char *typname,
 			break;
 		case VECPARSE_BIN_INDEX_RANGE:
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("sparsevec index %d is out of range",
-							(int) err->value),
-					 errdetail("Binary indices are 0-based and must be less than the number of dimensions, %d.",
-							   (int) err->value2)));
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("sparsevec index out of bounds"),
+					 errdetail("Binary index %d is not between 0 and the number of dimensions less one, %d.",
+							   (int) err->value, (int) err->value2 - 1)));
 			break;
 		case VECPARSE_NOT_INCREASING:
 			ereport(ERROR,

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * vecerror.h
- *	  Turn a vecparse.h failure into the type's ereport.
+ *	  Turn a vecparse.h failure into the type's ereport; shared errors.
  *
  * IDENTIFICATION
  *	  src/vecerror.h
@@ -16,5 +16,6 @@
 extern void VecParseReportError(const VecParseError *err, const char *typname,
 								const char *lit, int maxdim)
 			pg_attribute_noreturn();
+extern void VecReportHalfOutOfRange(float value) pg_attribute_noreturn();
 
 #endif							/* MILVUS_VECERROR_H */

@@ -67,11 +67,23 @@ Fail(VecParseError *err, VecParseStatus status, int pos, int len,
 	 int64_t value, int64_t value2)
 {
 	err->status = status;
+	err->detail = VECPARSE_DETAIL_NONE;
 	err->pos = pos;
 	err->len = len;
 	err->value = value;
 	err->value2 = value2;
 	return status;
+}
+
+/*
+ * A syntax error whose DETAIL says what was wrong.
+ */
+static VecParseStatus
+FailSyntax(VecParseError *err, VecParseDetail detail)
+{
+	Fail(err, VECPARSE_SYNTAX, 0, 0, 0, 0);
+	err->detail = detail;
+	return VECPARSE_SYNTAX;
 }
 
 /*
@@ -132,7 +144,7 @@ VecParseDenseText(const char *lit, VecParseKind kind, int maxdim, float *x,
 	int			n = 0;
 
 	if (*pt != '[')
-		return Fail(err, VECPARSE_SYNTAX, 0, 0, 0, 0);
+		return FailSyntax(err, VECPARSE_DETAIL_START_BRACKET);
 	pt = SkipSpaces(pt + 1);
 	if (*pt == ']')
 		return Fail(err, VECPARSE_TOO_FEW_DIMS, 0, 0, 0, 0);
@@ -156,7 +168,7 @@ VecParseDenseText(const char *lit, VecParseKind kind, int maxdim, float *x,
 
 	pt = SkipSpaces(pt + 1);
 	if (*pt != '\0')
-		return Fail(err, VECPARSE_SYNTAX, 0, 0, 0, 0);
+		return FailSyntax(err, VECPARSE_DETAIL_JUNK_BRACKET);
 
 	*dim = n;
 	return VECPARSE_OK;
@@ -272,31 +284,36 @@ VecParseDenseBinaryElements(const char *data, size_t len, VecParseKind kind,
  */
 
 /*
- * VecParseSparseDim: the "/dim" after the first '}' of lit, which must end
- * the input (trailing whitespace aside), in 1 .. the maximum.  Sets *close
- * to the offset of that '}'.
+ * VecParseSparseDim: the "/dim" after the first '}' of lit, which must
+ * start with '{' and end with the count (whitespace aside), in 1 .. the
+ * maximum.  Sets *close to the offset of that '}'.
  */
 VecParseStatus
 VecParseSparseDim(const char *lit, size_t *close, int *dim,
 				  VecParseError *err)
 {
-	const char *pt = strchr(lit, '}');
+	const char *pt = SkipSpaces(lit);
 	char	   *end;
 	long long	d;
 
+	if (*pt != '{')
+		return FailSyntax(err, VECPARSE_DETAIL_START_BRACE);
+	pt = strchr(pt, '}');
 	if (pt == NULL)
 		return Fail(err, VECPARSE_SYNTAX, 0, 0, 0, 0);
 	*close = (size_t) (pt - lit);
 
 	pt = SkipSpaces(pt + 1);
 	if (*pt != '/')
-		return Fail(err, VECPARSE_SYNTAX, 0, 0, 0, 0);
+		return FailSyntax(err, VECPARSE_DETAIL_END_OF_INPUT);
 	pt = SkipSpaces(pt + 1);
 
 	/* out of range for long long saturates, and the range check catches it */
 	d = strtoll(pt, &end, 10);
-	if (end == pt || *SkipSpaces(end) != '\0')
+	if (end == pt)
 		return Fail(err, VECPARSE_SYNTAX, 0, 0, 0, 0);
+	if (*SkipSpaces(end) != '\0')
+		return FailSyntax(err, VECPARSE_DETAIL_JUNK_CLOSING);
 
 	if (d < 1)
 		return Fail(err, VECPARSE_TOO_FEW_DIMS, 0, 0, 0, 0);
@@ -347,7 +364,10 @@ ParseSparseIndex(const char *lit, const char **pt, int dim, int32_t *index,
 }
 
 /*
- * Parse one value at *pt; advance *pt past it.
+ * Parse one value at *pt; advance *pt past it.  Unlike the dense types
+ * (which follow pgvector in letting a tiny literal read as zero), a
+ * non-zero literal that underflows to zero is out of range, as in
+ * pgvector's sparsevec: dropping it silently would lose an element.
  */
 static VecParseStatus
 ParseSparseValue(const char *lit, const char **pt, float *value,
@@ -361,7 +381,8 @@ ParseSparseValue(const char *lit, const char **pt, float *value,
 	v = strtof(start, &end);
 	if (end == start)
 		return Fail(err, VECPARSE_SYNTAX, 0, 0, 0, 0);
-	if (errno == ERANGE && isinf(v))
+	/* as float4in: beyond float's range, or so small it reads as zero */
+	if (errno == ERANGE && (isinf(v) || v == 0))
 		return Fail(err, VECPARSE_OUT_OF_RANGE, (int) (start - lit),
 					(int) (end - start), 0, 0);
 	if (CheckFinite(v, err) != VECPARSE_OK)

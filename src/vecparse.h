@@ -38,7 +38,8 @@ typedef enum VecParseStatus
 	VECPARSE_TOO_FEW_DIMS,		/* fewer than 1 dimension */
 	VECPARSE_TOO_MANY_DIMS,		/* more than the type's maximum */
 	VECPARSE_TOO_MANY_NNZ,		/* sparse: more than the maximum stored */
-	VECPARSE_OUT_OF_RANGE,		/* literal at pos, len beyond the type */
+	VECPARSE_OUT_OF_RANGE,		/* literal at pos, len beyond the type (or,
+								 * sparse, so small it reads as zero) */
 	VECPARSE_NAN,				/* a NaN element */
 	VECPARSE_INF,				/* an infinite element */
 	VECPARSE_INDEX_RANGE,		/* sparse text: index literal at pos, len */
@@ -52,9 +53,21 @@ typedef enum VecParseStatus
 	VECPARSE_ZERO_VALUE			/* sparse binary: a stored zero */
 } VecParseStatus;
 
+/* what a VECPARSE_SYNTAX error adds as its DETAIL (pgvector's wording) */
+typedef enum VecParseDetail
+{
+	VECPARSE_DETAIL_NONE = 0,
+	VECPARSE_DETAIL_START_BRACKET,	/* dense text not starting with '[' */
+	VECPARSE_DETAIL_JUNK_BRACKET,	/* dense text: junk after ']' */
+	VECPARSE_DETAIL_START_BRACE,	/* sparse text not starting with '{' */
+	VECPARSE_DETAIL_END_OF_INPUT,	/* sparse text: no '/' after '}' */
+	VECPARSE_DETAIL_JUNK_CLOSING	/* sparse text: junk after the count */
+} VecParseDetail;
+
 typedef struct VecParseError
 {
 	VecParseStatus status;
+	VecParseDetail detail;		/* for VECPARSE_SYNTAX, else NONE */
 	int			pos;			/* offset of the offending literal */
 	int			len;			/* its length */
 	int64_t		value;			/* the offending number, if any */

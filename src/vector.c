@@ -8,9 +8,10 @@
  * dim float4 values, all in network byte order.  Both match pgvector.
  *
  * Every value entering through any door (text, binary, array casts,
- * arithmetic results) is checked here: at least one and at most
- * VECTOR_MAX_DIM dimensions, no NaN, no infinity, the typmod's dimension
- * count if there is one.  Distances go through the kernels in distance.c.
+ * arithmetic results, avg's final function) is checked here: at least one
+ * and at most VECTOR_MAX_DIM dimensions, no NaN, no infinity, the typmod's
+ * dimension count if there is one.  Distances go through the kernels in
+ * distance.c.
  *
  * IDENTIFICATION
  *	  src/vector.c
@@ -54,6 +55,7 @@ PGDLLEXPORT PG_FUNCTION_INFO_V1(vector_l2_squared_distance);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(inner_product);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(vector_negative_inner_product);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(cosine_distance);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(vector_spherical_distance);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(l1_distance);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(vector_dims);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(vector_norm);
@@ -334,14 +336,9 @@ ArrayElementToFloat(Datum elem, Oid elemtype)
 			value = DatumGetFloat4(elem);
 			break;
 		case FLOAT8OID:
-			{
-				double		d = DatumGetFloat8(elem);
-
-				value = (float) d;
-				if (isinf(value) && !isinf(d))
-					float_overflow_error();
-				break;
-			}
+			/* beyond float's range becomes infinity, rejected below */
+			value = (float) DatumGetFloat8(elem);
+			break;
 		case NUMERICOID:
 			value = DatumGetFloat4(DirectFunctionCall1(numeric_float4, elem));
 			break;
@@ -531,6 +528,25 @@ cosine_distance(PG_FUNCTION_ARGS)
 	CheckDims(a, b);
 	DistanceCosineParts(a->x, b->x, a->dim, &dot, &norma, &normb);
 	PG_RETURN_FLOAT8(CosineDistanceFromParts(dot, norma, normb));
+}
+
+/*
+ * vector_spherical_distance: the angle between unit vectors a and b as a
+ * fraction of pi, acos(a . b) / pi, in [0, 1] (ivfflat's spherical k-means
+ * uses it: unlike cosine distance it obeys the triangle inequality).  The
+ * norms are not computed: the inputs are taken to be unit vectors, and a
+ * dot product that rounding pushes outside [-1, 1] is clamped.
+ */
+Datum
+vector_spherical_distance(PG_FUNCTION_ARGS)
+{
+	Vector		a = PG_GETARG_VECTOR_P(0);
+	Vector		b = PG_GETARG_VECTOR_P(1);
+	double		dot;
+
+	CheckDims(a, b);
+	dot = (double) DistanceInnerProduct(a->x, b->x, a->dim);
+	PG_RETURN_FLOAT8(SphericalDistanceFromDot(dot));
 }
 
 /*
@@ -830,64 +846,54 @@ vector_accum(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
 	Vector		vec = PG_GETARG_VECTOR_P(1);
-	int			n;
+	int			dim;
 	float8	   *sums;
 
-	state = AggStateWritable(fcinfo, state, vec->dim, "vector");
-	sums = AggStateValues(state, &n);
+	state = AggStateWritable(fcinfo, state, vec->dim, "vector_accum");
+	sums = AggStateValues(state, "vector_accum", &dim);
 
 	sums[0] += 1;
 	for (int i = 0; i < vec->dim; i++)
-		sums[i + 1] += vec->x[i];
+		AggStateAdd(&sums[i + 1], vec->x[i]);
 
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 
 /*
- * vector_combine: avg's combine function, for parallel aggregation
+ * vector_combine: avg's combine function, for parallel aggregation; avg
+ * over halfvec uses it too (as halfvec_combine)
  */
 Datum
 vector_combine(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state1 = PG_GETARG_ARRAYTYPE_P(0);
-	ArrayType  *state2 = PG_GETARG_ARRAYTYPE_P(1);
-	int			n1;
-	int			n2;
-	float8	   *sums1 = AggStateValues(state1, &n1);
-	float8	   *sums2 = AggStateValues(state2, &n2);
-
-	if (n2 == 1 && sums2[0] == 0)
-		PG_RETURN_ARRAYTYPE_P(state1);
-	if (n1 == 1 && sums1[0] == 0)
-		PG_RETURN_ARRAYTYPE_P(state2);
-
-	state1 = AggStateWritable(fcinfo, state1, n2 - 1, "vector");
-	sums1 = AggStateValues(state1, &n1);
-	for (int i = 0; i < n1; i++)
-		sums1[i] += sums2[i];
-
-	PG_RETURN_ARRAYTYPE_P(state1);
+	PG_RETURN_ARRAYTYPE_P(AggStateCombine(fcinfo, PG_GETARG_ARRAYTYPE_P(0),
+										  PG_GETARG_ARRAYTYPE_P(1),
+										  VECTOR_MAX_DIM, "vector"));
 }
 
 /*
- * vector_avg: avg's final function; NULL over no rows
+ * vector_avg: avg's final function; NULL over no rows.  Every element is
+ * checked: a state passed by hand may hold NaN or sums beyond float's
+ * range.
  */
 Datum
 vector_avg(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
-	int			n;
-	float8	   *sums = AggStateValues(state, &n);
+	int			dim;
+	float8	   *sums = AggStateValues(state, "vector_avg", &dim);
 	Vector		result;
 
 	if (sums[0] == 0)
 		PG_RETURN_NULL();
 
-	CheckDim(n - 1);
-	result = InitVector(n - 1);
-	for (int i = 1; i < n; i++)
-		result->x[i - 1] = (float) (sums[i] / sums[0]);
+	CheckDim(dim);
+	result = InitVector(dim);
+	for (int i = 0; i < dim; i++)
+	{
+		result->x[i] = (float) (sums[i + 1] / sums[0]);
+		CheckElement(result->x[i]);
+	}
 
-	CheckArithmeticResult(result);
 	PG_RETURN_VECTOR_P(result);
 }

@@ -44,4 +44,19 @@ CosineDistanceFromParts(double dot, double norma, double normb)
 	return 1 - similarity;
 }
 
+/*
+ * Spherical distance acos(dot) / pi from the dot product of two unit
+ * vectors, the dot product clamped to [-1, 1] first so that rounding never
+ * makes acos return NaN.
+ */
+static inline double
+SphericalDistanceFromDot(double dot)
+{
+	if (dot > 1)
+		dot = 1;
+	else if (dot < -1)
+		dot = -1;
+	return acos(dot) / M_PI;
+}
+
 #endif							/* MILVUS_VECUTILS_H */

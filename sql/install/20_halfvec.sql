@@ -76,7 +76,7 @@ CREATE CAST (numeric[] AS halfvec)
 	WITH FUNCTION array_to_halfvec(numeric[], integer, boolean) AS ASSIGNMENT;
 
 CREATE CAST (halfvec AS real[])
-	WITH FUNCTION halfvec_to_float4(halfvec, integer, boolean) AS IMPLICIT;
+	WITH FUNCTION halfvec_to_float4(halfvec, integer, boolean) AS ASSIGNMENT;
 
 -- distances
 
@@ -96,6 +96,9 @@ CREATE FUNCTION halfvec_l2_squared_distance(halfvec, halfvec) RETURNS float8
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION halfvec_negative_inner_product(halfvec, halfvec) RETURNS float8
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION halfvec_spherical_distance(halfvec, halfvec) RETURNS float8
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- other functions
@@ -152,7 +155,11 @@ CREATE FUNCTION halfvec_gt(halfvec, halfvec) RETURNS bool
 CREATE FUNCTION halfvec_cmp(halfvec, halfvec) RETURNS integer
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
--- aggregates: avg's state is vector's, so vector_combine combines it
+-- aggregates: avg's state is vector's, so halfvec_combine is vector_combine
+-- under pgvector's name for it
+
+CREATE FUNCTION halfvec_combine(double precision[], double precision[]) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'vector_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION halfvec_accum(double precision[], halfvec) RETURNS double precision[]
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -164,7 +171,7 @@ CREATE AGGREGATE avg(halfvec) (
 	SFUNC = halfvec_accum,
 	STYPE = double precision[],
 	FINALFUNC = halfvec_avg,
-	COMBINEFUNC = vector_combine,
+	COMBINEFUNC = halfvec_combine,
 	INITCOND = '{0}',
 	PARALLEL = SAFE
 );

@@ -42,8 +42,9 @@ CREATE FUNCTION sparsevec_to_vector(sparsevec, integer, boolean) RETURNS vector
 CREATE CAST (sparsevec AS sparsevec)
 	WITH FUNCTION sparsevec(sparsevec, integer, boolean) AS IMPLICIT;
 
+-- implicit, as in pgvector: l2_distance(vector, sparsevec) resolves
 CREATE CAST (vector AS sparsevec)
-	WITH FUNCTION vector_to_sparsevec(vector, integer, boolean) AS ASSIGNMENT;
+	WITH FUNCTION vector_to_sparsevec(vector, integer, boolean) AS IMPLICIT;
 
 CREATE CAST (sparsevec AS vector)
 	WITH FUNCTION sparsevec_to_vector(sparsevec, integer, boolean) AS ASSIGNMENT;
@@ -55,10 +56,36 @@ CREATE FUNCTION sparsevec_to_halfvec(sparsevec, integer, boolean) RETURNS halfve
 	AS 'MODULE_PATHNAME', 'sparsevec_to_halfvec' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE CAST (halfvec AS sparsevec)
-	WITH FUNCTION halfvec_to_sparsevec(halfvec, integer, boolean) AS ASSIGNMENT;
+	WITH FUNCTION halfvec_to_sparsevec(halfvec, integer, boolean) AS IMPLICIT;
 
 CREATE CAST (sparsevec AS halfvec)
 	WITH FUNCTION sparsevec_to_halfvec(sparsevec, integer, boolean) AS ASSIGNMENT;
+
+-- dense arrays: element i is dimension i, zeros are not stored
+
+CREATE FUNCTION array_to_sparsevec(integer[], integer, boolean) RETURNS sparsevec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION array_to_sparsevec(real[], integer, boolean) RETURNS sparsevec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION array_to_sparsevec(double precision[], integer, boolean) RETURNS sparsevec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION array_to_sparsevec(numeric[], integer, boolean) RETURNS sparsevec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE CAST (integer[] AS sparsevec)
+	WITH FUNCTION array_to_sparsevec(integer[], integer, boolean) AS ASSIGNMENT;
+
+CREATE CAST (real[] AS sparsevec)
+	WITH FUNCTION array_to_sparsevec(real[], integer, boolean) AS ASSIGNMENT;
+
+CREATE CAST (double precision[] AS sparsevec)
+	WITH FUNCTION array_to_sparsevec(double precision[], integer, boolean) AS ASSIGNMENT;
+
+CREATE CAST (numeric[] AS sparsevec)
+	WITH FUNCTION array_to_sparsevec(numeric[], integer, boolean) AS ASSIGNMENT;
 
 -- distances
 

@@ -61,6 +61,10 @@ FuzzCheckTextError(const char *lit, const VecParseError *err)
 {
 	FUZZ_CHECK(err->status > VECPARSE_OK &&
 			   err->status <= VECPARSE_ZERO_VALUE);
+	/* a DETAIL only on syntax errors, and one the server knows */
+	FUZZ_CHECK(err->detail == VECPARSE_DETAIL_NONE ||
+			   (err->status == VECPARSE_SYNTAX &&
+				err->detail <= VECPARSE_DETAIL_JUNK_CLOSING));
 	if (err->status == VECPARSE_OUT_OF_RANGE ||
 		err->status == VECPARSE_INDEX_RANGE)
 	{
