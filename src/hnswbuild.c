@@ -47,6 +47,7 @@
 
 #include "distance.h"
 #include "amcommon.h"
+#include "buildthreads.h"
 #include "hnsw.h"
 #include "stat.h"
 #include "hnswlib_shim.h"
@@ -860,8 +861,8 @@ BuildGraph(HnswBuildState *state)
 	/* the holder outlives this frame: the reset callback reads it */
 	MvHnswlibGraph **graph = palloc0(sizeof(MvHnswlibGraph *));
 	MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
-	int			nthreads = hnsw_build_threads > 0 ? hnsw_build_threads :
-		max_parallel_maintenance_workers + 1;
+	int			nthreads = BuildThreadsCount("milvus.hnsw_build_threads",
+												 hnsw_build_threads);
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, HNSW_PHASE_GRAPH);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, state->count);
