@@ -84,6 +84,13 @@ SELECT partition, remainder, modulus, server FROM milvus_shards('sharded');
 SELECT milvus_sharded_query('sharded', '[1,1]', 2);
 SELECT id FROM milvus_sharded_search(NULL::sharded, '[1,1]'::vector, 2);
 
+-- the index builds do not depend on search_path either (pg_restore and
+-- autovacuum run with an empty one)
+SET search_path = pg_catalog;
+CREATE INDEX ON public.docs USING flat (v public.vector_l2_ops);
+CREATE INDEX ON public.docs USING hnsw (v public.vector_l2_ops);
+SET search_path = public, shared;
+
 -- nothing escalated
 RESET search_path;
 SELECT rolsuper FROM pg_roles WHERE rolname = 'regress_mallory';

@@ -38,12 +38,14 @@
 #include "catalog/pg_type.h"
 #include "commands/progress.h"
 #include "miscadmin.h"
+#include "parser/parse_type.h"
 #include "utils/backend_progress.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "distance.h"
 #include "amcommon.h"
@@ -141,9 +143,11 @@ GetGraphMetric(Relation index, HnswSupport *support)
 {
 	Oid			typid = TupleDescAttr(index->rd_att, 0)->atttypid;
 	Oid			procid = index_getprocid(index, 1, HNSW_DISTANCE_PROC);
-	char	   *typname = format_type_be(typid);
+	Type		type = typeidType(typid);
+	char	   *typname = typeTypeName(type);	/* unqualified, on any path */
 	char	   *procname = get_func_name(procid);
 
+	ReleaseSysCache(type);
 	if (procname == NULL || strcmp(typname, "vector") != 0)
 		return HNSW_GRAPH_NONE;
 	if (strcmp(procname, "vector_l2_squared_distance") == 0)
