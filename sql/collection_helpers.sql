@@ -178,23 +178,28 @@ DROP VIEW plain_view;
 DROP TABLE plain_table;
 
 -- the extension outside the search path: the helpers and milvus_search
--- qualify its types, operators and operator classes
+-- qualify its types, operators and operator classes, and create in the
+-- caller's current schema.  It cannot move (not relocatable: its functions
+-- name its schema).
 CREATE SCHEMA coll_ext;
 ALTER EXTENSION milvus SET SCHEMA coll_ext;
-SELECT coll_ext.milvus_create_collection('moved', 3, 'COSINE', 'HNSW', '{"M": 4}',
+DROP SCHEMA coll_ext;
+CREATE SCHEMA coll_other;
+SET search_path = coll_other;
+SELECT public.milvus_create_collection('moved', 3, 'COSINE', 'HNSW', '{"M": 4}',
 	'{"n": "INT32"}');
-SELECT * FROM coll_shape('moved');
-SELECT coll_ext.milvus_create_partition('moved', 'p');
+SELECT * FROM public.coll_shape('moved');
+SELECT public.milvus_create_partition('moved', 'p');
 INSERT INTO moved (embedding, n, partition_tag) VALUES
 	('[1,0,0]', 1, 'p'), ('[0,1,0]', 2, '_default'), ('[1,1,0]', 3, 'p');
 SELECT query_no, id, round(distance::numeric, 4) AS distance, fields
-FROM coll_ext.milvus_search('moved', '{"bool": {"must": [{"range": {"n": {"GTE": 2}}},
+FROM public.milvus_search('moved', '{"bool": {"must": [{"range": {"n": {"GTE": 2}}},
 	{"vector": {"embedding": {"topk": 2, "query": [[1, 0.1, 0]], "metric_type": "COSINE"}}}]}}', true);
-SELECT coll_ext.milvus_search_sql('moved', '{"bool": {"must": [
+SELECT public.milvus_search_sql('moved', '{"bool": {"must": [
 	{"vector": {"embedding": {"topk": 2, "query": [[1, 0.1, 0]], "metric_type": "COSINE"}}}]}}');
 SELECT row_count, partitions, index_type, index_params, metric
-FROM coll_ext.milvus_collection_info('moved');
-SELECT coll_ext.milvus_drop_collection('moved');
-ALTER EXTENSION milvus SET SCHEMA public;
-DROP SCHEMA coll_ext;
+FROM public.milvus_collection_info('moved');
+SELECT public.milvus_drop_collection('moved');
+RESET search_path;
+DROP SCHEMA coll_other;
 DROP FUNCTION coll_shape(regclass);

@@ -10,6 +10,9 @@
  * settings the document's params name for the duration of the call, and
  * runs the one query through SPI.  The query runs with the caller's
  * privileges and row security: these functions are not SECURITY DEFINER.
+ * The caller needs SELECT on the table (or on one of its columns) before
+ * the table is even locked, so that no role can hold a lock on a table it
+ * may not read.
  *
  * IDENTIFICATION
  *	  src/dsl.c
@@ -20,10 +23,14 @@
 
 #include "access/genam.h"
 #include "access/relation.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -31,6 +38,7 @@
 #include "utils/partcache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #include "dsl.h"
 
@@ -73,6 +81,49 @@ VectorKind(Oid typid, Oid extnsp)
 			return types[i].kind;
 	}
 	return DSL_NOT_VECTOR;
+}
+
+/*
+ * The quoted schema of a type's comparison operators: that of the equality
+ * operator of its default btree operator class, pg_catalog when it has
+ * none (the query then fails as it would with an unqualified name).
+ */
+static const char *
+ComparisonSchema(Oid typid)
+{
+	TypeCacheEntry *tce = lookup_type_cache(typid, TYPECACHE_EQ_OPR);
+	Oid			nsp = PG_CATALOG_NAMESPACE;
+
+	if (OidIsValid(tce->eq_opr))
+	{
+		HeapTuple	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(tce->eq_opr));
+
+		if (HeapTupleIsValid(tup))
+		{
+			nsp = ((Form_pg_operator) GETSTRUCT(tup))->oprnamespace;
+			ReleaseSysCache(tup);
+		}
+	}
+	return quote_identifier(get_namespace_name(nsp));
+}
+
+/*
+ * Fail with 42501 unless the current user may SELECT from the table, or
+ * from one of its columns.  Runs before the table is locked: the check
+ * reads only the catalog, so a role without the privilege never holds a
+ * lock on the table.
+ */
+static void
+CheckSelectPrivilege(Oid relid)
+{
+	Oid			userid = GetUserId();
+
+	if (pg_class_aclcheck(relid, userid, ACL_SELECT) == ACLCHECK_OK ||
+		pg_attribute_aclcheck_all(relid, userid, ACL_SELECT,
+								  ACLMASK_ANY) == ACLCHECK_OK)
+		return;
+	aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(get_rel_relkind(relid)),
+				   get_rel_name(relid));
 }
 
 /*
@@ -120,20 +171,27 @@ IdAttributes(Relation rel, AttrNumber *ids)
 }
 
 /*
- * Describe a table for the compiler.  The table stays locked
- * (AccessShareLock) until the end of the transaction.
+ * Describe a table for the compiler, once the caller's SELECT privilege
+ * is checked.  The table stays locked (AccessShareLock) until the end of
+ * the transaction.
  */
 static DslTable *
 DescribeTable(Oid relid, Oid extnsp)
 {
-	Relation	rel = relation_open(relid, AccessShareLock);
-	TupleDesc	desc = RelationGetDescr(rel);
+	Relation	rel;
+	TupleDesc	desc;
 	DslTable   *t = palloc0(sizeof(DslTable));
-	DslColumn  *cols = palloc0(sizeof(DslColumn) * desc->natts);
-	int		   *colno = palloc(sizeof(int) * (desc->natts + 1));
+	DslColumn  *cols;
+	int		   *colno;
 	AttrNumber	ids[INDEX_MAX_KEYS];
 	int		   *idcols;
 	int			nids;
+
+	CheckSelectPrivilege(relid);
+	rel = relation_open(relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	cols = palloc0(sizeof(DslColumn) * desc->natts);
+	colno = palloc(sizeof(int) * (desc->natts + 1));
 
 	if (rel->rd_rel->relkind != RELKIND_RELATION &&
 		rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
@@ -151,6 +209,9 @@ DescribeTable(Oid relid, Oid extnsp)
 		cols[t->ncolumns].typid = att->atttypid;
 		cols[t->ncolumns].typmod = att->atttypmod;
 		cols[t->ncolumns].kind = VectorKind(att->atttypid, extnsp);
+		cols[t->ncolumns].cmpschema =
+			cols[t->ncolumns].kind == DSL_NOT_VECTOR ?
+			ComparisonSchema(att->atttypid) : NULL;
 		t->ncolumns++;
 	}
 	nids = IdAttributes(rel, ids);

@@ -12,12 +12,15 @@
  * each came from.  dsl.c describes the table from the catalog, converts
  * the parameters with the column types' input functions, applies the
  * search settings for the duration of the call and runs the query through
- * SPI with the caller's privileges.
+ * SPI with the caller's privileges.  The query qualifies every function,
+ * type and operator it names (OPERATOR(schema.op)), so that it means the
+ * same on any search_path: nothing on the caller's path can stand in for
+ * them.
  *
  * The query, for every DSL document (several query vectors or one):
  *
  *	SELECT mv_q.n::int4 AS query_no, mv_s.id, mv_s.distance, mv_s.fields
- *	FROM unnest($1) WITH ORDINALITY AS mv_q(v, n)
+ *	FROM pg_catalog.unnest($1) WITH ORDINALITY AS mv_q(v, n)
  *	CROSS JOIN LATERAL (
  *		SELECT <id> AS id, <distance> AS distance, <fields> AS fields
  *		FROM <table> AS mv_t
@@ -66,6 +69,8 @@ typedef struct DslColumn
 	Oid			typid;
 	int32		typmod;
 	DslVectorKind kind;
+	const char *cmpschema;		/* quoted schema of the type's comparison
+								 * operators (term, range) */
 } DslColumn;
 
 /* The table a document is compiled against. */

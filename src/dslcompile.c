@@ -22,7 +22,10 @@
  *
  * Identifiers reach the SQL only after they were found among the table's
  * columns, and then through quote_identifier; every value becomes a
- * parameter.  Errors name the path of the offending element, such as
+ * parameter.  Every function, type and operator is schema-qualified: the
+ * comparisons of term and range with the schema of the column type's
+ * operators (DslColumn.cmpschema), the distances with ours, the rest with
+ * pg_catalog.  Errors name the path of the offending element, such as
  * bool.must[2].range.B (array positions count from 0).
  *
  * Nothing here reads the catalog or runs SQL (see dsl.h).
@@ -409,8 +412,9 @@ CompileTerm(DslState *st, const JsonbValue *obj)
 			p->values[j] = ScalarText(st, &elems[j]);
 			PathPop(st, l3);
 		}
-		conds = lappend(conds, psprintf("(mv_t.%s = ANY ($%d))",
-										quote_identifier(col->name), param));
+		conds = lappend(conds, psprintf("(mv_t.%s OPERATOR(%s.=) ANY ($%d))",
+										quote_identifier(col->name),
+										col->cmpschema, param));
 		PathPop(st, l2);
 		PathPop(st, l1);
 	}
@@ -464,9 +468,9 @@ CompileRange(DslState *st, const JsonbValue *obj)
 			int			param = AddParam(st, col->typid, -1, false, 1);
 
 			st->params[param - 1].values[0] = ScalarText(st, &ops[j].value);
-			conds = lappend(conds, psprintf("(mv_t.%s %s $%d)",
+			conds = lappend(conds, psprintf("(mv_t.%s OPERATOR(%s.%s) $%d)",
 											quote_identifier(col->name),
-											op, param));
+											col->cmpschema, op, param));
 			PathPop(st, l2);
 		}
 		PathPop(st, l1);

@@ -18,9 +18,11 @@
 #include <math.h>
 
 #include "access/genam.h"
+#include "parser/parse_type.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/varbit.h"
 
 #include "distance.h"
@@ -58,10 +60,12 @@ FlatGetMetric(Relation index)
 {
 	Oid			typid = TupleDescAttr(index->rd_att, 0)->atttypid;
 	Oid			procid = index_getprocid(index, 1, FLAT_DISTANCE_PROC);
-	char	   *typname = format_type_be(getBaseType(typid));
+	Type		type = typeidType(getBaseType(typid));
+	char	   *typname = typeTypeName(type);	/* unqualified, on any path */
 	char	   *procname = get_func_name(procid);
 
-	if (strcmp(typname, "bit varying") == 0)
+	ReleaseSysCache(type);
+	if (strcmp(typname, "varbit") == 0)
 		typname = "bit";
 	for (int i = 0; procname != NULL && i < lengthof(FlatMetrics); i++)
 	{

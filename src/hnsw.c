@@ -39,6 +39,7 @@
 
 #include "hnsw.h"
 #include "amcommon.h"
+#include "buildthreads.h"
 
 PGDLLEXPORT PG_FUNCTION_INFO_V1(hnswhandler);
 
@@ -100,11 +101,12 @@ HnswInit(void)
 
 	MarkGUCPrefixReserved("hnsw");
 
+	BuildThreadsInit();
 	DefineCustomIntVariable("milvus.hnsw_build_threads",
 							"Sets the number of threads that build an hnsw graph",
-							"-1 uses max_parallel_maintenance_workers + 1.",
-							&hnsw_build_threads, -1, -1, 64,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							"-1 uses max_parallel_maintenance_workers + 1; at most milvus.max_build_threads.",
+							&hnsw_build_threads, -1, -1, BUILD_THREADS_LIMIT,
+							PGC_USERSET, 0, BuildThreadsCheckHook, NULL, NULL);
 }
 
 /*

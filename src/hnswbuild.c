@@ -38,15 +38,18 @@
 #include "catalog/pg_type.h"
 #include "commands/progress.h"
 #include "miscadmin.h"
+#include "parser/parse_type.h"
 #include "utils/backend_progress.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "distance.h"
 #include "amcommon.h"
+#include "buildthreads.h"
 #include "hnsw.h"
 #include "stat.h"
 #include "hnswlib_shim.h"
@@ -140,9 +143,11 @@ GetGraphMetric(Relation index, HnswSupport *support)
 {
 	Oid			typid = TupleDescAttr(index->rd_att, 0)->atttypid;
 	Oid			procid = index_getprocid(index, 1, HNSW_DISTANCE_PROC);
-	char	   *typname = format_type_be(typid);
+	Type		type = typeidType(typid);
+	char	   *typname = typeTypeName(type);	/* unqualified, on any path */
 	char	   *procname = get_func_name(procid);
 
+	ReleaseSysCache(type);
 	if (procname == NULL || strcmp(typname, "vector") != 0)
 		return HNSW_GRAPH_NONE;
 	if (strcmp(procname, "vector_l2_squared_distance") == 0)
@@ -860,8 +865,8 @@ BuildGraph(HnswBuildState *state)
 	/* the holder outlives this frame: the reset callback reads it */
 	MvHnswlibGraph **graph = palloc0(sizeof(MvHnswlibGraph *));
 	MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
-	int			nthreads = hnsw_build_threads > 0 ? hnsw_build_threads :
-		max_parallel_maintenance_workers + 1;
+	int			nthreads = BuildThreadsCount("milvus.hnsw_build_threads",
+												 hnsw_build_threads);
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, HNSW_PHASE_GRAPH);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, state->count);

@@ -13,6 +13,11 @@
  * Each access method's check function (see indexcheck.h) reads its own
  * pages.
  *
+ * The function is revoked from PUBLIC, as amcheck's are; a role granted
+ * it must also own the table or may SELECT from it, which is checked
+ * before either relation is locked, so that no role can block VACUUM and
+ * DDL on a table it may not read, nor read its heap TIDs.
+ *
  * IDENTIFICATION
  *	  src/indexcheck.c
  *
@@ -28,7 +33,9 @@
 #include "catalog/pg_am.h"
 #include "commands/defrem.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "storage/bufmgr.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -130,6 +137,16 @@ milvus_index_check(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not an index", name)));
 	}
+
+	/* the privilege, before any lock: owner, or SELECT on the table */
+	if (!pg_class_ownercheck(heapoid, GetUserId()) &&
+		pg_class_aclcheck(heapoid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to check index \"%s\"",
+						get_rel_name(indexoid)),
+				 errdetail("Only the owner of table \"%s\" and roles that may SELECT from it may check its indexes.",
+						   get_rel_name(heapoid))));
 
 	heap = table_open(heapoid, heapLock);
 	index = index_open(indexoid, AccessShareLock);

@@ -36,6 +36,7 @@
 
 #include "ivf.h"
 #include "amcommon.h"
+#include "buildthreads.h"
 
 PGDLLEXPORT PG_FUNCTION_INFO_V1(ivfflathandler);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(ivfhandler);
@@ -158,11 +159,12 @@ IvfInit(void)
 	DefineScanSettings("ivf", &ivf_probes, &ivf_iterative_scan,
 					   &ivf_max_probes);
 
+	BuildThreadsInit();
 	DefineCustomIntVariable("milvus.ivf_build_threads",
 							"Sets the number of threads that train an ivf index",
-							"-1 uses max_parallel_maintenance_workers + 1.",
-							&ivf_build_threads, -1, -1, 64,
-							PGC_USERSET, 0, NULL, NULL, NULL);
+							"-1 uses max_parallel_maintenance_workers + 1; at most milvus.max_build_threads.",
+							&ivf_build_threads, -1, -1, BUILD_THREADS_LIMIT,
+							PGC_USERSET, 0, BuildThreadsCheckHook, NULL, NULL);
 }
 
 /*

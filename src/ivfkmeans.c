@@ -32,6 +32,7 @@
 #include "miscadmin.h"
 #include "postmaster/postmaster.h"
 
+#include "buildthreads.h"
 #include "faiss_shim.h"
 #include "ivf.h"
 #include "worker.h"
@@ -118,8 +119,7 @@ BuildThreads(double work)
 {
 	if (work < 1e8)
 		return 1;
-	return ivf_build_threads > 0 ? ivf_build_threads :
-		max_parallel_maintenance_workers + 1;
+	return BuildThreadsCount("milvus.ivf_build_threads", ivf_build_threads);
 }
 
 /*

@@ -25,5 +25,6 @@ CREATE FUNCTION milvus_worker_status(OUT device text, OUT device_memory bigint,
 	RETURNS SETOF record
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 
-CREATE VIEW milvus_worker_status AS SELECT * FROM milvus_worker_status();
+CREATE VIEW milvus_worker_status AS
+	SELECT * FROM @extschema@.milvus_worker_status();
 GRANT SELECT ON milvus_worker_status TO PUBLIC;

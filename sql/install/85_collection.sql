@@ -8,25 +8,33 @@
 -- partition <name>_<tag>.  Every name reaches the SQL through format's %I
 -- (or a regclass's quoted text), every value through %L, types through
 -- regtype; the helpers run with the caller's privileges.  README.md shows
--- the SQL each one runs.  The extension is relocatable, so the helpers look
--- its schema up and qualify its types and operator classes with it.
+-- the SQL each one runs.  Each runs with search_path pinned to pg_catalog,
+-- pg_temp (README: "Security"), so no object of a schema on the caller's
+-- search_path can stand in for a built-in, and it qualifies this
+-- extension's types and operator classes with the extension's schema.
+-- milvus_create_collection creates in the caller's current schema: its
+-- last parameter defaults to current_schema(), which the call evaluates
+-- with the caller's search_path.
 
 -- Create a collection: the table, its default partition and its index.
 -- fields is {"name": "type", ...} or [{"name": ..., "type": ...}, ...]
 -- (the latter keeps the order); a type is a Milvus data type name (BOOL,
 -- INT8 ... INT64, FLOAT, DOUBLE, VARCHAR, STRING, JSON) or a PostgreSQL
 -- type name, spliced as regtype's text (a type modifier such as
--- varchar(20) is not kept).
+-- varchar(20) is not kept), looked up in pg_catalog, then in the
+-- extension's schema; others must be schema-qualified.
 CREATE FUNCTION milvus_create_collection(name text, dim integer,
 		metric text DEFAULT 'L2', index_type text DEFAULT 'HNSW',
-		params jsonb DEFAULT '{}', fields jsonb DEFAULT '{}')
+		params jsonb DEFAULT '{}', fields jsonb DEFAULT '{}',
+		schema name DEFAULT pg_catalog.current_schema())
 	RETURNS regclass
 	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	ext name;
-	m text := upper(metric);
-	it text := upper(coalesce(index_type, 'NONE'));
+	m text := pg_catalog.upper(metric);
+	it text := pg_catalog.upper(coalesce(index_type, 'NONE'));
 	opclass text;
 	am text;
 	cols text := '';
@@ -65,39 +73,47 @@ BEGIN
 		RAISE EXCEPTION 'invalid dimension %', dim
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	IF schema IS NULL THEN
+		RAISE EXCEPTION 'no schema has been selected to create in'
+			USING ERRCODE = 'invalid_schema_name';
+	END IF;
 
 	-- the fields
-	IF jsonb_typeof(fields) IS DISTINCT FROM 'object'
-	   AND jsonb_typeof(fields) IS DISTINCT FROM 'array' THEN
+	IF pg_catalog.jsonb_typeof(fields) IS DISTINCT FROM 'object'
+	   AND pg_catalog.jsonb_typeof(fields) IS DISTINCT FROM 'array' THEN
 		RAISE EXCEPTION 'fields must be a JSON object or array'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	FOR f IN SELECT key AS fname, value #>> '{}' AS ftype
-			 FROM jsonb_each(CASE jsonb_typeof(fields) WHEN 'object' THEN fields END)
+			 FROM pg_catalog.jsonb_each(CASE pg_catalog.jsonb_typeof(fields)
+										WHEN 'object' THEN fields END)
 			 UNION ALL
 			 SELECT e ->> 'name', e ->> 'type'
-			 FROM jsonb_array_elements(CASE jsonb_typeof(fields) WHEN 'array' THEN fields END) e
+			 FROM pg_catalog.jsonb_array_elements(CASE pg_catalog.jsonb_typeof(fields)
+												  WHEN 'array' THEN fields END) e
 	LOOP
 		IF f.fname IS NULL OR f.ftype IS NULL THEN
 			RAISE EXCEPTION 'each field needs a name and a type'
 				USING ERRCODE = 'invalid_parameter_value';
 		END IF;
-		cols := cols || format(', %I %s', f.fname, CASE upper(f.ftype)
+		cols := cols || pg_catalog.format(', %I %s', f.fname, CASE pg_catalog.upper(f.ftype)
 			WHEN 'BOOL' THEN 'boolean' WHEN 'INT8' THEN 'smallint'
 			WHEN 'INT16' THEN 'smallint' WHEN 'INT32' THEN 'integer'
 			WHEN 'INT64' THEN 'bigint' WHEN 'FLOAT' THEN 'real'
 			WHEN 'DOUBLE' THEN 'double precision' WHEN 'STRING' THEN 'text'
 			WHEN 'VARCHAR' THEN 'text' WHEN 'JSON' THEN 'jsonb'
-			ELSE f.ftype::pg_catalog.regtype::text END);
+			ELSE coalesce(pg_catalog.to_regtype(f.ftype),
+						  pg_catalog.to_regtype(pg_catalog.quote_ident(ext) || '.' || f.ftype),
+						  f.ftype::pg_catalog.regtype)::text END);
 	END LOOP;
 
 	-- the index options: Milvus's index params under our names
 	IF it = 'IVF_SQ8' THEN
-		opts := array_append(opts, $q$quantizer = 'sq8'$q$);
+		opts := pg_catalog.array_append(opts, $q$quantizer = 'sq8'$q$);
 	ELSIF it = 'IVF_PQ' THEN
-		opts := array_append(opts, $q$quantizer = 'pq'$q$);
+		opts := pg_catalog.array_append(opts, $q$quantizer = 'pq'$q$);
 	END IF;
-	FOR f IN SELECT key, value FROM jsonb_each(coalesce(params, '{}')) LOOP
+	FOR f IN SELECT key, value FROM pg_catalog.jsonb_each(coalesce(params, '{}')) LOOP
 		opt := CASE
 			WHEN it = 'HNSW' AND f.key IN ('M', 'm') THEN 'm'
 			WHEN it = 'HNSW' AND f.key IN ('efConstruction', 'ef_construction')
@@ -110,33 +126,31 @@ BEGIN
 			RAISE EXCEPTION 'unknown parameter "%" for index type %', f.key, it
 				USING ERRCODE = 'invalid_parameter_value';
 		END IF;
-		IF jsonb_typeof(f.value) <> 'number' THEN
+		IF pg_catalog.jsonb_typeof(f.value) <> 'number' THEN
 			RAISE EXCEPTION 'index parameter "%" must be a number', f.key
 				USING ERRCODE = 'invalid_parameter_value';
 		END IF;
 		-- an integer, checked by the cast, so it splices safely
-		opts := opts || format('%s = %s', opt, (f.value #>> '{}')::integer);
+		opts := opts || pg_catalog.format('%s = %s', opt, (f.value #>> '{}')::integer);
 	END LOOP;
 
-	EXECUTE format('CREATE TABLE %I (id bigint GENERATED BY DEFAULT AS IDENTITY, '
+	EXECUTE pg_catalog.format('CREATE TABLE %I.%I (id bigint GENERATED BY DEFAULT AS IDENTITY, '
 				   'partition_tag text NOT NULL DEFAULT %L, '
 				   'embedding %s NOT NULL%s, PRIMARY KEY (id, partition_tag)) '
 				   'PARTITION BY LIST (partition_tag)',
-				   name, '_default',
+				   schema, name, '_default',
 				   CASE WHEN m IN ('HAMMING', 'JACCARD', 'TANIMOTO')
-						THEN format('bit(%s)', dim)
-						ELSE format('%I.vector(%s)', ext, dim) END,
+						THEN pg_catalog.format('bit(%s)', dim)
+						ELSE pg_catalog.format('%I.vector(%s)', ext, dim) END,
 				   cols);
-	coll := format('%I', name)::regclass;
-	EXECUTE format('CREATE TABLE %I.%I PARTITION OF %s DEFAULT',
-				   (SELECT c.relnamespace::regnamespace::name
-					FROM pg_catalog.pg_class c WHERE c.oid = coll),
-				   name || '__default', coll);
+	coll := pg_catalog.format('%I.%I', schema, name)::pg_catalog.regclass;
+	EXECUTE pg_catalog.format('CREATE TABLE %I.%I PARTITION OF %s DEFAULT',
+				   schema, name || '__default', coll);
 	IF am <> '' THEN
-		EXECUTE format('CREATE INDEX ON %s USING %I (embedding %I.%I)%s',
+		EXECUTE pg_catalog.format('CREATE INDEX ON %s USING %I (embedding %I.%I)%s',
 					   coll, am, ext, opclass,
-					   CASE WHEN cardinality(opts) > 0
-							THEN ' WITH (' || array_to_string(opts, ', ') || ')'
+					   CASE WHEN pg_catalog.cardinality(opts) > 0
+							THEN ' WITH (' || pg_catalog.array_to_string(opts, ', ') || ')'
 							ELSE '' END);
 	END IF;
 	RETURN coll;
@@ -147,6 +161,7 @@ $$;
 CREATE FUNCTION milvus_create_partition(collection regclass, tag text)
 	RETURNS regclass
 	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	nsp name;
@@ -168,19 +183,20 @@ BEGIN
 				  HINT = 'The default partition exists already; tags are non-empty.';
 	END IF;
 	part := rel || '_' || tag;
-	IF octet_length(part) >= 64 THEN
+	IF pg_catalog.octet_length(part) >= 64 THEN
 		RAISE EXCEPTION 'partition name "%" is too long', part
 			USING ERRCODE = 'name_too_long';
 	END IF;
-	EXECUTE format('CREATE TABLE %I.%I PARTITION OF %s FOR VALUES IN (%L)',
-				   nsp, part, collection, tag);
-	RETURN format('%I.%I', nsp, part)::regclass;
+	EXECUTE pg_catalog.format('CREATE TABLE %I.%I PARTITION OF %s FOR VALUES IN (%L)',
+							  nsp, part, collection, tag);
+	RETURN pg_catalog.format('%I.%I', nsp, part)::pg_catalog.regclass;
 END
 $$;
 
 -- Drop a collection with its partitions and indexes.
 CREATE FUNCTION milvus_drop_collection(collection regclass) RETURNS void
 	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
 	IF NOT EXISTS (SELECT FROM pg_catalog.pg_class
@@ -188,7 +204,7 @@ BEGIN
 		RAISE EXCEPTION '"%" is not a table', collection
 			USING ERRCODE = 'wrong_object_type';
 	END IF;
-	EXECUTE format('DROP TABLE %s', collection);
+	EXECUTE pg_catalog.format('DROP TABLE %s', collection);
 END
 $$;
 
@@ -200,12 +216,14 @@ CREATE FUNCTION milvus_collection_info(collection regclass)
 				   index_type text, index_params jsonb, metric text,
 				   size_bytes bigint)
 	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
-	EXECUTE format('SELECT count(*) FROM %s', collection) INTO row_count;
-	SELECT array_agg(t.relid ORDER BY t.relid::text) INTO partitions
+	EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', collection)
+		INTO row_count;
+	SELECT pg_catalog.array_agg(t.relid ORDER BY t.relid::text) INTO partitions
 	FROM pg_catalog.pg_partition_tree(collection) t WHERE t.level = 1;
-	SELECT sum(pg_catalog.pg_total_relation_size(t.relid))::bigint INTO size_bytes
+	SELECT pg_catalog.sum(pg_catalog.pg_total_relation_size(t.relid))::bigint INTO size_bytes
 	FROM pg_catalog.pg_partition_tree(collection) t;
 	RETURN QUERY
 	SELECT row_count, partitions, v.idx, v.itype, v.iparams, v.imetric,
@@ -215,7 +233,7 @@ BEGIN
 		SELECT x.indexrelid::regclass AS idx,
 			   CASE a.amname WHEN 'hnsw' THEN 'HNSW' WHEN 'flat' THEN 'FLAT'
 					WHEN 'ivfflat' THEN 'IVF_FLAT'
-					WHEN 'ivf' THEN 'IVF_' || upper(coalesce(o.opts ->> 'quantizer', 'flat'))
+					WHEN 'ivf' THEN 'IVF_' || pg_catalog.upper(coalesce(o.opts ->> 'quantizer', 'flat'))
 			   END AS itype,
 			   coalesce(o.opts, '{}') AS iparams,
 			   CASE WHEN oc.opcname LIKE '%\_l2\_ops' THEN 'L2'
@@ -230,9 +248,9 @@ BEGIN
 		JOIN pg_catalog.pg_am a ON a.oid = ic.relam
 		JOIN pg_catalog.pg_opclass oc ON oc.oid = x.indclass[0]
 		LEFT JOIN LATERAL (
-			SELECT jsonb_object_agg(split_part(r, '=', 1),
-									substr(r, strpos(r, '=') + 1)) AS opts
-			FROM unnest(ic.reloptions) r) o ON true
+			SELECT pg_catalog.jsonb_object_agg(pg_catalog.split_part(r, '=', 1),
+					pg_catalog.substr(r, pg_catalog.strpos(r, '=') + 1)) AS opts
+			FROM pg_catalog.unnest(ic.reloptions) r) o ON true
 		WHERE x.indrelid = collection
 		  AND a.amname IN ('hnsw', 'flat', 'ivfflat', 'ivf')) AS v ON true
 	ORDER BY v.idx::text;

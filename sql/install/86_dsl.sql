@@ -3,7 +3,10 @@
 -- ---------------------------------------------------------------------------
 
 -- One row per (query vector, hit), ordered by query_no, distance.  Runs one
--- parameterised query with the caller's privileges.
+-- parameterised query with the caller's privileges, once it has checked
+-- SELECT on the table.  The query qualifies every function, operator and
+-- type it names, so these C functions need no SET search_path (README:
+-- "Security").
 CREATE FUNCTION milvus_search(collection regclass, dsl jsonb,
 		with_fields boolean DEFAULT false)
 	RETURNS TABLE (query_no integer, id text, distance float8, fields jsonb)

@@ -6,7 +6,12 @@
 -- <table>_p0 .. <table>_p<N-1> (milvus_create_shard_tables), most of them
 -- empty, so that a partition can move to another server without DDL there.
 -- The functions build their SQL with format('%I') and quoted literals and
--- run with the caller's privileges (no SECURITY DEFINER).
+-- run with the caller's privileges (no SECURITY DEFINER), with search_path
+-- pinned to pg_catalog, pg_temp (README: "Security"): they call each
+-- other, and name this extension's operators and operator classes,
+-- qualified with its schema.  Those that create tables create them in the
+-- caller's current schema: their last parameter defaults to
+-- current_schema(), which the call evaluates with the caller's search_path.
 
 -- The distance operators a search may use.
 CREATE FUNCTION milvus_shard_check_operator(op text) RETURNS void
@@ -18,13 +23,14 @@ BEGIN
 				HINT = 'Use one of <->, <#>, <=>, <+>, <~> or <%>.';
 	END IF;
 END;
-$$ LANGUAGE plpgsql IMMUTABLE;
+$$ LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp;
 
 -- On a shard server: create the remote tables of a sharded table, one per
 -- hash partition, and optionally an index on each.
 CREATE FUNCTION milvus_create_shard_tables(table_name text, dim integer,
 	partitions integer, vector_type regtype DEFAULT 'vector',
-	index_method text DEFAULT NULL, index_opclass text DEFAULT NULL)
+	index_method text DEFAULT NULL, index_opclass text DEFAULT NULL,
+	schema name DEFAULT pg_catalog.current_schema())
 RETURNS integer
 AS $$
 DECLARE
@@ -34,19 +40,23 @@ BEGIN
 		RAISE EXCEPTION 'number of partitions must be at least 1'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	IF schema IS NULL THEN
+		RAISE EXCEPTION 'no schema has been selected to create in'
+			USING ERRCODE = 'invalid_schema_name';
+	END IF;
 	FOR i IN 0 .. partitions - 1 LOOP
-		part := format('%s_p%s', table_name, i);
-		EXECUTE format('CREATE TABLE %I (id bigint PRIMARY KEY, embedding %s(%s))',
-					   part, vector_type, dim);
+		part := pg_catalog.format('%s_p%s', table_name, i);
+		EXECUTE pg_catalog.format('CREATE TABLE %I.%I (id bigint PRIMARY KEY, embedding %s(%s))',
+								  schema, part, vector_type, dim);
 		IF index_method IS NOT NULL THEN
-			EXECUTE format('CREATE INDEX ON %I USING %I (embedding %I)',
-						   part, index_method,
-						   coalesce(index_opclass, 'vector_l2_ops'));
+			EXECUTE pg_catalog.format('CREATE INDEX ON %I.%I USING %I (embedding %s.%I)',
+									  schema, part, index_method, '@extschema@',
+									  coalesce(index_opclass, 'vector_l2_ops'));
 		END IF;
 	END LOOP;
 	RETURN partitions;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 
 -- On the coordinator: the partitions of a sharded table with their bounds,
 -- servers and remote tables.  Local partitions have a NULL server.
@@ -60,13 +70,13 @@ AS $$
 		   substring(pg_catalog.pg_get_expr(c.relpartbound, c.oid)
 					 FROM 'modulus (\d+)')::integer,
 		   s.srvname,
-		   coalesce((SELECT substring(o FROM 12) FROM unnest(ft.ftoptions) o
+		   coalesce((SELECT substring(o FROM 12) FROM pg_catalog.unnest(ft.ftoptions) o
 					 WHERE o LIKE 'table\_name=%'), c.relname),
 		   coalesce((SELECT substring(o FROM 15)::boolean
-					 FROM unnest(ft.ftoptions) o
+					 FROM pg_catalog.unnest(ft.ftoptions) o
 					 WHERE o LIKE 'async\_capable=%'),
 					(SELECT substring(o FROM 15)::boolean
-					 FROM unnest(s.srvoptions) o
+					 FROM pg_catalog.unnest(s.srvoptions) o
 					 WHERE o LIKE 'async\_capable=%'), false)
 	FROM pg_catalog.pg_inherits i
 	JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
@@ -74,7 +84,7 @@ AS $$
 	LEFT JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
 	WHERE i.inhparent = sharded
 	ORDER BY 2, 1;
-$$ LANGUAGE sql STABLE;
+$$ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp;
 
 -- Fail unless a foreign server exists and lists milvus in its "extensions"
 -- option, without which postgres_fdw does not send the distance operators.
@@ -89,17 +99,17 @@ BEGIN
 		RAISE EXCEPTION 'foreign server "%" does not exist', server
 			USING ERRCODE = 'undefined_object';
 	END IF;
-	IF NOT EXISTS (SELECT 1 FROM unnest(opts) o
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(opts) o
 				   WHERE o LIKE 'extensions=%'
-				   AND 'milvus' = ANY (regexp_split_to_array(
+				   AND 'milvus' = ANY (pg_catalog.regexp_split_to_array(
 						   substring(o FROM 12), '\s*,\s*'))) THEN
 		RAISE EXCEPTION 'foreign server "%" does not list milvus in its extensions option', server
 			USING ERRCODE = 'invalid_parameter_value',
-				HINT = format('Run ALTER SERVER %I OPTIONS (ADD extensions %L).',
-							  server, 'milvus');
+				HINT = pg_catalog.format('Run ALTER SERVER %I OPTIONS (ADD extensions %L).',
+										 server, 'milvus');
 	END IF;
 END;
-$$ LANGUAGE plpgsql STABLE;
+$$ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp;
 
 -- Attach partition "remainder" of a sharded table as a foreign table on a
 -- server, reading and writing the remote table <table>_p<remainder>.
@@ -115,26 +125,27 @@ BEGIN
 	FROM pg_catalog.pg_class c
 	JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 	WHERE c.oid = sharded;
-	part := format('%s_p%s', base, remainder);
-	EXECUTE format('CREATE FOREIGN TABLE %I.%I PARTITION OF %s '
-				   'FOR VALUES WITH (MODULUS %s, REMAINDER %s) SERVER %I '
-				   'OPTIONS (table_name %L, async_capable %L)',
-				   nsp, part, sharded, modulus, remainder, server,
-				   part, 'true');
-	RETURN format('%I.%I', nsp, part)::regclass;
+	part := pg_catalog.format('%s_p%s', base, remainder);
+	EXECUTE pg_catalog.format('CREATE FOREIGN TABLE %I.%I PARTITION OF %s '
+							  'FOR VALUES WITH (MODULUS %s, REMAINDER %s) SERVER %I '
+							  'OPTIONS (table_name %L, async_capable %L)',
+							  nsp, part, sharded, modulus, remainder, server,
+							  part, 'true');
+	RETURN pg_catalog.format('%I.%I', nsp, part)::pg_catalog.regclass;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 
 -- On the coordinator: create a table (id bigint, embedding <type>(dim))
 -- partitioned by hash on id into "partitions" foreign tables spread over
 -- the servers, partition i on servers[i mod #servers].
 CREATE FUNCTION milvus_create_sharded_table(table_name text, dim integer,
 	servers text[], partitions integer DEFAULT NULL,
-	vector_type regtype DEFAULT 'vector')
+	vector_type regtype DEFAULT 'vector',
+	schema name DEFAULT pg_catalog.current_schema())
 RETURNS regclass
 AS $$
 DECLARE
-	nservers integer := coalesce(array_length(servers, 1), 0);
+	nservers integer := coalesce(pg_catalog.array_length(servers, 1), 0);
 	nparts integer := coalesce(partitions, nservers);
 	sharded regclass;
 	part regclass;
@@ -148,21 +159,26 @@ BEGIN
 			nparts, nservers
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	IF schema IS NULL THEN
+		RAISE EXCEPTION 'no schema has been selected to create in'
+			USING ERRCODE = 'invalid_schema_name';
+	END IF;
 	FOR i IN 1 .. nservers LOOP
-		PERFORM milvus_shard_check_server(servers[i]);
+		PERFORM @extschema@.milvus_shard_check_server(servers[i]);
 	END LOOP;
-	EXECUTE format('CREATE TABLE %I (id bigint NOT NULL, embedding %s(%s)) '
-				   'PARTITION BY HASH (id)', table_name, vector_type, dim);
-	sharded := format('%I', table_name)::regclass;
+	EXECUTE pg_catalog.format('CREATE TABLE %I.%I (id bigint NOT NULL, embedding %s(%s)) '
+							  'PARTITION BY HASH (id)', schema, table_name,
+							  vector_type, dim);
+	sharded := pg_catalog.format('%I.%I', schema, table_name)::pg_catalog.regclass;
 	FOR i IN 0 .. nparts - 1 LOOP
-		part := milvus_shard_attach(sharded, i, nparts,
-									servers[i % nservers + 1]);
+		part := @extschema@.milvus_shard_attach(sharded, i, nparts,
+												servers[i % nservers + 1]);
 		-- fail now, with the shard's message, if the remote table is missing
-		EXECUTE format('SELECT FROM %s LIMIT 1', part);
+		EXECUTE pg_catalog.format('SELECT FROM %s LIMIT 1', part);
 	END LOOP;
 	RETURN sharded;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 
 -- On the coordinator: move partitions of a sharded table to a new server
 -- until it holds its share (partitions / servers), taking them from the
@@ -185,14 +201,16 @@ DECLARE
 	old regclass;
 	cols text;
 BEGIN
-	PERFORM milvus_shard_check_server(server);
-	IF EXISTS (SELECT 1 FROM milvus_shards(sharded) s WHERE s.server = server) THEN
+	PERFORM @extschema@.milvus_shard_check_server(server);
+	IF EXISTS (SELECT 1 FROM @extschema@.milvus_shards(sharded) s
+			   WHERE s.server = server) THEN
 		RAISE EXCEPTION 'server "%" already holds partitions of "%"', server, sharded
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	SELECT count(*), count(DISTINCT s.server) + 1, max(s.modulus)
+	SELECT pg_catalog.count(*), pg_catalog.count(DISTINCT s.server) + 1,
+		   pg_catalog.max(s.modulus)
 	INTO nparts, nservers, modulus
-	FROM milvus_shards(sharded) s;
+	FROM @extschema@.milvus_shards(sharded) s;
 	share := nparts / nservers;
 	IF share = 0 THEN
 		RAISE EXCEPTION 'table "%" has too few partitions (%) for % servers',
@@ -200,40 +218,42 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				HINT = 'Create the sharded table with more partitions than servers, or re-create it with more.';
 	END IF;
-	SELECT string_agg(format('%I', attname), ', ' ORDER BY attnum) INTO cols
+	SELECT pg_catalog.string_agg(pg_catalog.format('%I', attname), ', ' ORDER BY attnum)
+	INTO cols
 	FROM pg_catalog.pg_attribute
 	WHERE attrelid = sharded AND attnum > 0 AND NOT attisdropped;
 
 	-- the last partitions of the servers holding the most, in turn
-	SELECT array_agg(s.partition ORDER BY s.rank, s.held DESC, s.remainder),
-		   array_agg(s.remainder ORDER BY s.rank, s.held DESC, s.remainder),
-		   array_agg(s.server ORDER BY s.rank, s.held DESC, s.remainder)
+	SELECT pg_catalog.array_agg(s.partition ORDER BY s.rank, s.held DESC, s.remainder),
+		   pg_catalog.array_agg(s.remainder ORDER BY s.rank, s.held DESC, s.remainder),
+		   pg_catalog.array_agg(s.server ORDER BY s.rank, s.held DESC, s.remainder)
 	INTO parts, remainders, old_servers
 	FROM (SELECT s.*,
-				 row_number() OVER (PARTITION BY s.server
-									ORDER BY s.remainder DESC) AS rank,
-				 count(*) OVER (PARTITION BY s.server) AS held
-		  FROM milvus_shards(sharded) s) s;
+				 pg_catalog.row_number() OVER (PARTITION BY s.server
+											   ORDER BY s.remainder DESC) AS rank,
+				 pg_catalog.count(*) OVER (PARTITION BY s.server) AS held
+		  FROM @extschema@.milvus_shards(sharded) s) s;
 
 	FOR i IN 1 .. share LOOP
 		old := parts[i];
-		EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', sharded, old);
-		EXECUTE format('ALTER FOREIGN TABLE %s RENAME TO %I', old,
-					   format('%s_moving', (SELECT relname FROM pg_catalog.pg_class
-											WHERE oid = old)));
-		EXECUTE format('TRUNCATE %s',
-					   milvus_shard_attach(sharded, remainders[i], modulus,
-										   server));
-		EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM %s', sharded, cols,
-					   cols, old);
-		EXECUTE format('DROP FOREIGN TABLE %s', old);
+		EXECUTE pg_catalog.format('ALTER TABLE %s DETACH PARTITION %s', sharded, old);
+		EXECUTE pg_catalog.format('ALTER FOREIGN TABLE %s RENAME TO %I', old,
+								  pg_catalog.format('%s_moving',
+									  (SELECT relname FROM pg_catalog.pg_class
+									   WHERE oid = old)));
+		EXECUTE pg_catalog.format('TRUNCATE %s',
+								  @extschema@.milvus_shard_attach(sharded, remainders[i],
+																  modulus, server));
+		EXECUTE pg_catalog.format('INSERT INTO %s (%s) SELECT %s FROM %s', sharded,
+								  cols, cols, old);
+		EXECUTE pg_catalog.format('DROP FOREIGN TABLE %s', old);
 		RAISE NOTICE 'moved partition % of "%" from server "%" to "%"',
 			remainders[i], sharded, old_servers[i], server
 			USING DETAIL = 'The copy on the old server is no longer used; truncate it once this transaction has committed.';
 	END LOOP;
 	RETURN share;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp;
 
 -- The query milvus_sharded_search runs: each partition's top k, fetched with
 -- ORDER BY ... LIMIT k sent to its shard, gathered by an Append that can run
@@ -249,7 +269,7 @@ DECLARE
 	q text;
 	branches text;
 BEGIN
-	PERFORM milvus_shard_check_operator(op);
+	PERFORM @extschema@.milvus_shard_check_operator(op);
 	IF k IS NULL OR k < 1 THEN
 		RAISE EXCEPTION 'k must be at least 1'
 			USING ERRCODE = 'invalid_parameter_value';
@@ -262,25 +282,27 @@ BEGIN
 			vector_column, sharded
 			USING ERRCODE = 'undefined_column';
 	END IF;
-	SELECT string_agg(format('%I', attname), ', ' ORDER BY attnum) INTO cols
+	SELECT pg_catalog.string_agg(pg_catalog.format('%I', attname), ', ' ORDER BY attnum)
+	INTO cols
 	FROM pg_catalog.pg_attribute
 	WHERE attrelid = sharded AND attnum > 0 AND NOT attisdropped;
-	q := format('%I %s %L::%s', vector_column, op, query, coltype);
-	SELECT string_agg(format('(SELECT %s, %s AS milvus_distance FROM %s '
-							 'ORDER BY milvus_distance LIMIT %s)',
-							 cols, q, s.partition, k),
-					  E'\n  UNION ALL ' ORDER BY s.remainder, s.partition::text)
+	q := pg_catalog.format('%I OPERATOR(%s.%s) %L::%s', vector_column,
+						   '@extschema@', op, query, coltype);
+	SELECT pg_catalog.string_agg(pg_catalog.format('(SELECT %s, %s AS milvus_distance FROM %s '
+												   'ORDER BY milvus_distance LIMIT %s)',
+												   cols, q, s.partition, k),
+								 E'\n  UNION ALL ' ORDER BY s.remainder, s.partition::text)
 	INTO branches
-	FROM milvus_shards(sharded) s;
+	FROM @extschema@.milvus_shards(sharded) s;
 	IF branches IS NULL THEN
 		RAISE EXCEPTION 'relation "%" has no partitions', sharded
 			USING ERRCODE = 'wrong_object_type';
 	END IF;
-	RETURN format(E'WITH candidates AS MATERIALIZED (\n  %s)\n'
-				  'SELECT %s FROM candidates ORDER BY milvus_distance LIMIT %s',
-				  branches, cols, k);
+	RETURN pg_catalog.format(E'WITH candidates AS MATERIALIZED (\n  %s)\n'
+							 'SELECT %s FROM candidates ORDER BY milvus_distance LIMIT %s',
+							 branches, cols, k);
 END;
-$$ LANGUAGE plpgsql STABLE;
+$$ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp;
 
 -- The top k rows of a sharded (or any partitioned) table by distance to
 -- query, nearest first: SELECT * FROM milvus_sharded_search(NULL::items,
@@ -298,7 +320,7 @@ BEGIN
 		RAISE EXCEPTION 'first argument must be a row of a table, as in NULL::items'
 			USING ERRCODE = 'wrong_object_type';
 	END IF;
-	RETURN QUERY EXECUTE milvus_sharded_query(rel, query::text, k, op,
-												   vector_column);
+	RETURN QUERY EXECUTE @extschema@.milvus_sharded_query(rel, query::text, k, op,
+														  vector_column);
 END;
-$$ LANGUAGE plpgsql STABLE;
+$$ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp;

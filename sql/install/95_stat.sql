@@ -11,7 +11,9 @@ CREATE FUNCTION milvus_stat_index_counters(OUT indexrelid oid,
 	RETURNS SETOF record
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 
--- one row per index of this extension's access methods
+-- one row per index of this extension's access methods (a view's names are
+-- resolved once, here: the calls are qualified, and the one comparison
+-- without an exact pg_catalog operator too)
 CREATE VIEW milvus_stat_indexes AS
 SELECT i.oid AS indexrelid,
 	n.nspname AS schemaname,
@@ -19,8 +21,9 @@ SELECT i.oid AS indexrelid,
 	i.relname AS indexname,
 	am.amname AS index_type,
 	i.reloptions AS parameters,
-	pg_relation_size(i.oid) AS size_bytes,
-	CASE WHEN i.reltuples >= 0 THEN i.reltuples::bigint END AS tuples,
+	pg_catalog.pg_relation_size(i.oid) AS size_bytes,
+	CASE WHEN i.reltuples OPERATOR(pg_catalog.>=) 0
+		THEN i.reltuples::bigint END AS tuples,
 	coalesce(c.searches, 0) AS searches,
 	coalesce(c.tuples_returned, 0) AS tuples_returned,
 	coalesce(c.inserts, 0) AS inserts,
@@ -32,7 +35,7 @@ FROM pg_index x
 	JOIN pg_class t ON t.oid = x.indrelid
 	JOIN pg_namespace n ON n.oid = i.relnamespace
 	JOIN pg_am am ON am.oid = i.relam
-	LEFT JOIN milvus_stat_index_counters() c ON c.indexrelid = i.oid
+	LEFT JOIN @extschema@.milvus_stat_index_counters() c ON c.indexrelid = i.oid
 WHERE am.oid IN (SELECT d.objid FROM pg_depend d JOIN pg_extension e
 		ON e.oid = d.refobjid
 	WHERE d.classid = 'pg_am'::regclass
