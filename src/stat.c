@@ -298,6 +298,23 @@ EvictLeastRecent(StatIndexData *evicted)
 }
 
 /*
+ * Find or enter key's entry (exclusive lock held); NULL when it is new and
+ * the table already holds STAT_MAX_INDEXES entries.  The count is checked
+ * here because a shared hash table grows past its initial size into the
+ * spare shared memory that the lock tables need.
+ */
+static StatEntry *
+FindOrEnter(StatKey *key, bool *found)
+{
+	StatEntry  *e = hash_search(stat_hash, key, HASH_FIND, NULL);
+
+	*found = e != NULL;
+	if (e == NULL && hash_get_num_entries(stat_hash) < STAT_MAX_INDEXES)
+		e = hash_search(stat_hash, key, HASH_ENTER_NULL, found);
+	return e;
+}
+
+/*
  * Enter a new entry for key, making room when the table is full: first by
  * forgetting dropped databases, then by evicting the least recently used
  * entry.  Returns it with the lock held exclusively, or NULL (and no lock)
@@ -312,16 +329,16 @@ EnterEntry(StatKey *key, StatIndexData *names)
 	bool		did_evict = false;
 
 	LWLockAcquire(stat_lock, LW_EXCLUSIVE);
-	e = hash_search(stat_hash, key, HASH_ENTER_NULL, &found);
+	e = FindOrEnter(key, &found);
 	if (e == NULL)
 	{
 		LWLockRelease(stat_lock);
 		StatForgetDroppedDatabases();
 		LWLockAcquire(stat_lock, LW_EXCLUSIVE);
-		e = hash_search(stat_hash, key, HASH_ENTER_NULL, &found);
+		e = FindOrEnter(key, &found);
 	}
 	if (e == NULL && (did_evict = EvictLeastRecent(&evicted)))
-		e = hash_search(stat_hash, key, HASH_ENTER_NULL, &found);
+		e = FindOrEnter(key, &found);
 	if (e != NULL && !found)
 		InitEntry(e, names);
 	if (e == NULL)
