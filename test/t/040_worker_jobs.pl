@@ -8,7 +8,7 @@
 # restart every backend (as for any crashed server process), after which
 # jobs run again; the status view counts it all.  Without
 # shared_preload_libraries, batch search runs in the backend itself and a
-# statement_timeout still stops it.
+# statement_timeout or milvus.worker_timeout still stops it.
 use strict;
 use warnings;
 
@@ -174,6 +174,9 @@ is($plain->safe_psql('postgres', q{
 ($ret, $stdout, $stderr) = $plain->psql('postgres', "SET statement_timeout = '2s'; $big");
 like($stderr, qr/canceling statement due to statement timeout/,
 	'statement_timeout stops a job running in the backend');
+($ret, $stdout, $stderr) = $plain->psql('postgres', "SET milvus.worker_timeout = '1s'; $big");
+like($stderr, qr/background worker job timed out after 1000 ms/,
+	'milvus.worker_timeout stops a job running in the backend too');
 is($plain->safe_psql('postgres', 'SELECT 1'), '1', 'the server is fine afterwards');
 $plain->stop;
 
