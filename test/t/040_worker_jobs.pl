@@ -2,7 +2,8 @@
 # milvus.worker_timeout stop a long batch job (the worker frees it and goes
 # on); milvus.worker_timeout is superuser-only, so an ordinary role can
 # neither lift it nor escape a per-role value a superuser set, and its job
-# past the bound fails with a clear error while the worker serves the next; SIGTERM to the worker fails the running job with a clear error, the
+# past the bound fails with a clear error while the worker serves the
+# next; SIGTERM to the worker fails the running job with a clear error, the
 # backend stays up, the postmaster restarts the worker and the next job in
 # the same session succeeds; SIGKILL to the worker makes the postmaster
 # restart every backend (as for any crashed server process), after which
