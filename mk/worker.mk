@@ -3,7 +3,7 @@
 
 OBJS += src/worker_cpu.o src/worker_gpu.o src/worker.o src/batch.o
 
-REGRESS += worker_search worker_privs
+REGRESS += worker_search worker_privs worker_limits
 
 # dlopen() of libmilvus_gpu.so
 SHLIB_LINK += -ldl

@@ -11,6 +11,10 @@
  * background worker (worker.c) as one job, and the results come back as a
  * set of rows.
  *
+ * Every allocation sized by the caller (queries times k, the rows read,
+ * k centroids) is checked against milvus.worker_memory_limit before it is
+ * made: the results at once, the rows each time their arrays grow.
+ *
  * IDENTIFICATION
  *	  src/batch.c
  *
@@ -46,6 +50,46 @@ typedef struct BatchRows
 	ItemPointerData *tids;		/* n, when asked for */
 	int64		capacity;
 } BatchRows;
+
+/*
+ * The shape of the job whose rows ReadRows reads, for AppendRow's memory
+ * checks (set by SetRowBudget before each ReadRows).
+ */
+typedef struct RowBudget
+{
+	bool		knn;
+	int64		nq;				/* k-NN queries */
+	int			k;
+	int64		max_rows;		/* -1 until the dimension is known */
+} RowBudget;
+
+static RowBudget budget;
+
+/*
+ * Describe the job the next ReadRows reads rows for.
+ */
+static void
+SetRowBudget(bool knn, int64 nq, int k)
+{
+	budget.knn = knn;
+	budget.nq = nq;
+	budget.k = k;
+	budget.max_rows = -1;
+}
+
+/*
+ * Raise the memory limit's error for a job of n rows (worker.c words it).
+ */
+static void
+RowsTooMany(int64 n, int dim)
+{
+	if (budget.knn)
+		WorkerCheckKnnMemory(n, budget.nq, dim, budget.k);
+	else
+		WorkerCheckKmeansMemory(n, dim, budget.k);
+	elog(ERROR, "batch job of %lld rows within the memory limit",
+		 (long long) n);		/* not reached */
+}
 
 /*
  * Check k, a number of neighbours, at the SQL boundary.
@@ -187,7 +231,13 @@ AppendRow(BatchRows *rows, Vector v, ItemPointer tid)
 	CheckDims(rows->dim, v->dim);
 	if (rows->n == rows->capacity)
 	{
+		if (budget.max_rows < 0)
+			budget.max_rows = WorkerMaxRows(budget.knn, budget.nq, rows->dim,
+											budget.k);
+		if (rows->n >= budget.max_rows)
+			RowsTooMany(rows->n + 1, rows->dim);
 		rows->capacity = rows->capacity == 0 ? 1024 : rows->capacity * 2;
+		rows->capacity = Min(rows->capacity, budget.max_rows);
 		rows->x = rows->x == NULL ?
 			MemoryContextAllocHuge(CurrentMemoryContext,
 								   sizeof(float) * rows->capacity * rows->dim) :
@@ -283,10 +333,15 @@ milvus_batch_search(PG_FUNCTION_ARGS)
 	int64	   *labels;
 
 	CheckK(k);
+	/* the results alone, before anything is copied */
+	WorkerCheckKnnMemory(0, ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array)),
+						 1, k);
 	queries = QueriesFromArray(array, &nq, &dim);
 	InitMaterializedSRF(fcinfo, 0);
 	if (nq == 0)
 		return (Datum) 0;
+	WorkerCheckKnnMemory(0, nq, dim, k);
+	SetRowBudget(true, nq, k);
 	ReadRows(relid, NameStr(*col), ARR_ELEMTYPE(array), dim, true, &rows);
 	if (rows.n == 0)
 		return (Datum) 0;
@@ -347,6 +402,7 @@ milvus_kmeans(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, &vectype, NULL) != TYPEFUNC_SCALAR)
 		elog(ERROR, "milvus_kmeans must return a scalar type");
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	SetRowBudget(false, 0, k);
 	ReadRows(relid, NameStr(*col), vectype, -1, false, &rows);
 	if (rows.n < k)
 		ereport(ERROR,

@@ -14,11 +14,15 @@
  *
  * libmicrohttpd runs in its external epoll mode inside the worker's own
  * loop: the worker waits on its latch and on the daemon's epoll
- * descriptor, renders a fresh snapshot of the counters (PostgreSQL code:
- * LWLock, palloc) and then lets the daemon serve requests (MHD_run).  The
- * request handler, called from MHD_run in the same thread, only copies
- * that rendered text into a response: it calls no PostgreSQL function, so
- * no error can unwind through the library.  There is no other thread.
+ * descriptor, renders a fresh snapshot of the counters when the last is
+ * older than milvus.metrics_refresh_interval (PostgreSQL code: LWLock,
+ * palloc) and then lets the daemon serve requests (MHD_run).  The request
+ * handler, called from MHD_run in the same thread, checks the request's
+ * credentials against those the worker read from milvus.metrics_auth_file
+ * and queues the one shared, reference-counted response of the last
+ * render: it calls no PostgreSQL function, so no error can unwind through
+ * the library, and a flood of requests costs no rendering.  There is no
+ * other thread.
  *
  * IDENTIFICATION
  *	  src/metrics.h
@@ -35,6 +39,8 @@
 /* settings */
 extern int	milvus_metrics_port;
 extern char *milvus_metrics_listen_address;
+extern char *milvus_metrics_auth_file;
+extern int	milvus_metrics_refresh_interval;	/* ms */
 
 /* Settings; and the worker when preloading. */
 extern void MetricsInit(void);

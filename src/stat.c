@@ -8,8 +8,15 @@
  * entry is created the first time a backend counts something for an index
  * (its names are looked up once, then); it is removed when the index is
  * dropped (object_access_hook), and milvus_stat_reset zeroes its counters.
- * The table holds STAT_MAX_INDEXES entries: past that, new indexes are not
- * counted (a LOG line says so once per backend).
+ * A dropped database's entries are removed at the next snapshot (every
+ * reader's, and the metrics worker's periodic pass): an entry remembers its
+ * database's directory, and a database whose directory is gone was dropped
+ * (the metrics worker has no catalog to ask).  The table holds
+ * STAT_MAX_INDEXES entries: when it is full, a new index first makes room
+ * by that removal, then by evicting the entry used least recently, so that
+ * no role can fill the table (with databases it drops, or indexes it
+ * creates) and leave new indexes uncounted; a LOG line names the evicted
+ * index once per backend.
  *
  * Search durations are timed in the backend from amrescan to the next
  * amrescan or amendscan of the same scan descriptor (one clock read at
@@ -29,11 +36,15 @@
  */
 #include "postgres.h"
 
+#include <sys/stat.h>
+#include <time.h>
+
 #include "access/xact.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
+#include "common/relpath.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
@@ -63,10 +74,18 @@ typedef struct StatKey
 	Oid			indexid;
 } StatKey;
 
+/* A database with entries, and the tablespace of its directory */
+typedef struct StatDatabase
+{
+	Oid			dbid;
+	Oid			spcid;
+} StatDatabase;
+
 /* One index's entry in the shared hash table. */
 typedef struct StatEntry
 {
 	StatKey		key;
+	Oid			spcid;			/* the database's tablespace: its directory */
 	NameData	dbname;
 	NameData	schema;
 	NameData	table;
@@ -80,6 +99,7 @@ typedef struct StatEntry
 	pg_atomic_uint64 size_bytes;
 	pg_atomic_uint64 rows_base;		/* index tuples at build/vacuum */
 	pg_atomic_uint64 inserts_since;	/* inserts since then */
+	pg_atomic_uint64 last_used;	/* Unix time of the last count */
 	double		build_seconds;	/* exclusive lock */
 	TimestampTz last_vacuum;	/* exclusive lock */
 } StatEntry;
@@ -102,7 +122,7 @@ static object_access_hook_type prev_object_access_hook = NULL;
 static StatScan scans[STAT_MAX_SCANS];
 static int	last_scan = 0;		/* where MilvusStatScanTuple looks first */
 static bool xact_callback_registered = false;
-static bool full_reported = false;
+static bool evict_reported = false;
 
 static Oid	build_index = InvalidOid;
 static instr_time build_start;
@@ -209,6 +229,7 @@ StatEnabled(void)
 static void
 InitEntry(StatEntry *e, StatIndexData *names)
 {
+	e->spcid = MyDatabaseTableSpace;
 	namestrcpy(&e->dbname, NameStr(names->dbname));
 	namestrcpy(&e->schema, NameStr(names->schema));
 	namestrcpy(&e->table, NameStr(names->table));
@@ -223,6 +244,7 @@ InitEntry(StatEntry *e, StatIndexData *names)
 	pg_atomic_init_u64(&e->size_bytes, 0);
 	pg_atomic_init_u64(&e->rows_base, 0);
 	pg_atomic_init_u64(&e->inserts_since, 0);
+	pg_atomic_init_u64(&e->last_used, (uint64) time(NULL));
 	e->build_seconds = -1;
 	e->last_vacuum = 0;
 }
@@ -249,8 +271,94 @@ LookupNames(Relation index, StatIndexData *names)
 }
 
 /*
+ * Remove the least recently used entry to make room (exclusive lock held);
+ * its names go to *evicted.  False when the table is empty.
+ */
+static bool
+EvictLeastRecent(StatIndexData *evicted)
+{
+	HASH_SEQ_STATUS seq;
+	StatEntry  *e;
+	StatEntry  *victim = NULL;
+	uint64		oldest = PG_UINT64_MAX;
+
+	hash_seq_init(&seq, stat_hash);
+	while ((e = hash_seq_search(&seq)) != NULL)
+		if (pg_atomic_read_u64(&e->last_used) < oldest)
+		{
+			oldest = pg_atomic_read_u64(&e->last_used);
+			victim = e;
+		}
+	if (victim == NULL)
+		return false;
+	evicted->dbname = victim->dbname;
+	evicted->index = victim->index;
+	hash_search(stat_hash, &victim->key, HASH_REMOVE, NULL);
+	return true;
+}
+
+/*
+ * Find or enter key's entry (exclusive lock held); NULL when it is new and
+ * the table already holds STAT_MAX_INDEXES entries.  The count is checked
+ * here because a shared hash table grows past its initial size into the
+ * spare shared memory that the lock tables need.
+ */
+static StatEntry *
+FindOrEnter(StatKey *key, bool *found)
+{
+	StatEntry  *e = hash_search(stat_hash, key, HASH_FIND, NULL);
+
+	*found = e != NULL;
+	if (e == NULL && hash_get_num_entries(stat_hash) < STAT_MAX_INDEXES)
+		e = hash_search(stat_hash, key, HASH_ENTER_NULL, found);
+	return e;
+}
+
+/*
+ * Enter a new entry for key, making room when the table is full: first by
+ * forgetting dropped databases, then by evicting the least recently used
+ * entry.  Returns it with the lock held exclusively, or NULL (and no lock)
+ * when there is still no room.
+ */
+static StatEntry *
+EnterEntry(StatKey *key, StatIndexData *names)
+{
+	StatEntry  *e;
+	StatIndexData evicted;
+	bool		found;
+	bool		did_evict = false;
+
+	LWLockAcquire(stat_lock, LW_EXCLUSIVE);
+	e = FindOrEnter(key, &found);
+	if (e == NULL)
+	{
+		LWLockRelease(stat_lock);
+		StatForgetDroppedDatabases();
+		LWLockAcquire(stat_lock, LW_EXCLUSIVE);
+		e = FindOrEnter(key, &found);
+	}
+	if (e == NULL && (did_evict = EvictLeastRecent(&evicted)))
+		e = FindOrEnter(key, &found);
+	if (e != NULL && !found)
+		InitEntry(e, names);
+	if (e == NULL)
+		LWLockRelease(stat_lock);
+	if (did_evict && !evict_reported)
+	{
+		evict_reported = true;
+		ereport(LOG,
+				(errmsg("milvus statistics table is full: forgot index \"%s\" of database \"%s\" to count index \"%s\"",
+						NameStr(evicted.index), NameStr(evicted.dbname),
+						NameStr(names->index)),
+				 errdetail("The table holds %d indexes; the least recently used one makes room.",
+						   STAT_MAX_INDEXES)));
+	}
+	return e;
+}
+
+/*
  * The entry of index, created when missing, with the lock held in mode;
- * NULL (and no lock held) when the table is full.
+ * NULL (and no lock held) when there is no room even after eviction.
  */
 static StatEntry *
 LockEntry(Relation index, LWLockMode mode)
@@ -258,38 +366,91 @@ LockEntry(Relation index, LWLockMode mode)
 	StatKey		key;
 	StatEntry  *e;
 	StatIndexData names;
-	bool		found;
 
 	key.dbid = MyDatabaseId;
 	key.indexid = RelationGetRelid(index);
 	LWLockAcquire(stat_lock, mode);
 	e = hash_search(stat_hash, &key, HASH_FIND, NULL);
 	if (e != NULL)
+	{
+		pg_atomic_write_u64(&e->last_used, (uint64) time(NULL));
 		return e;
+	}
 	LWLockRelease(stat_lock);
 
 	LookupNames(index, &names);
-	LWLockAcquire(stat_lock, LW_EXCLUSIVE);
-	e = hash_search(stat_hash, &key, HASH_ENTER_NULL, &found);
-	if (e != NULL && !found)
-		InitEntry(e, &names);
+	e = EnterEntry(&key, &names);
 	if (e != NULL && mode != LW_EXCLUSIVE)
 	{
 		/* no shared downgrade of an LWLock: take it again */
 		LWLockRelease(stat_lock);
 		LWLockAcquire(stat_lock, mode);
 		e = hash_search(stat_hash, &key, HASH_FIND, NULL);
+		if (e == NULL)
+			LWLockRelease(stat_lock);	/* evicted meanwhile */
 	}
-	if (e != NULL)
-		return e;
+	return e;
+}
+
+/*
+ * Remove the entries of dropped databases; see stat.h.
+ */
+void
+StatForgetDroppedDatabases(void)
+{
+	HASH_SEQ_STATUS seq;
+	StatEntry  *e;
+	StatDatabase *dbs;
+	int			ndbs = 0;
+	int			ndropped = 0;
+	int			room;
+
+	if (stat_hash == NULL)
+		return;
+	LWLockAcquire(stat_lock, LW_SHARED);
+	room = (int) hash_get_num_entries(stat_hash) + 1;
 	LWLockRelease(stat_lock);
-	if (!full_reported)
-		ereport(LOG,
-				(errmsg("milvus statistics table is full: index \"%s\" is not counted",
-						RelationGetRelationName(index)),
-				 errdetail("The table holds %d indexes.", STAT_MAX_INDEXES)));
-	full_reported = true;
-	return NULL;
+	dbs = palloc(sizeof(StatDatabase) * room);
+	LWLockAcquire(stat_lock, LW_SHARED);
+	hash_seq_init(&seq, stat_hash);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		int			i = 0;
+
+		while (i < ndbs && dbs[i].dbid != e->key.dbid)
+			i++;
+		if (i == ndbs && ndbs < room)
+		{
+			dbs[ndbs].dbid = e->key.dbid;
+			dbs[ndbs++].spcid = e->spcid;
+		}
+	}
+	LWLockRelease(stat_lock);
+
+	/* no lock while asking the file system; keep the dropped ones */
+	for (int i = 0; i < ndbs; i++)
+	{
+		char	   *path = GetDatabasePath(dbs[i].dbid, dbs[i].spcid);
+		struct stat st;
+
+		if (stat(path, &st) != 0 && errno == ENOENT)
+			dbs[ndropped++] = dbs[i];
+		pfree(path);
+	}
+	if (ndropped > 0)
+	{
+		LWLockAcquire(stat_lock, LW_EXCLUSIVE);
+		hash_seq_init(&seq, stat_hash);
+		while ((e = hash_seq_search(&seq)) != NULL)
+			for (int i = 0; i < ndropped; i++)
+				if (e->key.dbid == dbs[i].dbid)
+				{
+					hash_search(stat_hash, &e->key, HASH_REMOVE, NULL);
+					break;
+				}
+		LWLockRelease(stat_lock);
+	}
+	pfree(dbs);
 }
 
 /* the index's length on disk */
@@ -314,6 +475,7 @@ StatSnapshot(int *n)
 	*n = 0;
 	if (stat_hash == NULL)
 		return NULL;
+	StatForgetDroppedDatabases();
 	/* entries may come meanwhile: those are left for the next snapshot */
 	LWLockAcquire(stat_lock, LW_SHARED);
 	room = (int) hash_get_num_entries(stat_hash) + 1;

@@ -6,7 +6,8 @@
  *
  * When milvus is in shared_preload_libraries, StatInit reserves a hash
  * table in shared memory, keyed by (database OID, index OID) and bounded
- * to STAT_MAX_INDEXES entries, each holding its counters.  The access
+ * to STAT_MAX_INDEXES entries (when full, dropped databases' entries, then
+ * the least recently used, make room), each holding its counters.  The access
  * methods call the MilvusStat* functions below, one line per callback:
  *
  *	amrescan		MilvusStatScanStart(scan)	a search; its timer starts
@@ -83,6 +84,13 @@ extern bool StatEnabled(void);
  * number.  Empty when counters are not kept.
  */
 extern StatIndexData *StatSnapshot(int *n);
+
+/*
+ * Remove the entries of databases that were dropped (their directory is
+ * gone).  Needs no database connection; StatSnapshot calls it first, and
+ * the metrics worker also every few seconds.
+ */
+extern void StatForgetDroppedDatabases(void);
 
 /* The access methods' calls; see the file comment. */
 extern void MilvusStatScanStart(IndexScanDesc scan);

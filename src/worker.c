@@ -23,6 +23,7 @@
  */
 #include "postgres.h"
 
+#include <math.h>
 #include <unistd.h>
 
 #include "miscadmin.h"
@@ -30,6 +31,7 @@
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "storage/dsm.h"
+#include "storage/itemptr.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
@@ -49,12 +51,15 @@
 #define WORKER_ERROR_LEN			256
 #define WORKER_ABSENT_LIMIT_MS		10000	/* queued, no worker: give up */
 #define WORKER_TRANCHE				"milvus worker"
+#define WORKER_DEFAULT_TIMEOUT_MS	600000	/* 10 minutes */
+#define WORKER_DEFAULT_MEMORY_MB	1024
 
 bool		milvus_gpu_enabled = false;
 int			milvus_gpu_device = 0;
 int			milvus_gpu_memory_limit = 0;
 int			milvus_worker_threads = 0;
-int			milvus_worker_timeout = 0;
+int			milvus_worker_timeout = WORKER_DEFAULT_TIMEOUT_MS;
+int			milvus_worker_memory_limit = WORKER_DEFAULT_MEMORY_MB;
 char	   *milvus_gpu_library = NULL;
 
 typedef enum WorkerJobKind
@@ -73,6 +78,7 @@ typedef struct WorkerJobHeader
 	int			dim;
 	int			k;				/* neighbours, or centroids */
 	int			iterations;		/* k-means */
+	int			timeout_ms;		/* milvus.worker_timeout of the submitter */
 	int64		n;				/* base rows */
 	int64		nq;				/* queries (k-NN) */
 	double		objective;		/* out: k-means */
@@ -105,6 +111,7 @@ typedef struct WorkerSlot
 	uint64		job_no;			/* submission order */
 	uint32		generation;		/* of the worker that took it */
 	bool		abandoned;		/* the backend gave up on it */
+	bool		timed_out;		/* FAILED: ran past its timeout_ms */
 	Size		size;			/* of the segment */
 	char		error[WORKER_ERROR_LEN];	/* a sentence, when FAILED */
 } WorkerSlot;
@@ -126,6 +133,15 @@ typedef struct WorkerShared
 	int			threads;
 	WorkerSlot	slots[WORKER_QUEUE_SLOTS];
 } WorkerShared;
+
+/* What a job's poll function looks at (worker.c's, not worker_cpu.c's) */
+typedef struct JobPoll
+{
+	volatile WorkerSlot *slot;	/* in the worker; NULL in a backend */
+	TimestampTz start;			/* when the job started running */
+	int			timeout_ms;		/* 0: none */
+	bool		timed_out;		/* out */
+} JobPoll;
 
 static WorkerShared *shared = NULL;
 
@@ -184,11 +200,26 @@ DefineSettings(void)
 							"0 uses one per CPU.",
 							&milvus_worker_threads, 0, 0, WORKER_MAX_THREADS,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	/*
+	 * Both limits are SUSET: they protect the one worker and the server's
+	 * memory from any single role, so only a superuser may raise them (for a
+	 * session, or for a role with ALTER ROLE ... SET).
+	 */
 	DefineCustomIntVariable("milvus.worker_timeout",
-							"Sets the longest wait for a background worker job",
-							"0 waits without limit.",
-							&milvus_worker_timeout, 0, 0, INT_MAX,
-							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+							"Sets the longest time a batch job may run",
+							"The worker stops a job that runs longer and goes "
+							"on with the next; 0 means no limit.",
+							&milvus_worker_timeout, WORKER_DEFAULT_TIMEOUT_MS,
+							0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("milvus.worker_memory_limit",
+							"Sets the memory a batch job may use",
+							"Rows, queries, results and the job's working "
+							"memory; a larger job is refused before any of "
+							"it is allocated.",
+							&milvus_worker_memory_limit,
+							WORKER_DEFAULT_MEMORY_MB, 1, MAX_KILOBYTES / 1024,
+							PGC_SUSET, GUC_UNIT_MB, NULL, NULL, NULL);
 }
 
 /*
@@ -305,6 +336,121 @@ ComputeLayout(const WorkerJobHeader *h, JobLayout *l)
 }
 
 /*
+ * Every byte a job allocates, in both processes: the submitting backend's
+ * arrays (rows, queries or centroids, results), the same again in the
+ * job's segment, and what the CPU threads allocate on top (k-NN over fewer
+ * query blocks than threads splits the rows into parts with a result heap
+ * each; k-means keeps an assignment per row and the update step's sums).
+ */
+static double
+JobMemory(const WorkerJobHeader *h)
+{
+	JobLayout	l;
+	double		bytes;
+	int			threads = WorkerThreads();
+
+	ComputeLayout(h, &l);
+	bytes = 2.0 * l.total;
+	if (h->kind == WORKER_JOB_KNN)
+	{
+		bytes += (double) h->n * sizeof(ItemPointerData);	/* row ids */
+		if (h->nq < (int64) 8 * threads)	/* 8: KNN_QUERY_BLOCK */
+			bytes += (double) threads * h->nq *
+				(sizeof(int) + h->k * (sizeof(double) + sizeof(int64)));
+		else
+			bytes += (double) h->nq * sizeof(int);
+	}
+	else
+		bytes += (double) h->n * sizeof(int32) +
+			(double) h->k * h->dim * sizeof(double) +
+			(double) h->k * sizeof(int64);
+	return bytes;
+}
+
+/*
+ * Refuse the job described by h when it needs more than
+ * milvus.worker_memory_limit; see worker.h.
+ */
+static void
+CheckJobMemory(const WorkerJobHeader *h)
+{
+	double		bytes = JobMemory(h);
+	double		limit = (double) milvus_worker_memory_limit * 1024 * 1024;
+
+	if (bytes <= limit)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("batch job needs %.0f MB of memory, more than milvus.worker_memory_limit (%d MB)",
+					ceil(bytes / (1024 * 1024)), milvus_worker_memory_limit),
+			 h->kind == WORKER_JOB_KNN ?
+			 errdetail("The job holds %lld rows and %lld queries of %d dimensions, and %lld results (k = %d).",
+					   (long long) h->n, (long long) h->nq, h->dim,
+					   (long long) h->nq * h->k, h->k) :
+			 errdetail("The job holds %lld rows of %d dimensions and %d centroids.",
+					   (long long) h->n, h->dim, h->k),
+			 errhint("Use fewer queries, a smaller k or fewer rows, or ask a superuser to raise milvus.worker_memory_limit.")));
+}
+
+/*
+ * The most rows a job of this shape may hold within
+ * milvus.worker_memory_limit (0 when even none fit); see worker.h.
+ */
+int64
+WorkerMaxRows(bool knn, int64 nq, int dim, int k)
+{
+	WorkerJobHeader h;
+	double		limit = (double) milvus_worker_memory_limit * 1024 * 1024;
+	int64		lo = 0;
+	int64		hi = (int64) 1 << 40;
+
+	memset(&h, 0, sizeof(h));
+	h.kind = knn ? WORKER_JOB_KNN : WORKER_JOB_KMEANS;
+	h.nq = nq;
+	h.dim = dim;
+	h.k = k;
+	while (lo < hi)
+	{
+		h.n = lo + (hi - lo + 1) / 2;
+		if (JobMemory(&h) <= limit)
+			lo = h.n;
+		else
+			hi = h.n - 1;
+	}
+	return lo;
+}
+
+/*
+ * The memory checks of batch.c; see worker.h.
+ */
+void
+WorkerCheckKnnMemory(int64 n, int64 nq, int dim, int k)
+{
+	WorkerJobHeader h;
+
+	memset(&h, 0, sizeof(h));
+	h.kind = WORKER_JOB_KNN;
+	h.n = n;
+	h.nq = nq;
+	h.dim = dim;
+	h.k = k;
+	CheckJobMemory(&h);
+}
+
+void
+WorkerCheckKmeansMemory(int64 n, int dim, int k)
+{
+	WorkerJobHeader h;
+
+	memset(&h, 0, sizeof(h));
+	h.kind = WORKER_JOB_KMEANS;
+	h.n = n;
+	h.dim = dim;
+	h.k = k;
+	CheckJobMemory(&h);
+}
+
+/*
  * Whether this process can run the job on the GPU; the first time, open
  * the library and publish the device in the status.
  */
@@ -386,11 +532,39 @@ ExecuteJob(WorkerJobHeader *h, char *seg, bool allow_gpu,
  * ----------------------------------------------------------------
  */
 
-/* Stop a job running in this backend on cancel or termination. */
+/*
+ * Whether the job polled through p ran past its milvus.worker_timeout;
+ * once true, stays true.
+ */
+static bool
+PollTimedOut(JobPoll *p)
+{
+	if (!p->timed_out && p->timeout_ms > 0 &&
+		TimestampDifferenceExceeds(p->start, GetCurrentTimestamp(),
+								   p->timeout_ms))
+		p->timed_out = true;
+	return p->timed_out;
+}
+
+/*
+ * The error of a job stopped by milvus.worker_timeout, in the backend that
+ * submitted it.
+ */
+static void
+TimeoutError(int timeout_ms)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_QUERY_CANCELED),
+			 errmsg("background worker job timed out after %d ms", timeout_ms),
+			 errdetail("The job ran longer than milvus.worker_timeout allows and was stopped."),
+			 errhint("Use fewer rows, queries or iterations, or ask a superuser to raise milvus.worker_timeout.")));
+}
+
+/* Stop a job running in this backend on cancel, termination or timeout. */
 static bool
 BackendPoll(void *arg)
 {
-	return QueryCancelPending || ProcDiePending;
+	return QueryCancelPending || ProcDiePending || PollTimedOut((JobPoll *) arg);
 }
 
 /*
@@ -433,22 +607,6 @@ BackendExit(int code, Datum arg)
 }
 
 /*
- * Raise the timeout error once milvus.worker_timeout has passed since start.
- */
-static void
-CheckTimeout(TimestampTz start)
-{
-	if (milvus_worker_timeout > 0 &&
-		TimestampDifferenceExceeds(start, GetCurrentTimestamp(),
-								   milvus_worker_timeout))
-		ereport(ERROR,
-				(errcode(ERRCODE_QUERY_CANCELED),
-				 errmsg("background worker job timed out after %d ms",
-						milvus_worker_timeout),
-				 errhint("Raise milvus.worker_timeout, or set it to 0 for no limit.")));
-}
-
-/*
  * Sleep until our latch is set or 100 ms pass, then service interrupts.
  */
 static void
@@ -464,7 +622,7 @@ WaitAWhile(void)
  * Put the segment into a free slot (waiting for one) and wake the worker.
  */
 static void
-EnqueueJob(dsm_segment *seg, Size size, TimestampTz start)
+EnqueueJob(dsm_segment *seg, Size size)
 {
 	PGPROC	   *worker = NULL;
 
@@ -489,10 +647,7 @@ EnqueueJob(dsm_segment *seg, Size size, TimestampTz start)
 		}
 		LWLockRelease(shared->lock);
 		if (my_job_slot < 0)
-		{
-			CheckTimeout(start);
 			WaitAWhile();
-		}
 	}
 	if (worker != NULL)
 		SetLatch(&worker->procLatch);
@@ -500,10 +655,13 @@ EnqueueJob(dsm_segment *seg, Size size, TimestampTz start)
 
 /*
  * Wait until the worker finishes our slot; free it.  Returns true when the
- * job succeeded, else false with the worker's sentence in error.
+ * job succeeded, else false with the worker's sentence in error and
+ * *timed_out set when milvus.worker_timeout stopped it.  The wait itself
+ * has no limit of its own: the worker bounds every job's running time,
+ * and statement_timeout bounds the whole statement.
  */
 static bool
-WaitForJob(TimestampTz start, char *error)
+WaitForJob(char *error, bool *timed_out)
 {
 	WorkerSlot *slot = &shared->slots[my_job_slot];
 	TimestampTz absent_since = 0;
@@ -528,6 +686,7 @@ WaitForJob(TimestampTz start, char *error)
 		if (state == SLOT_DONE || state == SLOT_FAILED)
 		{
 			strlcpy(error, slot->error, WORKER_ERROR_LEN);
+			*timed_out = state == SLOT_FAILED && slot->timed_out;
 			slot->state = SLOT_FREE;
 			my_job_slot = -1;
 		}
@@ -545,7 +704,6 @@ WaitForJob(TimestampTz start, char *error)
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("milvus background worker is not running"),
 					 errhint("See the server log; the worker needs a free background worker slot (max_worker_processes).")));
-		CheckTimeout(start);
 		WaitAWhile();
 	}
 }
@@ -555,11 +713,11 @@ WaitForJob(TimestampTz start, char *error)
  * cancel, give the job up.
  */
 static void
-RunInWorker(dsm_segment *seg, Size size)
+RunInWorker(dsm_segment *seg, Size size, int timeout_ms)
 {
-	TimestampTz start = GetCurrentTimestamp();
 	char		error[WORKER_ERROR_LEN];
 	bool		ok = false;
+	bool		timed_out = false;
 
 	if (!exit_callback_registered)
 	{
@@ -568,8 +726,8 @@ RunInWorker(dsm_segment *seg, Size size)
 	}
 	PG_TRY();
 	{
-		EnqueueJob(seg, size, start);
-		ok = WaitForJob(start, error);
+		EnqueueJob(seg, size);
+		ok = WaitForJob(error, &timed_out);
 	}
 	PG_CATCH();
 	{
@@ -578,6 +736,8 @@ RunInWorker(dsm_segment *seg, Size size)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	if (timed_out)
+		TimeoutError(timeout_ms);
 	if (!ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
@@ -591,11 +751,14 @@ RunInWorker(dsm_segment *seg, Size size)
 static void
 RunHere(WorkerJobHeader *h, char *seg)
 {
-	MvStatus	status = ExecuteJob(h, seg, false, BackendPoll, NULL);
+	JobPoll		jp = {NULL, GetCurrentTimestamp(), h->timeout_ms, false};
+	MvStatus	status = ExecuteJob(h, seg, false, BackendPoll, &jp);
 
 	if (status == MV_ERR_INTERRUPTED)
 	{
 		CHECK_FOR_INTERRUPTS();
+		if (jp.timed_out)
+			TimeoutError(h->timeout_ms);
 		ereport(ERROR,
 				(errcode(ERRCODE_QUERY_CANCELED),
 				 errmsg("batch job was interrupted")));
@@ -623,6 +786,7 @@ StartJob(WorkerJobHeader *h, const float *base, const float *queries,
 
 	h->magic = WORKER_JOB_MAGIC;
 	h->use_gpu = milvus_gpu_enabled;
+	h->timeout_ms = milvus_worker_timeout;
 	ComputeLayout(h, &l);
 	if (shared != NULL)
 	{
@@ -638,7 +802,7 @@ StartJob(WorkerJobHeader *h, const float *base, const float *queries,
 	memcpy(seg + l.base, base, sizeof(float) * h->n * h->dim);
 	memcpy(seg + l.queries, queries, sizeof(float) * JobRows(h) * h->dim);
 	if (shared != NULL)
-		RunInWorker(*segp, l.total);
+		RunInWorker(*segp, l.total, h->timeout_ms);
 	else
 		RunHere((WorkerJobHeader *) seg, seg);
 	return seg;
@@ -752,13 +916,16 @@ WorkerGetStatus(WorkerStatusData *st)
  * ----------------------------------------------------------------
  */
 
-/* Stop the job when the worker must exit or its backend gave up. */
+/*
+ * Stop the job when the worker must exit, its backend gave up, or it ran
+ * past its milvus.worker_timeout.
+ */
 static bool
 WorkerPoll(void *arg)
 {
-	volatile WorkerSlot *slot = (volatile WorkerSlot *) arg;
+	JobPoll    *p = (JobPoll *) arg;
 
-	return ProcDiePending || slot->abandoned;
+	return ProcDiePending || p->slot->abandoned || PollTimedOut(p);
 }
 
 /*
@@ -766,7 +933,7 @@ WorkerPoll(void *arg)
  * the returned backend's latch (NULL: nobody waits) after releasing it.
  */
 static PGPROC *
-FinishSlotLocked(bool ok, const char *error)
+FinishSlotLocked(bool ok, const char *error, bool timed_out)
 {
 	WorkerSlot *slot = &shared->slots[my_running_slot];
 	PGPROC	   *backend = NULL;
@@ -779,6 +946,7 @@ FinishSlotLocked(bool ok, const char *error)
 	else
 	{
 		slot->state = ok ? SLOT_DONE : SLOT_FAILED;
+		slot->timed_out = timed_out;
 		if (!ok)
 			strlcpy(slot->error, error, WORKER_ERROR_LEN);
 		if (ok)
@@ -792,12 +960,12 @@ FinishSlotLocked(bool ok, const char *error)
 }
 
 static void
-FinishSlot(bool ok, const char *error)
+FinishSlot(bool ok, const char *error, bool timed_out)
 {
 	PGPROC	   *backend;
 
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-	backend = FinishSlotLocked(ok, error);
+	backend = FinishSlotLocked(ok, error, timed_out);
 	LWLockRelease(shared->lock);
 	if (backend != NULL)
 		SetLatch(&backend->procLatch);
@@ -815,7 +983,8 @@ WorkerExit(int code, Datum arg)
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	if (my_running_slot >= 0)
 		backend = FinishSlotLocked(false,
-								   "The background worker exited while running the job.");
+								   "The background worker exited while running the job.",
+								   false);
 	shared->pid = 0;
 	shared->proc = NULL;
 	LWLockRelease(shared->lock);
@@ -849,15 +1018,17 @@ TakeNextJob(dsm_handle *handle)
 
 /*
  * Attach to the job's segment and run it.  Returns true on success, else
- * false with a sentence in error.
+ * false with a sentence in error, and *timed_out set when the job ran past
+ * its milvus.worker_timeout.
  */
 static bool
-RunJob(dsm_handle handle, char *error)
+RunJob(dsm_handle handle, char *error, bool *timed_out)
 {
 	dsm_segment *seg;
 	WorkerJobHeader *h;
 	JobLayout	l;
 	MvStatus	status;
+	JobPoll		jp;
 
 	seg = job_segment = dsm_attach(handle);
 	if (seg == NULL)
@@ -870,14 +1041,28 @@ RunJob(dsm_handle handle, char *error)
 	if (h->magic != WORKER_JOB_MAGIC || dsm_segment_map_length(seg) < l.total)
 		elog(ERROR, "invalid job in dynamic shared memory segment %u", handle);
 
-	status = ExecuteJob(h, (char *) h, true, WorkerPoll,
-						&shared->slots[my_running_slot]);
+	jp.slot = &shared->slots[my_running_slot];
+	jp.start = GetCurrentTimestamp();
+	jp.timeout_ms = h->timeout_ms;
+	jp.timed_out = false;
+	status = ExecuteJob(h, (char *) h, true, WorkerPoll, &jp);
 	job_segment = NULL;
 	dsm_detach(seg);
 	if (status == MV_ERR_INTERRUPTED)
 		CHECK_FOR_INTERRUPTS();	/* exits on SIGTERM */
 	if (status == MV_OK)
 		return true;
+	if (status == MV_ERR_INTERRUPTED && jp.timed_out && !jp.slot->abandoned)
+	{
+		snprintf(error, WORKER_ERROR_LEN,
+				 "The job ran longer than milvus.worker_timeout (%d ms).",
+				 jp.timeout_ms);
+		ereport(LOG,
+				(errmsg("milvus background worker stopped a job after %d ms (milvus.worker_timeout)",
+						jp.timeout_ms)));
+		*timed_out = true;
+		return false;
+	}
 	snprintf(error, WORKER_ERROR_LEN, "%s",
 			 status == MV_ERR_INTERRUPTED ? "The job was cancelled." :
 			 status == MV_ERR_NOMEM ? "The background worker ran out of memory." :
@@ -903,6 +1088,7 @@ RunSlot(dsm_handle handle)
 {
 	char		error[WORKER_ERROR_LEN] = "";
 	bool		ok = false;
+	volatile bool timed_out = false;
 	uint64		job_no = shared->slots[my_running_slot].job_no;
 	ErrorContextCallback errcallback;
 	MemoryContext old = MemoryContextSwitchTo(job_context);
@@ -913,7 +1099,10 @@ RunSlot(dsm_handle handle)
 	error_context_stack = &errcallback;
 	PG_TRY();
 	{
-		ok = RunJob(handle, error);
+		bool		t = false;
+
+		ok = RunJob(handle, error, &t);
+		timed_out = t;
 	}
 	PG_CATCH();
 	{
@@ -933,7 +1122,7 @@ RunSlot(dsm_handle handle)
 	error_context_stack = errcallback.previous;
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(job_context);
-	FinishSlot(ok, error);
+	FinishSlot(ok, error, timed_out);
 }
 
 /*

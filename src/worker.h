@@ -9,8 +9,15 @@
  * worker, "milvus worker".  A backend submits a job by copying its inputs
  * into a new DSM segment, putting the segment's handle into a free queue
  * slot and setting the worker's latch; then it waits on its own latch
- * (interruptible, bounded by milvus.worker_timeout) until the worker marks
- * the slot done or failed, and reads the results from the segment.
+ * (interruptible) until the worker marks the slot done or failed, and reads
+ * the results from the segment.
+ *
+ * Limits, both superuser-only settings so that no role can hold the one
+ * worker or the server's memory: milvus.worker_timeout bounds the time a
+ * job runs (the submitter's value travels in the job; the worker stops the
+ * job at its next poll past it and fails it as timed out), and
+ * milvus.worker_memory_limit bounds what a job allocates, checked by
+ * batch.c before each allocation it sizes (WorkerCheck*Memory).
  *
  * The worker takes queued slots in submission order and runs one job at a
  * time with milvus.worker_threads threads (worker_cpu.c), or hands it to
@@ -53,7 +60,8 @@ extern bool milvus_gpu_enabled;
 extern int	milvus_gpu_device;
 extern int	milvus_gpu_memory_limit;	/* MB, 0: what is free */
 extern int	milvus_worker_threads;		/* 0: every CPU */
-extern int	milvus_worker_timeout;		/* ms, 0: none */
+extern int	milvus_worker_timeout;		/* ms a job may run, 0: none */
+extern int	milvus_worker_memory_limit; /* MB a job may allocate */
 extern char *milvus_gpu_library;		/* "": $libdir/libmilvus_gpu.so */
 
 /* What milvus_worker_status shows. */
@@ -78,6 +86,18 @@ typedef struct WorkerStatusData
 extern void WorkerInit(void);
 
 extern void WorkerGetStatus(WorkerStatusData *status);
+
+/*
+ * Raise ERRCODE_PROGRAM_LIMIT_EXCEEDED, naming the limit and the request,
+ * when a k-NN job over n rows (or a k-means job) would allocate more than
+ * milvus.worker_memory_limit in all: the backend's copy, the job's shared
+ * segment and the worker threads' memory.  Call before allocating.
+ */
+extern void WorkerCheckKnnMemory(int64 n, int64 nq, int dim, int k);
+extern void WorkerCheckKmeansMemory(int64 n, int dim, int k);
+
+/* The most rows such a job may hold (nq unused for k-means). */
+extern int64 WorkerMaxRows(bool knn, int64 nq, int dim, int k);
 
 /*
  * Exact k nearest neighbours (see WorkerCpuKnn for the arguments and the

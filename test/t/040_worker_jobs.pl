@@ -1,12 +1,15 @@
 # The background worker under stress: cancel, statement_timeout and
 # milvus.worker_timeout stop a long batch job (the worker frees it and goes
-# on); SIGTERM to the worker fails the running job with a clear error, the
+# on); milvus.worker_timeout is superuser-only, so an ordinary role can
+# neither lift it nor escape a per-role value a superuser set, and its job
+# past the bound fails with a clear error while the worker serves the
+# next; SIGTERM to the worker fails the running job with a clear error, the
 # backend stays up, the postmaster restarts the worker and the next job in
 # the same session succeeds; SIGKILL to the worker makes the postmaster
 # restart every backend (as for any crashed server process), after which
 # jobs run again; the status view counts it all.  Without
 # shared_preload_libraries, batch search runs in the backend itself and a
-# statement_timeout still stops it.
+# statement_timeout or milvus.worker_timeout still stops it.
 use strict;
 use warnings;
 
@@ -91,11 +94,38 @@ ok($node->poll_query_until('postgres',
 my ($ret, $stdout, $stderr) = $node->psql('postgres', "SET statement_timeout = '3s'; $big");
 like($stderr, qr/canceling statement due to statement timeout/, 'statement_timeout stops the job');
 ($ret, $stdout, $stderr) = $node->psql('postgres', "SET milvus.worker_timeout = '1s'; $big");
-like($stderr, qr/background worker job timed out after 1000 ms/, 'milvus.worker_timeout stops the job');
+like($stderr, qr/background worker job timed out after 1000 ms\n.*DETAIL:  The job ran longer than milvus.worker_timeout allows and was stopped/,
+	'milvus.worker_timeout stops the job');
 ok($node->poll_query_until('postgres',
-		'SELECT running = 0 AND cancelled = 3 FROM milvus_worker_status'),
-	'both timed-out jobs are counted as cancelled');
+		'SELECT running = 0 AND cancelled = 2 AND failed = 1 FROM milvus_worker_status'),
+	'the cancelled job is counted as cancelled, the timed-out one as failed');
 is($node->safe_psql('postgres', $small), '30', 'the worker serves the next job');
+like(slurp_file($node->logfile), qr/milvus background worker stopped a job after 1000 ms/,
+	'the worker logs the stop');
+
+# an ordinary role: the server's bound holds, it cannot lift it, and a
+# superuser can set a tighter one for the role
+$node->safe_psql('postgres', q{
+	CREATE ROLE mallory LOGIN;
+	GRANT SELECT ON t, q TO mallory;
+	ALTER ROLE mallory SET milvus.worker_timeout = '1s';
+});
+is($node->safe_psql('postgres', 'SHOW milvus.worker_timeout'), '10min',
+	'the default bound is 10 minutes');
+($ret, $stdout, $stderr) = $node->psql('postgres', 'SET milvus.worker_timeout = 0',
+	extra_params => [ '-U', 'mallory' ]);
+like($stderr, qr/permission denied to set parameter "milvus.worker_timeout"/,
+	'an ordinary role cannot lift the bound');
+my $t0 = time;
+($ret, $stdout, $stderr) = $node->psql('postgres', $big, extra_params => [ '-U', 'mallory' ]);
+like($stderr, qr/background worker job timed out after 1000 ms/,
+	"the role's job past its bound is ended with a clear error");
+ok(time - $t0 < 20, 'soon after the bound');
+is($node->safe_psql('postgres', $small, extra_params => [ '-U', 'mallory' ]), '30',
+	'the worker serves its next job');
+ok($node->poll_query_until('postgres',
+		'SELECT running = 0 AND queued = 0 AND failed = 2 FROM milvus_worker_status'),
+	'the status counts the second timed-out job as failed');
 
 # ---- SIGTERM: the job fails, the backend stays, the worker comes back ----------
 ($h, $out, $err) = start_session('victim2',
@@ -107,7 +137,7 @@ like($$err, qr/background worker job failed.*\n.*DETAIL:  The background worker 
 	'the waiting backend gets a clear error');
 like($$out, qr/^alive\n\n30$/m, 'the same session goes on and its next job succeeds');
 ok($node->poll_query_until('postgres',
-		"SELECT worker_pid IS NOT NULL AND worker_pid <> $pid0 AND restarts = 1 AND failed = 1 FROM milvus_worker_status"),
+		"SELECT worker_pid IS NOT NULL AND worker_pid <> $pid0 AND restarts = 1 AND failed = 3 FROM milvus_worker_status"),
 	'the postmaster restarted the worker; the status counts the restart and the failure');
 
 # ---- SIGKILL: a crash; the postmaster restarts everything ----------------------
@@ -145,6 +175,9 @@ is($plain->safe_psql('postgres', q{
 ($ret, $stdout, $stderr) = $plain->psql('postgres', "SET statement_timeout = '2s'; $big");
 like($stderr, qr/canceling statement due to statement timeout/,
 	'statement_timeout stops a job running in the backend');
+($ret, $stdout, $stderr) = $plain->psql('postgres', "SET milvus.worker_timeout = '1s'; $big");
+like($stderr, qr/background worker job timed out after 1000 ms/,
+	'milvus.worker_timeout stops a job running in the backend too');
 is($plain->safe_psql('postgres', 'SELECT 1'), '1', 'the server is fine afterwards');
 $plain->stop;
 

@@ -9,6 +9,9 @@
 # library); other paths get 404; the listen address
 # follows milvus.metrics_listen_address; port 0 closes the socket.  Without
 # shared_preload_libraries there is no endpoint whatever the settings say.
+# The scrapes here authenticate (milvus.metrics_auth_file) and get every
+# index's samples; 071_metrics_security.pl tests what the endpoint serves
+# without credentials, idle connections and the cached rendering.
 use strict;
 use warnings;
 
@@ -74,13 +77,16 @@ sub metrics_pid
 	return '';
 }
 
+# the credentials the scrapes send
+my $credentials = 'prometheus:scrape-secret';
+
 # curl: (exit code, body, HTTP status, content type)
 sub scrape
 {
 	my ($url) = @_;
 	my ($out, $err) = ('', '');
 	IPC::Run::run(
-		[ 'curl', '-s', '-m', '10', '-w', '\n%{http_code} %{content_type}', $url ],
+		[ 'curl', '-s', '-m', '10', '-u', $credentials, '-w', '\n%{http_code} %{content_type}', $url ],
 		'>', \$out, '2>', \$err);
 	my $rc = $? >> 8;
 	my ($body, $status, $type) = ('', 0, '');
@@ -147,6 +153,11 @@ my $tmp = PostgreSQL::Test::Utils::tempdir;
 my $cc = $ENV{CC} // 'cc';
 is(system("$cc -shared -fPIC -O1 -o $tmp/fake_gpu.so "
 	  . "$FindBin::RealBin/fake_milvus_gpu.c -lm"), 0, 'the fake GPU library builds');
+my $auth_file = "$tmp/metrics_auth";
+open(my $afh, '>', $auth_file) or die "cannot write $auth_file: $!";
+print $afh "# user:password\n$credentials\n";
+close $afh;
+chmod 0600, $auth_file;
 
 my $node = PostgreSQL::Test::Cluster->new('metrics');
 $node->init;
@@ -155,6 +166,8 @@ shared_preload_libraries = 'milvus'
 milvus.worker_threads = 1
 milvus.gpu_enabled = on
 milvus.gpu_library = '$tmp/fake_gpu.so'
+milvus.metrics_auth_file = '$auth_file'
+milvus.metrics_refresh_interval = 100
 });
 $node->start;
 
@@ -205,6 +218,8 @@ $node->safe_psql('postgres',
 	q{SELECT count(*) FROM milvus_batch_search('t', 'v', ARRAY['[1,1,1]'::vector], 3)});
 my $size = $node->safe_psql('postgres', q{SELECT pg_relation_size('t_hnsw')});
 
+# the endpoint renders at most every 100 ms (milvus.metrics_refresh_interval)
+select(undef, undef, undef, 0.3);
 my ($rc, $body, $status, $ctype) = scrape($url);
 is($rc, 0, 'curl scrapes the endpoint');
 is($status, '200', 'HTTP 200');
