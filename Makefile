@@ -75,6 +75,17 @@ EXTRA_CLEAN += src/cxx_local.map
 
 $(shlib): src/cxx_local.map
 
+# Header dependencies: every compile writes src/<name>.d beside its object
+# (-MMD; -MP adds an empty rule per header, so a deleted header does not
+# stop the build), and the .d files are read back here.  Debian's PGXS has
+# autodepend off.  The bitcode (.bc) of an object is rebuilt after it.
+override CFLAGS += -MMD -MP
+override CXXFLAGS += -MMD -MP
+DEPFILES = $(OBJS:.o=.d) $(EXTRA_DEPFILES)
+$(OBJS:.o=.bc): %.bc: %.o
+-include $(DEPFILES)
+EXTRA_CLEAN += $(DEPFILES)
+
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	for f in $(INSTALL_PARTS); do cat $$f; echo; done >$@
 

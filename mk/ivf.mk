@@ -4,9 +4,6 @@ OBJS += src/ivf.o src/ivfutils.o src/ivfquant.o src/ivfkmeans.o \
 	src/ivfbuild.o src/ivfinsert.o src/ivfscan.o src/ivfvacuum.o \
 	src/ivfcheck.o
 
-# PGXS does not track headers: rebuild every ivf object when they change.
-$(filter src/ivf%.o, $(OBJS)): src/ivf.h src/ivfquant.h src/distance.h
-
 # The pq loops over codebook entries are written to be vectorized.
 src/ivfquant.o: CFLAGS += -O3
 
@@ -45,6 +42,7 @@ uninstall-faiss:
 	rm -f '$(DESTDIR)$(pkglibdir)/$(FAISS_SHLIB)'
 
 EXTRA_CLEAN += $(FAISS_SHLIB) src/faiss_shim.o src/faiss_shim_error.o
+EXTRA_DEPFILES += src/faiss_shim.d src/faiss_shim_error.d
 
 # The quantizers against a scalar reference, without a server.
 UNIT_TESTS += test/unit/test_ivfquant
