@@ -24,11 +24,11 @@ src/faiss_shim.o: src/faiss_shim.cpp src/faiss_shim.h src/shim.h \
 		src/shim_internal.hpp
 	$(CXX) $(CXXFLAGS) -fPIC -fopenmp -Isrc -c -o $@ $<
 
-src/faiss_shim_error.o: src/shim_error.cpp src/shim.h src/shim_internal.hpp
+src/faiss_shim_status.o: src/shim.cpp src/shim.h src/shim_internal.hpp
 	$(CXX) $(CXXFLAGS) -fPIC -Isrc -c -o $@ $<
 
-$(FAISS_SHLIB): src/faiss_shim.o src/faiss_shim_error.o src/cxx_local.map
-	$(CXX) -shared -o $@ src/faiss_shim.o src/faiss_shim_error.o \
+$(FAISS_SHLIB): src/faiss_shim.o src/faiss_shim_status.o src/cxx_local.map
+	$(CXX) -shared -o $@ src/faiss_shim.o src/faiss_shim_status.o \
 		$(FAISS_LIBS) -Wl,--version-script=src/cxx_local.map -Wl,-z,now
 
 install: install-faiss
@@ -41,8 +41,8 @@ install-faiss: $(FAISS_SHLIB) installdirs
 uninstall-faiss:
 	rm -f '$(DESTDIR)$(pkglibdir)/$(FAISS_SHLIB)'
 
-EXTRA_CLEAN += $(FAISS_SHLIB) src/faiss_shim.o src/faiss_shim_error.o
-EXTRA_DEPFILES += src/faiss_shim.d src/faiss_shim_error.d
+EXTRA_CLEAN += $(FAISS_SHLIB) src/faiss_shim.o src/faiss_shim_status.o
+EXTRA_DEPFILES += src/faiss_shim.d src/faiss_shim_status.d
 
 # The quantizers against a scalar reference, without a server.
 UNIT_TESTS += test/unit/test_ivfquant
@@ -54,6 +54,6 @@ test/unit/test_ivfquant: test/unit/test_ivfquant.c src/ivfquant.c src/ivfquant.h
 # The Faiss shim, linked as milvus_faiss.so is.
 UNIT_TESTS += test/unit/test_faiss_shim
 test/unit/test_faiss_shim: test/unit/test_faiss_shim.c src/faiss_shim.o \
-		src/faiss_shim_error.o src/faiss_shim.h src/shim.h
-	$(CC) $(UNIT_CFLAGS) -o $@ $< src/faiss_shim.o src/faiss_shim_error.o \
+		src/faiss_shim_status.o src/faiss_shim.h src/shim.h
+	$(CC) $(UNIT_CFLAGS) -o $@ $< src/faiss_shim.o src/faiss_shim_status.o \
 		$(FAISS_LIBS) -lstdc++ -lm
