@@ -3,6 +3,6 @@
 -- ---------------------------------------------------------------------------
 
 -- one row per problem, none when sound
-CREATE FUNCTION milvus_index_check(regclass)
+CREATE FUNCTION milvus_index_check(index regclass)
 	RETURNS TABLE (problem text, detail text)
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
