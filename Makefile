@@ -103,6 +103,7 @@ test/unit/test_%: test/unit/test_%.c $(KERNEL_SRCS) src/distance.h
 
 # ... and includes the report harness they share.
 $(UNIT_TESTS): test/unit/unit.h
+test/unit/test_distance test/unit/test_distance_half: test/unit/dense_tests.h
 
 .PHONY: unitcheck regresscheck tapcheck readmecheck exportcheck deps bench-deps \
 	demo demo-stop test

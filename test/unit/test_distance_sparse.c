@@ -461,8 +461,7 @@ TestGuardPage(void)
 	size_t		page = (size_t) sysconf(_SC_PAGESIZE);
 	size_t		bytes = ((MAX_NNZ * sizeof(float) + page - 1) / page) * page;
 	char	   *map[4];
-	struct sigaction sa,
-				old;
+	struct sigaction old;
 	static Sparse a;
 	static Sparse b;
 
@@ -476,10 +475,7 @@ TestGuardPage(void)
 		}
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SegvHandler;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, &old);
+	CatchSegv(&old);
 
 	for (int m = 0; m < NUM_METRICS; m++)
 	{

@@ -17,7 +17,8 @@
  *	  representable).
  *	- MapWithGuard(bytes, page): readable memory that ends where a
  *	  PROT_NONE page begins, for kernels that must not read past their
- *	  input; SegvHandler jumps back to segv_jump when one does.
+ *	  input; SegvHandler, installed by CatchSegv, jumps back to segv_jump
+ *	  when one does.
  *
  * IDENTIFICATION
  *	  test/unit/unit.h
@@ -33,6 +34,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 
 static int	test_number __attribute__((unused)) = 0;
@@ -124,6 +126,21 @@ SegvHandler(int signo)
 {
 	(void) signo;
 	siglongjmp(segv_jump, 1);
+}
+
+/*
+ * Make SegvHandler the SIGSEGV handler; the previous one goes to *old, for
+ * sigaction(SIGSEGV, old, NULL) when done.
+ */
+static __attribute__((unused)) void
+CatchSegv(struct sigaction *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SegvHandler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, old);
 }
 
 /*
