@@ -66,6 +66,29 @@ sub rows_not_found
 			WHERE s.id = a.id)});
 }
 
+# nearest_id(NODE, TABLE, COLUMN, VECTOR): the id of the row of TABLE
+# nearest to the vector literal VECTOR by L2 distance, through an index
+# (enable_seqscan off).
+sub nearest_id
+{
+	my ($node, $table, $column, $vector) = @_;
+	return $node->safe_psql('postgres', qq{
+		SET enable_seqscan = off;
+		SELECT id FROM $table ORDER BY $column <-> '$vector' LIMIT 1});
+}
+
+# uses_index(NODE, QUERY, INDEX, NAME): one assertion that QUERY's plan
+# (with enable_seqscan off) scans INDEX.
+sub uses_index
+{
+	my ($node, $query, $index, $name) = @_;
+	like($node->safe_psql('postgres', qq{
+			SET enable_seqscan = off;
+			EXPLAIN (COSTS OFF) $query}),
+		qr/Index Scan using $index/, $name);
+	return;
+}
+
 # restart_after_crash(NODE): after a server process was killed, wait for
 # the postmaster to end every process and exit (the test clusters run with
 # restart_after_crash = off), then start it again, which replays the WAL

@@ -48,9 +48,8 @@ MilvusTest::committed_rows_survived($node, 't', \@committed,
 # Inserts keep working after recovery.
 $node->safe_psql('postgres',
 	q{INSERT INTO t VALUES (100000, '[9,9,9,9,9,9,9,9]')});
-is($node->safe_psql('postgres', q{
-	SET enable_seqscan = off;
-	SELECT id FROM t ORDER BY v <-> '[9,9,9,9,9,9,9,9]' LIMIT 1}),
+is(MilvusTest::nearest_id($node, 't', 'v',
+		'[9,9,9,9,9,9,9,9]'),
 	'100000', 'an insert after recovery is found');
 
 # A crash during CREATE INDEX leaves no index behind and a usable table.

@@ -61,9 +61,8 @@ $node->safe_psql('postgres', q{
 	DELETE FROM t WHERE id % 10 = 0;
 	VACUUM t;
 });
-is($node->safe_psql('postgres', q{
-	SET enable_seqscan = off;
-	SELECT id FROM t ORDER BY v <-> '[9,9,9,9,9,9,9,9]' LIMIT 1}),
+is(MilvusTest::nearest_id($node, 't', 'v',
+		'[9,9,9,9,9,9,9,9]'),
 	'100001', 'an insert after recovery is found');
 MilvusTest::index_check_is_clean($node, 't_flat',
 	'index check is clean after more inserts and VACUUM');
@@ -104,9 +103,8 @@ is($node->safe_psql('postgres', q{SELECT pg_relation_size('t3_flat') / 8192}), '
 	'the insert reused the zero page');
 MilvusTest::index_check_is_clean($node, 't3_flat',
 	'the check is clean after the reuse');
-is($node->safe_psql('postgres', q{
-	SET enable_seqscan = off;
-	SELECT id FROM t3 ORDER BY v <-> '[999,0,0,0,0,0,0,1]' LIMIT 1}),
+is(MilvusTest::nearest_id($node, 't3', 'v',
+		'[999,0,0,0,0,0,0,1]'),
 	'1000', 'the row on the reused page is found');
 
 $node->stop;

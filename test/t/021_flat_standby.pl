@@ -72,16 +72,14 @@ is($standby->safe_psql('postgres', "SET enable_seqscan = off; $distances"),
 	$primary->safe_psql('postgres', "SET enable_indexscan = off; $distances"),
 	'and finds the sequential scan distances');
 
-my $plan = $standby->safe_psql('postgres', q{
-	SET enable_seqscan = off;
-	EXPLAIN (COSTS OFF) SELECT id FROM t ORDER BY v <-> (SELECT v FROM t LIMIT 1) LIMIT 5});
-like($plan, qr/Index Scan using t_flat/, 'the standby uses the index');
+MilvusTest::uses_index($standby,
+	q{SELECT id FROM t ORDER BY v <-> (SELECT v FROM t LIMIT 1) LIMIT 5},
+	't_flat', 'the standby uses the index');
 
 $primary->safe_psql('postgres', q{INSERT INTO t (id, v) VALUES (9999, '[50,50,50,50,50,50,50,50,50,50,50,50,50,50,50,50]')});
 $primary->wait_for_catchup($standby, 'replay');
-is($standby->safe_psql('postgres', q{
-	SET enable_seqscan = off;
-	SELECT id FROM t ORDER BY v <-> '[50,50,50,50,50,50,50,50,50,50,50,50,50,50,50,50]' LIMIT 1}),
+is(MilvusTest::nearest_id($standby, 't', 'v',
+		'[50,50,50,50,50,50,50,50,50,50,50,50,50,50,50,50]'),
 	'9999', 'a new row is found on the standby');
 
 # and again once the standby is promoted
@@ -93,9 +91,8 @@ for my $idx (qw(t_flat t_flat_cos t_flat_bit))
 		"$idx: the replayed index check is clean after promotion");
 }
 $standby->safe_psql('postgres', q{INSERT INTO t (id, v) VALUES (10000, '[60,60,60,60,60,60,60,60,60,60,60,60,60,60,60,60]')});
-is($standby->safe_psql('postgres', q{
-	SET enable_seqscan = off;
-	SELECT id FROM t ORDER BY v <-> '[60,60,60,60,60,60,60,60,60,60,60,60,60,60,60,60]' LIMIT 1}),
+is(MilvusTest::nearest_id($standby, 't', 'v',
+		'[60,60,60,60,60,60,60,60,60,60,60,60,60,60,60,60]'),
 	'10000', 'the promoted standby inserts into the replayed index');
 $standby->stop;
 done_testing();

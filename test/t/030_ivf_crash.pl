@@ -53,9 +53,8 @@ for my $tbl ('t', 't2')
 # Inserts keep working after recovery.
 $node->safe_psql('postgres',
 	q{INSERT INTO t VALUES (100000, '[9,9,9,9,9,9,9,9]')});
-is($node->safe_psql('postgres', q{
-	SET enable_seqscan = off;
-	SELECT id FROM t ORDER BY v <-> '[9,9,9,9,9,9,9,8]' LIMIT 1}),
+is(MilvusTest::nearest_id($node, 't', 'v',
+		'[9,9,9,9,9,9,9,8]'),
 	'100000', 'an insert after recovery is found');
 MilvusTest::index_check_is_clean($node, 't_flat',
 	'index check is clean after more inserts');
