@@ -3,6 +3,7 @@
 #   make              build the extension (PGXS)
 #   make install      install it into the PostgreSQL found by pg_config
 #   make deps         install the Debian packages that are missing
+#   make bench-deps   the same, and what only the benchmarks use (plots)
 #   make demo         deps, build, install, throwaway cluster, sample data, queries
 #   make demo-stop    stop the demo cluster
 #   make test         deps, build, install, every test suite, one summary line
@@ -11,6 +12,7 @@
 #   make unitcheck    C tests without a server (kernels)
 #   make regresscheck pg_regress over sql/ and expected/
 #   make tapcheck     TAP tests under test/t/
+#   make readmecheck  the README's SQL blocks, in order, on a scratch database
 
 EXTENSION = milvus
 MODULE_big = milvus
@@ -75,6 +77,17 @@ EXTRA_CLEAN += src/cxx_local.map
 
 $(shlib): src/cxx_local.map
 
+# Header dependencies: every compile writes src/<name>.d beside its object
+# (-MMD; -MP adds an empty rule per header, so a deleted header does not
+# stop the build), and the .d files are read back here.  Debian's PGXS has
+# autodepend off.  The bitcode (.bc) of an object is rebuilt after it.
+override CFLAGS += -MMD -MP
+override CXXFLAGS += -MMD -MP
+DEPFILES = $(OBJS:.o=.d) $(EXTRA_DEPFILES)
+$(OBJS:.o=.bc): %.bc: %.o
+-include $(DEPFILES)
+EXTRA_CLEAN += $(DEPFILES)
+
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
 	for f in $(INSTALL_PARTS); do cat $$f; echo; done >$@
 
@@ -88,7 +101,12 @@ src/cxx_local.map:
 test/unit/test_%: test/unit/test_%.c $(KERNEL_SRCS) src/distance.h
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(KERNEL_SRCS) -lm
 
-.PHONY: unitcheck regresscheck tapcheck exportcheck deps demo demo-stop test
+# ... and includes the report harness they share.
+$(UNIT_TESTS): test/unit/unit.h
+test/unit/test_distance test/unit/test_distance_half: test/unit/dense_tests.h
+
+.PHONY: unitcheck regresscheck tapcheck readmecheck exportcheck deps bench-deps \
+	demo demo-stop test
 
 unitcheck: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do $$t || rc=1; done; exit $$rc
@@ -104,10 +122,16 @@ regresscheck:
 tapcheck:
 	$(prove_installcheck)
 
+readmecheck:
+	PG_BINDIR='$(bindir)' /usr/bin/python3 test/readme/run_readme.py README.md
+
 # ---- the two README commands ------------------------------------------------
 
 deps:
 	scripts/deps.sh
+
+bench-deps:
+	scripts/deps.sh --bench
 
 demo:
 	scripts/demo.sh start

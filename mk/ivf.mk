@@ -4,9 +4,6 @@ OBJS += src/ivf.o src/ivfutils.o src/ivfquant.o src/ivfkmeans.o \
 	src/ivfbuild.o src/ivfinsert.o src/ivfscan.o src/ivfvacuum.o \
 	src/ivfcheck.o
 
-# PGXS does not track headers: rebuild every ivf object when they change.
-$(filter src/ivf%.o, $(OBJS)): src/ivf.h src/ivfquant.h src/distance.h
-
 # The pq loops over codebook entries are written to be vectorized.
 src/ivfquant.o: CFLAGS += -O3
 
@@ -28,11 +25,11 @@ src/faiss_shim.o: src/faiss_shim.cpp src/faiss_shim.h src/shim.h \
 		src/shim_internal.hpp
 	$(CXX) $(CXXFLAGS) -fPIC -fopenmp -Isrc -c -o $@ $<
 
-src/faiss_shim_error.o: src/shim_error.cpp src/shim.h src/shim_internal.hpp
+src/faiss_shim_status.o: src/shim.cpp src/shim.h src/shim_internal.hpp
 	$(CXX) $(CXXFLAGS) -fPIC -Isrc -c -o $@ $<
 
-$(FAISS_SHLIB): src/faiss_shim.o src/faiss_shim_error.o src/cxx_local.map
-	$(CXX) -shared -o $@ src/faiss_shim.o src/faiss_shim_error.o \
+$(FAISS_SHLIB): src/faiss_shim.o src/faiss_shim_status.o src/cxx_local.map
+	$(CXX) -shared -o $@ src/faiss_shim.o src/faiss_shim_status.o \
 		$(FAISS_LIBS) -Wl,--version-script=src/cxx_local.map -Wl,-z,now
 
 install: install-faiss
@@ -45,7 +42,8 @@ install-faiss: $(FAISS_SHLIB) installdirs
 uninstall-faiss:
 	rm -f '$(DESTDIR)$(pkglibdir)/$(FAISS_SHLIB)'
 
-EXTRA_CLEAN += $(FAISS_SHLIB) src/faiss_shim.o src/faiss_shim_error.o
+EXTRA_CLEAN += $(FAISS_SHLIB) src/faiss_shim.o src/faiss_shim_status.o
+EXTRA_DEPFILES += src/faiss_shim.d src/faiss_shim_status.d
 
 # The quantizers against a scalar reference, without a server.
 UNIT_TESTS += test/unit/test_ivfquant
@@ -57,6 +55,6 @@ test/unit/test_ivfquant: test/unit/test_ivfquant.c src/ivfquant.c src/ivfquant.h
 # The Faiss shim, linked as milvus_faiss.so is.
 UNIT_TESTS += test/unit/test_faiss_shim
 test/unit/test_faiss_shim: test/unit/test_faiss_shim.c src/faiss_shim.o \
-		src/faiss_shim_error.o src/faiss_shim.h src/shim.h
-	$(CC) $(UNIT_CFLAGS) -o $@ $< src/faiss_shim.o src/faiss_shim_error.o \
+		src/faiss_shim_status.o src/faiss_shim.h src/shim.h
+	$(CC) $(UNIT_CFLAGS) -o $@ $< src/faiss_shim.o src/faiss_shim_status.o \
 		$(FAISS_LIBS) -lstdc++ -lm

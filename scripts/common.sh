@@ -80,20 +80,45 @@ mv_free_port() {
 		exit 1;' || die "no free port in 55432..56431"
 }
 
-# mv_pg_start DATADIR PORT: initdb if needed, then start a server that
-# listens on 127.0.0.1:PORT only, with superuser "postgres", trust auth,
-# and milvus preloaded (its background worker runs batch jobs).
+# mv_pg_start DATADIR PORT [SETTING ...]: initdb if needed, then start a
+# server that listens on 127.0.0.1:PORT only, with superuser "postgres",
+# trust auth, and milvus preloaded (its background worker runs batch jobs).
+# Each SETTING is a postgresql.conf line ("shared_buffers = '1GB'"),
+# appended before the start.
 mv_pg_start() {
 	local data=$1 port=$2 bindir
+	shift 2
 	bindir=$($PG_CONFIG --bindir)
 	if [ ! -f "$data/PG_VERSION" ]; then
 		as_user "$bindir/initdb" -D "$data" -U postgres -A trust \
 			--no-sync >"$data.initdb.log" 2>&1 ||
 			{ cat "$data.initdb.log"; die "initdb failed"; }
 	fi
+	if [ $# -gt 0 ]; then
+		printf '\n# mv_pg_start\n' | as_user tee -a "$data/postgresql.conf" >/dev/null
+		printf '%s\n' "$@" | as_user tee -a "$data/postgresql.conf" >/dev/null
+	fi
 	as_user "$bindir/pg_ctl" -D "$data" -l "$data.log" -w \
 		-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c shared_preload_libraries=milvus" \
 		start >/dev/null || { tail -20 "$data.log"; die "server did not start"; }
+}
+
+# mv_fresh_cluster DIR [SETTING ...]: a throwaway cluster in DIR/data for
+# a benchmark: a server left in DIR by an interrupted run is stopped and DIR
+# removed, then the cluster is created and started on a free port with
+# mv_pg_start and the SETTINGs.  Exports PGHOST, PGPORT, PGUSER and
+# PGDATABASE for it.  The caller stops it (mv_pg_stop DIR/data), say in an
+# EXIT trap.
+mv_fresh_cluster() {
+	local dir=$1
+	shift
+	mv_pg_stop "$dir/data"
+	rm -rf "$dir"
+	as_user mkdir -p "$dir"
+	PGPORT=$(mv_free_port)
+	log "starting a throwaway cluster in $dir/data on 127.0.0.1:$PGPORT"
+	mv_pg_start "$dir/data" "$PGPORT" "$@"
+	export PGHOST=127.0.0.1 PGPORT PGUSER=postgres PGDATABASE=postgres
 }
 
 # mv_pg_running DATADIR: true when a server runs on DATADIR.

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # scripts/deps.sh: install the Debian packages milvus needs that are missing
 # (make deps).  Installs nothing, and needs no network, when all are there.
+# With --bench, also what only the benchmarks use (make bench-deps): the
+# plotting library of test/bench/hnsw_bench.sh and ivf_bench.sh.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -13,6 +15,11 @@ PACKAGES=(
 	libmicrohttpd-dev curl
 	python3 python3-psycopg python3-numpy python3-faiss python3-hnswlib
 )
+case "${1:-}" in
+	--bench) PACKAGES+=(python3-matplotlib) ;;
+	"") ;;
+	*) die "usage: $0 [--bench]" ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do

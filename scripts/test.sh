@@ -3,9 +3,9 @@
 # runs every suite and ends with one line "N passed, N failed" summing them.
 # Exits non-zero when anything failed.
 #
-# Suites: C unit tests (no server), the export check, pg_regress and the
-# client tests against a throwaway cluster, then the TAP tests (which start
-# clusters of their own).  Server-side suites run as the unprivileged run
+# Suites: C unit tests (no server), the export check, pg_regress, the
+# client tests and the README's SQL against a throwaway cluster, then the
+# TAP tests (which start clusters of their own).  Server-side suites run as the unprivileged run
 # user in a copy of the tree under the run directory.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -106,6 +106,10 @@ as_user "$($PG_CONFIG --bindir)/psql" -X -q -d postgres \
 		-c 'CREATE EXTENSION milvus'
 run_suite dslfuzz counts_plain as_user env PGDATABASE=dsl_fuzz \
 	/usr/bin/python3 "$tree/test/fuzz/dsl_mutate.py" "${DSL_FUZZ_DOCS:-20000}"
+# readme: every ```sql block of README.md, in order, on a scratch database
+# (test/readme/run_readme.py): no error the README does not show
+run_suite readme counts_plain as_user env PG_BINDIR="$($PG_CONFIG --bindir)" \
+	/usr/bin/python3 "$tree/test/readme/run_readme.py" "$tree/README.md"
 mv_pg_stop "$rundir/test-data"
 if [ -f "$tree/regression.diffs" ]; then
 	log "pg_regress differences (first 100 lines of $tree/regression.diffs):"

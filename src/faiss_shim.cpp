@@ -86,7 +86,7 @@ mv_faiss_kmeans(int dim, int64_t n, const float *x, int k,
 		return mv_set_error(MV_ERR_INVALID,
 							"k-means needs at least as many vectors as centroids (%lld vectors, %d centroids)",
 							(long long) n, k);
-	try
+	return mv_shim_try([&]() -> MvStatus
 	{
 		faiss::ClusteringParameters cp;
 
@@ -111,19 +111,7 @@ mv_faiss_kmeans(int dim, int64_t n, const float *x, int k,
 								clus.centroids.size(), (size_t) k * dim);
 		memcpy(centroids, clus.centroids.data(), sizeof(float) * k * dim);
 		return MV_OK;
-	}
-	catch (const std::bad_alloc &)
-	{
-		return mv_set_error(MV_ERR_NOMEM, "out of memory");
-	}
-	catch (const std::exception &e)
-	{
-		return mv_set_error(MV_ERR_LIB, "%s", e.what());
-	}
-	catch (...)
-	{
-		return mv_set_error(MV_ERR_UNKNOWN, "unknown C++ exception");
-	}
+	});
 }
 
 extern "C" MvStatus
@@ -138,7 +126,7 @@ mv_faiss_assign(int dim, int k, const float *centroids, MvFaissMetric metric,
 		return mv_set_error(MV_ERR_INVALID, "invalid assignment arguments");
 	if (n == 0)
 		return MV_OK;
-	try
+	return mv_shim_try([&]() -> MvStatus
 	{
 		std::unique_ptr<faiss::IndexFlat> index(new_flat(dim, metric));
 		std::vector<float> dist(n);
@@ -147,19 +135,7 @@ mv_faiss_assign(int dim, int k, const float *centroids, MvFaissMetric metric,
 		index->add(k, centroids);
 		index->search(n, x, 1, dist.data(), labels);
 		return MV_OK;
-	}
-	catch (const std::bad_alloc &)
-	{
-		return mv_set_error(MV_ERR_NOMEM, "out of memory");
-	}
-	catch (const std::exception &e)
-	{
-		return mv_set_error(MV_ERR_LIB, "%s", e.what());
-	}
-	catch (...)
-	{
-		return mv_set_error(MV_ERR_UNKNOWN, "unknown C++ exception");
-	}
+	});
 }
 
 extern "C" const char *

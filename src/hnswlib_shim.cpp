@@ -19,7 +19,7 @@
 // inherit that mask), so the backend's signal handlers only ever run on
 // its main thread.  A worker catches whatever it throws; the first
 // exception stops the others and is rethrown in the calling thread, where
-// the entry point's catch clauses turn it into a status.
+// the entry point's mv_shim_try (shim_internal.hpp) turns it into a status.
 //
 // Searching (mv_hnswlib_graph_search) repeats searchKnn's greedy descent
 // here, so that ef is an argument rather than hnswlib's shared ef_ member:
@@ -393,25 +393,13 @@ mv_hnswlib_graph_create(MvHnswlibGraph **out, int dim, MvHnswlibMetric metric,
 								(int) metric);
 	}
 
-	try
+	return mv_shim_try([&]() -> MvStatus
 	{
 		*out = new MvHnswlibGraph(dim, kernel, negate, (size_t) max_elements,
 								  (size_t) m, (size_t) ef_construction,
 								  (size_t) seed);
 		return MV_OK;
-	}
-	catch (const std::bad_alloc &)
-	{
-		return mv_set_error(MV_ERR_NOMEM, "out of memory");
-	}
-	catch (const std::exception &e)
-	{
-		return LibError(e);
-	}
-	catch (...)
-	{
-		return mv_set_error(MV_ERR_UNKNOWN, "unknown C++ exception");
-	}
+	}, LibError);
 }
 
 //
@@ -433,7 +421,7 @@ mv_hnswlib_graph_add(MvHnswlibGraph *g, const float *vectors,
 		return mv_set_error(MV_ERR_INVALID, "invalid first label %lld",
 							(long long) first_label);
 
-	try
+	status = mv_shim_try([&]() -> MvStatus
 	{
 		Hnsw	   &hnsw = g->hnsw;
 
@@ -455,22 +443,11 @@ mv_hnswlib_graph_add(MvHnswlibGraph *g, const float *vectors,
 			RunThreads(job, nthreads);
 		job.RethrowFailure();
 		return MV_OK;
-	}
-	catch (const std::bad_alloc &)
-	{
+	}, LibError);
+	// a thrown exception (not a rejected label) may leave a half-added node
+	if (status != MV_OK && status != MV_ERR_INVALID)
 		g->broken = true;
-		return mv_set_error(MV_ERR_NOMEM, "out of memory");
-	}
-	catch (const std::exception &e)
-	{
-		g->broken = true;
-		return LibError(e);
-	}
-	catch (...)
-	{
-		g->broken = true;
-		return mv_set_error(MV_ERR_UNKNOWN, "unknown C++ exception");
-	}
+	return status;
 }
 
 //
@@ -503,7 +480,7 @@ mv_hnswlib_graph_entry_point(const MvHnswlibGraph *g, int64_t *label,
 	if (label == nullptr || level == nullptr)
 		return mv_set_error(MV_ERR_INVALID, "invalid argument");
 
-	try
+	return mv_shim_try([&]() -> MvStatus
 	{
 		const Hnsw &hnsw = g->hnsw;
 
@@ -515,11 +492,7 @@ mv_hnswlib_graph_entry_point(const MvHnswlibGraph *g, int64_t *label,
 			*level = hnsw.maxlevel_;
 		}
 		return MV_OK;
-	}
-	catch (...)
-	{
-		return mv_set_error(MV_ERR_UNKNOWN, "unknown C++ exception");
-	}
+	}, LibError);
 }
 
 //
@@ -537,17 +510,13 @@ mv_hnswlib_graph_node_level(const MvHnswlibGraph *g, int64_t label,
 	if (level == nullptr)
 		return mv_set_error(MV_ERR_INVALID, "invalid argument");
 
-	try
+	return mv_shim_try([&]() -> MvStatus
 	{
 		if (!FindLabel(g->hnsw, label, &id))
 			return MV_ERR_INVALID;
 		*level = g->hnsw.element_levels_[id];
 		return MV_OK;
-	}
-	catch (...)
-	{
-		return mv_set_error(MV_ERR_UNKNOWN, "unknown C++ exception");
-	}
+	}, LibError);
 }
 
 //
@@ -567,7 +536,7 @@ mv_hnswlib_graph_neighbors(const MvHnswlibGraph *g, int64_t label, int level,
 		(out_labels == nullptr && capacity > 0))
 		return mv_set_error(MV_ERR_INVALID, "invalid argument");
 
-	try
+	return mv_shim_try([&]() -> MvStatus
 	{
 		const Hnsw &hnsw = g->hnsw;
 		linklistsizeint *list;
@@ -599,11 +568,7 @@ mv_hnswlib_graph_neighbors(const MvHnswlibGraph *g, int64_t label, int level,
 			out_labels[i] = (int64_t) hnsw.getExternalLabel(ids[i]);
 		}
 		return MV_OK;
-	}
-	catch (...)
-	{
-		return mv_set_error(MV_ERR_UNKNOWN, "unknown C++ exception");
-	}
+	}, LibError);
 }
 
 //
@@ -624,7 +589,7 @@ mv_hnswlib_graph_search(const MvHnswlibGraph *g, const float *query, int k,
 		(labels == nullptr && k > 0))
 		return mv_set_error(MV_ERR_INVALID, "invalid argument");
 
-	try
+	return mv_shim_try([&]() -> MvStatus
 	{
 		const Hnsw &hnsw = g->hnsw;
 		tableint	cur = hnsw.enterpoint_node_;
@@ -679,19 +644,7 @@ mv_hnswlib_graph_search(const MvHnswlibGraph *g, const float *query, int k,
 		}
 		*count = found;
 		return MV_OK;
-	}
-	catch (const std::bad_alloc &)
-	{
-		return mv_set_error(MV_ERR_NOMEM, "out of memory");
-	}
-	catch (const std::exception &e)
-	{
-		return LibError(e);
-	}
-	catch (...)
-	{
-		return mv_set_error(MV_ERR_UNKNOWN, "unknown C++ exception");
-	}
+	}, LibError);
 }
 
 //

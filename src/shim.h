@@ -6,7 +6,7 @@
  * The shims (hnswlib_shim.h, faiss_shim.h) are C interfaces over C++
  * libraries.  Every entry point catches every C++ exception and returns an
  * MvStatus instead; when the status is not MV_OK, mv_shim_last_error()
- * describes what went wrong.  src/shim.c turns a status into an ereport()
+ * describes what went wrong.  src/shimerror.c turns a status into an ereport()
  * once the C++ frames are gone.
  *
  * The message lives in a per-thread buffer: it is this thread's own copy,

@@ -208,15 +208,6 @@ StatInit(void)
 	object_access_hook = StatObjectAccess;
 }
 
-/*
- * Whether counters are kept.
- */
-bool
-StatEnabled(void)
-{
-	return stat_hash != NULL;
-}
-
 /* ----------------------------------------------------------------
  *		Entries
  * ----------------------------------------------------------------

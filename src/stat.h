@@ -76,9 +76,6 @@ typedef struct StatIndexData
 
 extern void StatInit(void);
 
-/* whether counters are kept (milvus is preloaded) */
-extern bool StatEnabled(void);
-
 /*
  * A palloc'd copy of every entry (of every database); *n is set to their
  * number.  Empty when counters are not kept.

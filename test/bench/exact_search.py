@@ -55,6 +55,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import exact_data  # noqa: E402
+from benchdata import copy_binary  # noqa: E402
 
 NQ = int(os.environ.get('EXACT_QUERIES', '50'))
 WARMUP = int(os.environ.get('EXACT_WARMUP', '5'))
@@ -181,23 +182,6 @@ def recall(ids_list, dists, k):
     return hits / (k * len(ids_list))
 
 
-def copy_binary(cur, base, chunk_rows=20000):
-    n, d = base.shape
-    dt = np.dtype([('nf', '>i2'), ('l1', '>i4'), ('id', '>i4'), ('l2', '>i4'),
-                   ('dim', '>i2'), ('unused', '>i2'), ('x', '>f4', (d,))])
-    with cur.copy('COPY items (id, embedding) FROM STDIN (FORMAT binary)') as cp:
-        cp.write(b'PGCOPY\n\xff\r\n\x00' + struct.pack('>ii', 0, 0))
-        for s in range(0, n, chunk_rows):
-            e = min(n, s + chunk_rows)
-            rec = np.zeros(e - s, dt)
-            rec['nf'] = 2
-            rec['l1'] = 4
-            rec['id'] = np.arange(s, e)
-            rec['l2'] = 4 + 4 * d
-            rec['dim'] = d
-            rec['x'] = base[s:e]
-            cp.write(rec.tobytes())
-        cp.write(struct.pack('>h', -1))
 
 
 def main():
@@ -228,7 +212,7 @@ def main():
     cur.execute('CREATE TABLE items (id int, embedding vector(%d))' % dim)
     log('COPY (binary)')
     t0 = time.perf_counter()
-    copy_binary(cur, base)
+    copy_binary(cur, base, 'embedding')
     t_copy = time.perf_counter() - t0
     # every page all-visible, as in a vacuumed table, so that the scan skips
     # the per-tuple visibility checks; VACUUM cannot set that while the COPY's

@@ -34,37 +34,17 @@ mkdir -p "$EXACT_CACHE_DIR"
 "$PY" "$MV_ROOT/test/bench/exact_data.py" >/dev/null
 
 dir="$(mv_run_dir)/bench-exact"
-data="$dir/data"
 cleanup() {
-	mv_pg_stop "$data"
+	mv_pg_stop "$dir/data"
 	if [ "${EXACT_KEEP:-0}" != 1 ]; then rm -rf "$dir"; fi
 }
-# a fresh cluster every run
-mv_pg_stop "$data"
-rm -rf "$dir"
-as_user mkdir -p "$dir"
 trap cleanup EXIT
+# a fresh cluster every run (no synchronous_commit = off: VACUUM cannot
+# mark a page all-visible while the inserting transaction's commit record
+# is not yet flushed)
+mv_fresh_cluster "$dir" "shared_buffers = '$SHARED_BUFFERS'" \
+	"max_wal_size = '4GB'" "fsync = off" "full_page_writes = off"
 
-# initdb as mv_pg_start does, add the benchmark's settings, then let
-# (no synchronous_commit = off: VACUUM cannot mark a page all-visible while
-# the inserting transaction's commit record is not yet flushed)
-# mv_pg_start (which skips initdb when PG_VERSION exists) start it
-bindir=$($PG_CONFIG --bindir)
-as_user "$bindir/initdb" -D "$data" -U postgres -A trust --no-sync \
-	>"$data.initdb.log" 2>&1 || { cat "$data.initdb.log"; die "initdb failed"; }
-as_user tee -a "$data/postgresql.conf" >/dev/null <<CONF
-
-# test/bench/exact_search.sh
-shared_buffers = '$SHARED_BUFFERS'
-max_wal_size = '4GB'
-fsync = off
-full_page_writes = off
-CONF
-port=$(mv_free_port)
-log "starting a throwaway cluster in $data on 127.0.0.1:$port"
-mv_pg_start "$data" "$port"
-
-export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 export EXACT_OUT="$EXACT_CACHE_DIR/exact_search.md"
 log "running the benchmark"
 "$PY" "$MV_ROOT/test/bench/exact_search.py"

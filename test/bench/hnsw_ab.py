@@ -66,7 +66,7 @@ def connect(entry, base):
             pg.execute(f'CREATE TABLE items (id int, v vector({base.shape[1]}))')
             pg.execute(f'ALTER TABLE items ALTER COLUMN v SET STORAGE {storage}')
             with pg.cursor() as cur:
-                hb.copy_binary(cur, base)   # writes into "items"
+                hb.copy_binary(cur, base, 'v', chunk_rows=5000)   # writes into "items"
             pg.execute(f'ALTER TABLE items RENAME TO {t}')
             pg.execute(f'VACUUM ANALYZE {t}')
             pg.execute(f'CREATE INDEX ON {t} USING hnsw (v vector_l2_ops) '

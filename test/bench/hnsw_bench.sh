@@ -9,8 +9,8 @@
 # test/bench/hnsw_bench.py against it, and stops and removes the cluster at
 # exit (HNSW_KEEP=1 keeps its files).  Needs /usr/bin/python3 with Debian's
 # python3-numpy, python3-psycopg and python3-hnswlib; for the plot,
-# python3-matplotlib, which the script installs with apt-get when it runs as
-# root (else the plot is skipped with a message).
+# python3-matplotlib (make bench-deps; without it the plot is skipped with
+# a message).
 #
 # Env: MILVUS_DATA_DIR (default: <repo>/../shared/data), HNSW_CACHE_DIR
 # (default: <repo>/tmp/bench: the report hnsw_bench.md, the raw figures
@@ -36,13 +36,8 @@ MAINTENANCE_WORK_MEM=${HNSW_MAINTENANCE_WORK_MEM:-2GB}
 
 export HNSW_PLOT=${HNSW_PLOT-$HNSW_CACHE_DIR/hnsw_curve.png}
 if [ -n "$HNSW_PLOT" ] && ! "$PY" -c 'import matplotlib' 2>/dev/null; then
-	if is_root && apt-get install -y -q python3-matplotlib >/dev/null 2>&1; then
-		log "installed python3-matplotlib for the plot"
-	else
-		log "python3-matplotlib is missing and could not be installed: no plot" \
-			"(as root: apt-get install python3-matplotlib)"
-		HNSW_PLOT=
-	fi
+	log "python3-matplotlib is missing: no plot (make bench-deps installs it)"
+	HNSW_PLOT=
 fi
 
 if [ "${HNSW_SKIP_INSTALL:-0}" != 1 ]; then
@@ -52,38 +47,17 @@ mv_ensure_run_user
 mkdir -p "$HNSW_CACHE_DIR"
 
 dir="$(mv_run_dir)/bench-hnsw"
-data="$dir/data"
 cleanup() {
-	mv_pg_stop "$data"
+	mv_pg_stop "$dir/data"
 	if [ "${HNSW_KEEP:-0}" != 1 ]; then rm -rf "$dir"; fi
 }
-# a fresh cluster every run
-mv_pg_stop "$data"
-rm -rf "$dir"
-as_user mkdir -p "$dir"
 trap cleanup EXIT
+# a fresh cluster every run.  Synchronous commit stays on: VACUUM cannot
+# mark a page all-visible while the COPY's commit record is not yet flushed.
+mv_fresh_cluster "$dir" "shared_buffers = '$SHARED_BUFFERS'" \
+	"maintenance_work_mem = '$MAINTENANCE_WORK_MEM'" \
+	"max_wal_size = '4GB'" "fsync = off" "full_page_writes = off"
 
-# initdb as mv_pg_start does, add the benchmark's settings, then let
-# mv_pg_start (which skips initdb when PG_VERSION exists) start it.
-# Synchronous commit stays on: VACUUM cannot mark a page all-visible while
-# the COPY's commit record is not yet flushed.
-bindir=$($PG_CONFIG --bindir)
-as_user "$bindir/initdb" -D "$data" -U postgres -A trust --no-sync \
-	>"$data.initdb.log" 2>&1 || { cat "$data.initdb.log"; die "initdb failed"; }
-as_user tee -a "$data/postgresql.conf" >/dev/null <<CONF
-
-# test/bench/hnsw_bench.sh
-shared_buffers = '$SHARED_BUFFERS'
-maintenance_work_mem = '$MAINTENANCE_WORK_MEM'
-max_wal_size = '4GB'
-fsync = off
-full_page_writes = off
-CONF
-port=$(mv_free_port)
-log "starting a throwaway cluster in $data on 127.0.0.1:$port"
-mv_pg_start "$data" "$port"
-
-export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 export HNSW_OUT="$HNSW_CACHE_DIR/hnsw_bench.md" HNSW_JSON="$HNSW_CACHE_DIR/hnsw_bench.json"
 log "running the benchmark"
 "$PY" "$MV_ROOT/test/bench/hnsw_bench.py"

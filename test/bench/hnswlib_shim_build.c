@@ -11,10 +11,10 @@
  * run: build seconds, vectors per second, recall@10 at each ef.
  *
  * Build (from the repository root):
- *	make src/hnswlib_shim.o src/shim_error.o
+ *	make src/hnswlib_shim.o src/shim.o
  *	cc -O2 -Isrc -o test/bench/hnswlib_shim_build \
  *		test/bench/hnswlib_shim_build.c src/distance*.c \
- *		src/hnswlib_shim.o src/shim_error.o -lstdc++ -lpthread -lm
+ *		src/hnswlib_shim.o src/shim.o -lstdc++ -lpthread -lm
  * Run:
  *	test/bench/hnswlib_shim_build DIR/fashion-mnist-784 [m] [efc] [threads]
  *		[batch] [metric]

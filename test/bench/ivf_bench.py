@@ -45,6 +45,8 @@ import time
 
 import numpy as np
 
+from benchdata import copy_binary, read_bvecs, read_xvecs
+
 NQ = int(os.environ.get('IVF_QUERIES', '300'))
 ROUNDS = int(os.environ.get('IVF_ROUNDS', '3'))
 LISTS = int(os.environ.get('IVF_LISTS', '256'))
@@ -62,34 +64,10 @@ def log(*a):
     print('==>', *a, file=sys.stderr, flush=True)
 
 
-def read_bvecs(path):
-    a = np.fromfile(path, np.uint8)
-    d = int(a[:4].view('<i4')[0])
-    return a.reshape(-1, d + 4)[:, 4:]
 
 
-def read_xvecs(path, dtype):
-    d = int(np.fromfile(path, '<i4', 1)[0])
-    return np.fromfile(path, dtype).reshape(-1, d + 1)[:, 1:]
 
 
-def copy_binary(cur, base, chunk_rows=5000):
-    n, d = base.shape
-    dt = np.dtype([('nf', '>i2'), ('l1', '>i4'), ('id', '>i4'), ('l2', '>i4'),
-                   ('dim', '>i2'), ('unused', '>i2'), ('x', '>f4', (d,))])
-    with cur.copy('COPY items (id, v) FROM STDIN (FORMAT binary)') as cp:
-        cp.write(b'PGCOPY\n\xff\r\n\x00' + struct.pack('>ii', 0, 0))
-        for s in range(0, n, chunk_rows):
-            e = min(n, s + chunk_rows)
-            rec = np.zeros(e - s, dt)
-            rec['nf'] = 2
-            rec['l1'] = 4
-            rec['id'] = np.arange(s, e)
-            rec['l2'] = 4 + 4 * d
-            rec['dim'] = d
-            rec['x'] = base[s:e]
-            cp.write(rec.tobytes())
-        cp.write(struct.pack('>h', -1))
 
 
 def pg_connect():
@@ -159,7 +137,7 @@ def main():
     cur = pg.cursor()
     cur.execute('DROP TABLE IF EXISTS items')
     cur.execute(f'CREATE TABLE items (id int PRIMARY KEY, v vector({d}))')
-    copy_binary(cur, base)
+    copy_binary(cur, base, 'v', chunk_rows=5000)
     cur.execute('VACUUM ANALYZE items')
     cur.execute(f'SET milvus.ivf_build_threads = {THREADS}')
     cur.execute(f'SET ivf.rerank = {RERANK}')

@@ -10,8 +10,7 @@
 # test/bench/ivf_bench.py against it, and stops and removes the cluster at
 # exit (IVF_KEEP=1 keeps its files).  Needs /usr/bin/python3 with Debian's
 # python3-numpy, python3-psycopg and python3-faiss; for the plot,
-# python3-matplotlib (installed with apt-get when run as root, else no
-# plot).
+# python3-matplotlib (make bench-deps; without it, no plot).
 #
 # Env: MILVUS_DATA_DIR (default: <repo>/../shared/data), IVF_CACHE_DIR
 # (default: <repo>/tmp/bench: ivf_bench.md, ivf_bench.json, ivf_curve.png),
@@ -33,12 +32,8 @@ IVF_RESULTS_DIR=${IVF_RESULTS_DIR-$MV_ROOT/test/bench/results}
 
 export IVF_PLOT=${IVF_PLOT-$IVF_CACHE_DIR/ivf_curve.png}
 if [ -n "$IVF_PLOT" ] && ! "$PY" -c 'import matplotlib' 2>/dev/null; then
-	if is_root && apt-get install -y -q python3-matplotlib >/dev/null 2>&1; then
-		log "installed python3-matplotlib for the plot"
-	else
-		log "python3-matplotlib is missing and could not be installed: no plot"
-		IVF_PLOT=
-	fi
+	log "python3-matplotlib is missing: no plot (make bench-deps installs it)"
+	IVF_PLOT=
 fi
 
 if [ "${IVF_SKIP_INSTALL:-0}" != 1 ]; then
@@ -48,33 +43,15 @@ mv_ensure_run_user
 mkdir -p "$IVF_CACHE_DIR"
 
 dir="$(mv_run_dir)/bench-ivf"
-data="$dir/data"
 cleanup() {
-	mv_pg_stop "$data"
+	mv_pg_stop "$dir/data"
 	if [ "${IVF_KEEP:-0}" != 1 ]; then rm -rf "$dir"; fi
 }
-mv_pg_stop "$data"
-rm -rf "$dir"
-as_user mkdir -p "$dir"
 trap cleanup EXIT
+mv_fresh_cluster "$dir" "shared_buffers = '${IVF_SHARED_BUFFERS:-1GB}'" \
+	"maintenance_work_mem = '${IVF_MAINTENANCE_WORK_MEM:-1GB}'" \
+	"max_wal_size = '4GB'" "fsync = off" "full_page_writes = off"
 
-bindir=$($PG_CONFIG --bindir)
-as_user "$bindir/initdb" -D "$data" -U postgres -A trust --no-sync \
-	>"$data.initdb.log" 2>&1 || { cat "$data.initdb.log"; die "initdb failed"; }
-as_user tee -a "$data/postgresql.conf" >/dev/null <<CONF
-
-# test/bench/ivf_bench.sh
-shared_buffers = '${IVF_SHARED_BUFFERS:-1GB}'
-maintenance_work_mem = '${IVF_MAINTENANCE_WORK_MEM:-1GB}'
-max_wal_size = '4GB'
-fsync = off
-full_page_writes = off
-CONF
-port=$(mv_free_port)
-log "starting a throwaway cluster in $data on 127.0.0.1:$port"
-mv_pg_start "$data" "$port"
-
-export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 export IVF_OUT="$IVF_CACHE_DIR/ivf_bench.md" IVF_JSON="$IVF_CACHE_DIR/ivf_bench.json"
 log "running the benchmark"
 "$PY" "$MV_ROOT/test/bench/ivf_bench.py"

@@ -27,12 +27,13 @@ the report).
 import ctypes
 import os
 import statistics
-import struct
 import subprocess
 import sys
 import time
 
 import numpy as np
+
+from benchdata import copy_binary, read_fvecs
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 THREADS = int(os.environ.get('WORKER_THREADS', '2'))
@@ -45,29 +46,8 @@ def log(*a):
     print('#', *a, file=sys.stderr, flush=True)
 
 
-def read_fvecs(path):
-    raw = np.fromfile(path, dtype=np.int32)
-    d = raw[0]
-    return raw.reshape(-1, d + 1)[:, 1:].view(np.float32).copy()
 
 
-def copy_binary(cur, base, chunk_rows=20000):
-    n, d = base.shape
-    dt = np.dtype([('nf', '>i2'), ('l1', '>i4'), ('id', '>i4'), ('l2', '>i4'),
-                   ('dim', '>i2'), ('unused', '>i2'), ('x', '>f4', (d,))])
-    with cur.copy('COPY items (id, embedding) FROM STDIN (FORMAT binary)') as cp:
-        cp.write(b'PGCOPY\n\xff\r\n\x00' + struct.pack('>ii', 0, 0))
-        for s in range(0, n, chunk_rows):
-            e = min(n, s + chunk_rows)
-            rec = np.zeros(e - s, dt)
-            rec['nf'] = 2
-            rec['l1'] = 4
-            rec['id'] = np.arange(s, e)
-            rec['l2'] = 4 + 4 * d
-            rec['dim'] = d
-            rec['x'] = base[s:e]
-            cp.write(rec.tobytes())
-        cp.write(struct.pack('>h', -1))
 
 
 def vec_text(v):
@@ -95,7 +75,7 @@ def main():
     cur.execute('DROP TABLE IF EXISTS items')
     cur.execute('CREATE EXTENSION IF NOT EXISTS milvus')
     cur.execute('CREATE TABLE items (id int, embedding vector(%d))' % dim)
-    copy_binary(cur, base)
+    copy_binary(cur, base, 'embedding')
     cur.execute('VACUUM ANALYZE items')
     if os.environ.get('WORKER_GPU', '0') == '1':
         cur.execute('SET milvus.gpu_enabled = on')

@@ -24,33 +24,15 @@ mkdir -p "$EXACT_CACHE_DIR"
 "$PY" "$MV_ROOT/test/bench/exact_data.py" >/dev/null
 
 dir="$(mv_run_dir)/bench-worker"
-data="$dir/data"
 cleanup() {
-	mv_pg_stop "$data"
+	mv_pg_stop "$dir/data"
 	rm -rf "$dir"
 }
-mv_pg_stop "$data"
-rm -rf "$dir"
-as_user mkdir -p "$dir"
 trap cleanup EXIT
+mv_fresh_cluster "$dir" "shared_buffers = '512MB'" "max_wal_size = '4GB'" \
+	"fsync = off" "full_page_writes = off" \
+	"milvus.worker_threads = ${WORKER_THREADS:-2}"
 
-bindir=$($PG_CONFIG --bindir)
-as_user "$bindir/initdb" -D "$data" -U postgres -A trust --no-sync \
-	>"$data.initdb.log" 2>&1 || { cat "$data.initdb.log"; die "initdb failed"; }
-as_user tee -a "$data/postgresql.conf" >/dev/null <<CONF
-
-# test/bench/worker_bench.sh
-shared_buffers = '512MB'
-max_wal_size = '4GB'
-fsync = off
-full_page_writes = off
-milvus.worker_threads = ${WORKER_THREADS:-2}
-CONF
-port=$(mv_free_port)
-log "starting a throwaway cluster in $data on 127.0.0.1:$port"
-mv_pg_start "$data" "$port"
-
-export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 export WORKER_OUT="$EXACT_CACHE_DIR/worker_bench.md"
 log "running the benchmark"
 "$PY" "$MV_ROOT/test/bench/worker_bench.py"

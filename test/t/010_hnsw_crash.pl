@@ -11,17 +11,16 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
 use IPC::Run;
+use MilvusTest;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('hnsw_crash');
-$node->init;
-$node->start;
-
+my $node = MilvusTest::new_node('hnsw_crash');
 $node->safe_psql('postgres', q{
-	CREATE EXTENSION milvus;
 	CREATE TABLE t (id int PRIMARY KEY, v vector(8));
 	SELECT setseed(0.5);
 	INSERT INTO t SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 8) WHERE i > 0)::vector
@@ -29,71 +28,28 @@ $node->safe_psql('postgres', q{
 	CREATE INDEX t_hnsw ON t USING hnsw (v vector_l2_ops);
 });
 
-# A stream of single-row transactions; psql prints each id once committed.
-my $script = join('', map {
-	"INSERT INTO t SELECT $_, (SELECT array_agg(random()) FROM generate_series(1, 8) WHERE $_ > 0)::vector RETURNING id;\n"
-} 2001 .. 20000);
-my ($in, $out, $err) = ($script, '', '');
-my $h = IPC::Run::start(
-	[ 'psql', '-XAtq', '-v', 'ON_ERROR_STOP=0', '-d',
-		$node->connstr('postgres') . ' application_name=inserter' ],
-	'<', \$in, '>', \$out, '2>', \$err);
+# A stream of single-row transactions, a crash, the restart.
+my @committed = MilvusTest::crash_during_inserts($node,
+	sql => sub {
+		"INSERT INTO t SELECT $_[0], (SELECT array_agg(random()) FROM generate_series(1, 8) WHERE $_[0] > 0)::vector RETURNING id;"
+	},
+	from => 2001, to => 20000, min => 500);
 
-# wait until a good number of inserts committed, then crash
-my $tries = 0;
-while (($out =~ tr/\n//) < 500 && $tries++ < 600)
-{
-	$h->pump_nb;
-	select(undef, undef, undef, 0.05);
-}
-my $victim = $node->safe_psql('postgres',
-	q{SELECT pid FROM pg_stat_activity WHERE application_name = 'inserter'});
-ok(kill('KILL', $victim), 'the inserting server process was killed');
-{
-	local $SIG{PIPE} = 'IGNORE';
-	eval { $h->finish; };
-}
-my @committed = grep { /^\d+$/ } split /\n/, $out;
-cmp_ok(scalar(@committed), '>=', 500, 'inserts were committed before the crash');
-
-# the postmaster ends every process (the test clusters run with
-# restart_after_crash = off, so it then exits); starting it again replays
-# the WAL from the last checkpoint
-my $pidfile = $node->data_dir . '/postmaster.pid';
-for (my $i = 0; -e $pidfile && $i < 300; $i++)
-{
-	select(undef, undef, undef, 0.1);
-}
-ok(!-e $pidfile, 'the server went down after the crash');
-$node->_update_pid(0);
-$node->start;
-ok($node->log_contains('automatic recovery in progress'),
-	'the restart replayed the WAL');
-
-my $problems = $node->safe_psql('postgres',
-	q{SELECT count(*) FROM milvus_index_check('t_hnsw')});
-is($problems, '0', 'index check is clean after crash recovery');
+MilvusTest::index_check_is_clean($node, 't_hnsw',
+	'index check is clean after crash recovery');
 
 # Each committed row is its own nearest neighbour (distance 0).
-my $missing = $node->safe_psql('postgres', qq{
-	SET enable_seqscan = off;
-	SET hnsw.ef_search = 200;
-	SELECT count(*) FROM t a
-	WHERE a.id <= $committed[-1] AND NOT EXISTS (
-		SELECT 1 FROM (SELECT b.id FROM t b ORDER BY b.v <-> a.v LIMIT 3) s
-		WHERE s.id = a.id)});
-is($missing, '0', 'every committed row is found through the index');
-
-my $count = $node->safe_psql('postgres',
-	"SELECT count(*) FROM t WHERE id IN (" . join(',', @committed) . ")");
-is($count, scalar(@committed), 'every committed row survived');
+is(MilvusTest::rows_not_found($node, 't', 'SET hnsw.ef_search = 200;',
+		"a.id <= $committed[-1]"),
+	'0', 'every committed row is found through the index');
+MilvusTest::committed_rows_survived($node, 't', \@committed,
+	'every committed row survived');
 
 # Inserts keep working after recovery.
 $node->safe_psql('postgres',
 	q{INSERT INTO t VALUES (100000, '[9,9,9,9,9,9,9,9]')});
-is($node->safe_psql('postgres', q{
-	SET enable_seqscan = off;
-	SELECT id FROM t ORDER BY v <-> '[9,9,9,9,9,9,9,9]' LIMIT 1}),
+is(MilvusTest::nearest_id($node, 't', 'v',
+		'[9,9,9,9,9,9,9,9]'),
 	'100000', 'an insert after recovery is found');
 
 # A crash during CREATE INDEX leaves no index behind and a usable table.
@@ -133,9 +89,8 @@ is($node->safe_psql('postgres',
 $node->safe_psql('postgres', q{
 	DROP INDEX IF EXISTS t2_hnsw;
 	CREATE INDEX t2_hnsw ON t2 USING hnsw (v vector_l2_ops)});
-is($node->safe_psql('postgres',
-	q{SELECT count(*) FROM milvus_index_check('t2_hnsw')}),
-	'0', 'a rebuild after the crashed build is clean');
+MilvusTest::index_check_is_clean($node, 't2_hnsw',
+	'a rebuild after the crashed build is clean');
 is($node->safe_psql('postgres', q{
 	SET enable_seqscan = off;
 	SELECT id FROM t2 ORDER BY v <-> (SELECT v FROM t2 WHERE id = 777) LIMIT 1}),

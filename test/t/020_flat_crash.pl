@@ -8,17 +8,15 @@
 use strict;
 use warnings;
 
-use IPC::Run;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use MilvusTest;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('flat_crash');
-$node->init;
-$node->start;
-
+my $node = MilvusTest::new_node('flat_crash');
 $node->safe_psql('postgres', q{
-	CREATE EXTENSION milvus;
 	CREATE TABLE t (id int PRIMARY KEY, v vector(8));
 	INSERT INTO t SELECT i, ARRAY[i % 7, i % 11, i % 13, i % 17, i % 19, i % 23, i % 29, 1]::vector
 		FROM generate_series(1, 2000) i;
@@ -26,50 +24,18 @@ $node->safe_psql('postgres', q{
 	CHECKPOINT;
 });
 
-# A stream of single-row transactions; psql prints each id once committed.
-my $script = join('', map {
-	"INSERT INTO t VALUES ($_, ARRAY[$_ % 5, $_ % 3, 1, 2, 3, $_ % 7, 0, $_ % 2]::vector) RETURNING id;\n"
-} 2001 .. 30000);
-my ($in, $out, $err) = ($script, '', '');
-my $h = IPC::Run::start(
-	[ 'psql', '-XAtq', '-v', 'ON_ERROR_STOP=0', '-d',
-		$node->connstr('postgres') . ' application_name=inserter' ],
-	'<', \$in, '>', \$out, '2>', \$err);
+# A stream of single-row transactions, a crash, the restart.
+my @committed = MilvusTest::crash_during_inserts($node,
+	sql => sub {
+		"INSERT INTO t VALUES ($_[0], ARRAY[$_[0] % 5, $_[0] % 3, 1, 2, 3, $_[0] % 7, 0, $_[0] % 2]::vector) RETURNING id;"
+	},
+	from => 2001, to => 30000, min => 500);
 
-# wait until a good number of inserts committed, then crash
-my $tries = 0;
-while (($out =~ tr/\n//) < 500 && $tries++ < 600)
-{
-	$h->pump_nb;
-	select(undef, undef, undef, 0.05);
-}
-my $victim = $node->safe_psql('postgres',
-	q{SELECT pid FROM pg_stat_activity WHERE application_name = 'inserter'});
-ok(kill('KILL', $victim), 'the inserting server process was killed');
-{
-	local $SIG{PIPE} = 'IGNORE';
-	eval { $h->finish; };
-}
-my @committed = grep { /^\d+$/ } split /\n/, $out;
-cmp_ok(scalar(@committed), '>=', 500, 'inserts were committed before the crash');
+MilvusTest::index_check_is_clean($node, 't_flat',
+	'index check is clean after crash recovery');
 
-my $pidfile = $node->data_dir . '/postmaster.pid';
-for (my $i = 0; -e $pidfile && $i < 300; $i++)
-{
-	select(undef, undef, undef, 0.1);
-}
-ok(!-e $pidfile, 'the server went down after the crash');
-$node->_update_pid(0);
-$node->start;
-ok($node->log_contains('automatic recovery in progress'),
-	'the restart replayed the WAL');
-
-is($node->safe_psql('postgres', q{SELECT count(*) FROM milvus_index_check('t_flat')}),
-	'0', 'index check is clean after crash recovery');
-
-my $count = $node->safe_psql('postgres',
-	"SELECT count(*) FROM t WHERE id IN (" . join(',', @committed) . ")");
-is($count, scalar(@committed), 'every committed row survived');
+MilvusTest::committed_rows_survived($node, 't', \@committed,
+	'every committed row survived');
 
 # the whole index order equals the sequential scan's
 my $byindex = $node->safe_psql('postgres', q{
@@ -95,12 +61,11 @@ $node->safe_psql('postgres', q{
 	DELETE FROM t WHERE id % 10 = 0;
 	VACUUM t;
 });
-is($node->safe_psql('postgres', q{
-	SET enable_seqscan = off;
-	SELECT id FROM t ORDER BY v <-> '[9,9,9,9,9,9,9,9]' LIMIT 1}),
+is(MilvusTest::nearest_id($node, 't', 'v',
+		'[9,9,9,9,9,9,9,9]'),
 	'100001', 'an insert after recovery is found');
-is($node->safe_psql('postgres', q{SELECT count(*) FROM milvus_index_check('t_flat')}),
-	'0', 'index check is clean after more inserts and VACUUM');
+MilvusTest::index_check_is_clean($node, 't_flat',
+	'index check is clean after more inserts and VACUUM');
 
 # An insert that extended the index and crashed before its WAL record
 # leaves an all-zero page at the end (the extension is not WAL-logged).
@@ -124,8 +89,8 @@ close $fh;
 $node->start;
 is($node->safe_psql('postgres', q{SELECT pg_relation_size('t3_flat') / 8192}), '3',
 	'a zero page at the end');
-is($node->safe_psql('postgres', q{SELECT count(*) FROM milvus_index_check('t3_flat')}),
-	'0', 'the check skips the zero page');
+MilvusTest::index_check_is_clean($node, 't3_flat',
+	'the check skips the zero page');
 is($node->safe_psql('postgres', q{
 	SET enable_seqscan = off;
 	SELECT count(*) FROM (SELECT id FROM t3 ORDER BY v <-> '[1,0,0,0,0,0,0,1]') s}),
@@ -136,11 +101,10 @@ $node->safe_psql('postgres', q{
 });
 is($node->safe_psql('postgres', q{SELECT pg_relation_size('t3_flat') / 8192}), '3',
 	'the insert reused the zero page');
-is($node->safe_psql('postgres', q{SELECT count(*) FROM milvus_index_check('t3_flat')}),
-	'0', 'the check is clean after the reuse');
-is($node->safe_psql('postgres', q{
-	SET enable_seqscan = off;
-	SELECT id FROM t3 ORDER BY v <-> '[999,0,0,0,0,0,0,1]' LIMIT 1}),
+MilvusTest::index_check_is_clean($node, 't3_flat',
+	'the check is clean after the reuse');
+is(MilvusTest::nearest_id($node, 't3', 'v',
+		'[999,0,0,0,0,0,0,1]'),
 	'1000', 'the row on the reused page is found');
 
 $node->stop;

@@ -4,18 +4,15 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use MilvusTest;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $primary = PostgreSQL::Test::Cluster->new('flat_primary');
-$primary->init(allows_streaming => 1);
-$primary->start;
-$primary->backup('base');
-
-my $standby = PostgreSQL::Test::Cluster->new('flat_standby');
-$standby->init_from_backup($primary, 'base', has_streaming => 1);
-$standby->start;
+my ($primary, $standby) =
+  MilvusTest::primary_and_standby('flat_primary', 'flat_standby');
 
 # everything below reaches the standby only through WAL replay
 $primary->safe_psql('postgres', q{
@@ -41,10 +38,10 @@ $primary->wait_for_catchup($standby, 'replay');
 
 for my $idx (qw(t_flat t_flat_cos t_flat_bit))
 {
-	is($primary->safe_psql('postgres', qq{SELECT count(*) FROM milvus_index_check('$idx')}),
-		'0', "$idx: primary index check is clean");
-	is($standby->safe_psql('postgres', qq{SELECT count(*) FROM milvus_index_check('$idx')}),
-		'0', "$idx: the replayed index check is clean on the standby");
+	MilvusTest::index_check_is_clean($primary, $idx,
+		"$idx: primary index check is clean");
+	MilvusTest::index_check_is_clean($standby, $idx,
+		"$idx: the replayed index check is clean on the standby");
 }
 
 my $queries = q{
@@ -57,10 +54,7 @@ my $queries = q{
 		SELECT b.id FROM t b ORDER BY b.b <~> q.b LIMIT 10) s)
 	FROM t q WHERE q.id % 100 = 1 ORDER BY q.id;
 };
-my $on_primary = $primary->safe_psql('postgres', $queries);
-my $on_standby = $standby->safe_psql('postgres', $queries);
-ok(length($on_primary) > 0, 'primary answers');
-is($on_standby, $on_primary, 'standby answers the same queries with the same results');
+MilvusTest::standby_answers_the_same($primary, $standby, $queries);
 
 # the distances (ties may order ids either way in a sequential scan)
 my $distances = q{
@@ -78,16 +72,14 @@ is($standby->safe_psql('postgres', "SET enable_seqscan = off; $distances"),
 	$primary->safe_psql('postgres', "SET enable_indexscan = off; $distances"),
 	'and finds the sequential scan distances');
 
-my $plan = $standby->safe_psql('postgres', q{
-	SET enable_seqscan = off;
-	EXPLAIN (COSTS OFF) SELECT id FROM t ORDER BY v <-> (SELECT v FROM t LIMIT 1) LIMIT 5});
-like($plan, qr/Index Scan using t_flat/, 'the standby uses the index');
+MilvusTest::uses_index($standby,
+	q{SELECT id FROM t ORDER BY v <-> (SELECT v FROM t LIMIT 1) LIMIT 5},
+	't_flat', 'the standby uses the index');
 
 $primary->safe_psql('postgres', q{INSERT INTO t (id, v) VALUES (9999, '[50,50,50,50,50,50,50,50,50,50,50,50,50,50,50,50]')});
 $primary->wait_for_catchup($standby, 'replay');
-is($standby->safe_psql('postgres', q{
-	SET enable_seqscan = off;
-	SELECT id FROM t ORDER BY v <-> '[50,50,50,50,50,50,50,50,50,50,50,50,50,50,50,50]' LIMIT 1}),
+is(MilvusTest::nearest_id($standby, 't', 'v',
+		'[50,50,50,50,50,50,50,50,50,50,50,50,50,50,50,50]'),
 	'9999', 'a new row is found on the standby');
 
 # and again once the standby is promoted
@@ -95,13 +87,12 @@ $primary->stop;
 $standby->promote;
 for my $idx (qw(t_flat t_flat_cos t_flat_bit))
 {
-	is($standby->safe_psql('postgres', qq{SELECT count(*) FROM milvus_index_check('$idx')}),
-		'0', "$idx: the replayed index check is clean after promotion");
+	MilvusTest::index_check_is_clean($standby, $idx,
+		"$idx: the replayed index check is clean after promotion");
 }
 $standby->safe_psql('postgres', q{INSERT INTO t (id, v) VALUES (10000, '[60,60,60,60,60,60,60,60,60,60,60,60,60,60,60,60]')});
-is($standby->safe_psql('postgres', q{
-	SET enable_seqscan = off;
-	SELECT id FROM t ORDER BY v <-> '[60,60,60,60,60,60,60,60,60,60,60,60,60,60,60,60]' LIMIT 1}),
+is(MilvusTest::nearest_id($standby, 't', 'v',
+		'[60,60,60,60,60,60,60,60,60,60,60,60,60,60,60,60]'),
 	'10000', 'the promoted standby inserts into the replayed index');
 $standby->stop;
 done_testing();

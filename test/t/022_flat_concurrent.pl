@@ -4,47 +4,26 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use MilvusTest;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('flat_concurrent');
-$node->init;
-$node->start;
+my $node = MilvusTest::new_node('flat_concurrent');
 
 $node->safe_psql('postgres', q{
-	CREATE EXTENSION milvus;
 	CREATE TABLE t (id bigserial PRIMARY KEY, v vector(8));
 	INSERT INTO t (v) SELECT (SELECT array_agg(random()) FROM generate_series(1, 8) WHERE i > 0)::vector
 		FROM generate_series(1, 1000) i;
 	CREATE INDEX t_flat ON t USING flat (v vector_l2_ops);
 });
 
-$node->pgbench(
-	'--no-vacuum --client=4 --jobs=2 --time=8',
-	0,
-	[qr{processed: [1-9]}],
-	[qr{^$}],
-	'concurrent inserts, deletes, searches and vacuum',
-	{
-		'001_insert@5' => q{
-			INSERT INTO t (v) SELECT (SELECT array_agg(random()) FROM generate_series(1, 8))::vector;
-		},
-		'002_delete@2' => q{
-			DELETE FROM t WHERE id = (SELECT (random() * (SELECT max(id) FROM t))::bigint);
-		},
-		'003_search@4' => q{
-			SET enable_seqscan = off;
-			SELECT id FROM t ORDER BY v <-> (SELECT (SELECT array_agg(random()) FROM generate_series(1, 8))::vector) LIMIT 10;
-		},
-		'004_vacuum@1' => q{
-			VACUUM t;
-		},
-	});
+MilvusTest::concurrent_churn($node, 2);
 
-is($node->safe_psql('postgres', q{SELECT count(*) FROM milvus_index_check('t_flat')}),
-	'0', 'index check is clean after the concurrent run')
-  or diag($node->safe_psql('postgres', q{SELECT * FROM milvus_index_check('t_flat')}));
+MilvusTest::index_check_is_clean($node, 't_flat',
+	'index check is clean after the concurrent run');
 
 # (ORDER BY distance alone uses the index, which breaks ties by heap TID;
 # the sequential scan is told to)
@@ -57,8 +36,8 @@ ok(length($by_seq) > 0, 'the table has rows');
 is($by_index, $by_seq, 'the index returns every live row in the sequential scan order');
 
 $node->safe_psql('postgres', 'VACUUM t');
-is($node->safe_psql('postgres', q{SELECT count(*) FROM milvus_index_check('t_flat')}),
-	'0', 'index check is clean after a final vacuum');
+MilvusTest::index_check_is_clean($node, 't_flat',
+	'index check is clean after a final vacuum');
 is($node->safe_psql('postgres', q{
 	SELECT pg_relation_size('t_flat') / 8192 <= 2 + (SELECT count(*) FROM t) / 15}),
 	't', 'the index does not hold far more pages than its rows need');

@@ -5,18 +5,15 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use MilvusTest;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $primary = PostgreSQL::Test::Cluster->new('ivf_primary');
-$primary->init(allows_streaming => 1);
-$primary->start;
-$primary->backup('base');
-
-my $standby = PostgreSQL::Test::Cluster->new('ivf_standby');
-$standby->init_from_backup($primary, 'base', has_streaming => 1);
-$standby->start;
+my ($primary, $standby) =
+  MilvusTest::primary_and_standby('ivf_primary', 'ivf_standby');
 
 # everything below reaches the standby only through WAL replay
 $primary->safe_psql('postgres', q{
@@ -37,10 +34,9 @@ $primary->wait_for_catchup($standby, 'replay');
 
 for my $idx ('t_flat', 't_sq8', 't_pq')
 {
-	is($primary->safe_psql('postgres', qq{SELECT count(*) FROM milvus_index_check('$idx')}),
-		'0', "$idx: primary index is clean");
-	is($standby->safe_psql('postgres', qq{SELECT count(*) FROM milvus_index_check('$idx')}),
-		'0', "$idx: the replayed index is clean, checked on the standby");
+	MilvusTest::index_check_is_clean($primary, $idx, "$idx: primary index is clean");
+	MilvusTest::index_check_is_clean($standby, $idx,
+		"$idx: the replayed index is clean, checked on the standby");
 }
 
 my $queries = q{
@@ -55,22 +51,17 @@ my $queries = q{
 		SELECT b.id FROM t b ORDER BY b.v <#> q.v LIMIT 10) s)
 	FROM t q WHERE q.id % 100 = 1 ORDER BY q.id;
 };
-my $on_primary = $primary->safe_psql('postgres', $queries);
-my $on_standby = $standby->safe_psql('postgres', $queries);
-ok(length($on_primary) > 0, 'primary answers');
-is($on_standby, $on_primary, 'standby answers the same queries with the same results');
+MilvusTest::standby_answers_the_same($primary, $standby, $queries);
 
-my $plan = $standby->safe_psql('postgres', q{
-	SET enable_seqscan = off;
-	EXPLAIN (COSTS OFF) SELECT id FROM t ORDER BY v <=> (SELECT v FROM t LIMIT 1) LIMIT 5});
-like($plan, qr/Index Scan using t_sq8/, 'the standby uses the index');
+MilvusTest::uses_index($standby,
+	q{SELECT id FROM t ORDER BY v <=> (SELECT v FROM t LIMIT 1) LIMIT 5},
+	't_sq8', 'the standby uses the index');
 
 # inserts after the standby caught up replay too
 $primary->safe_psql('postgres', q{INSERT INTO t VALUES (9999, '[5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5]')});
 $primary->wait_for_catchup($standby, 'replay');
-is($standby->safe_psql('postgres', q{
-	SET enable_seqscan = off;
-	SELECT id FROM t ORDER BY v <-> '[5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,4]' LIMIT 1}),
+is(MilvusTest::nearest_id($standby, 't', 'v',
+		'[5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,4]'),
 	'9999', 'a new row is found on the standby');
 
 $standby->stop;

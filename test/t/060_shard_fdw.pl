@@ -10,7 +10,7 @@ use strict;
 use warnings;
 
 use FindBin;
-use lib "$FindBin::RealBin/../cluster";
+use lib "$FindBin::RealBin/../perl";
 use MilvusCluster;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;

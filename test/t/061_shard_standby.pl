@@ -6,8 +6,9 @@ use strict;
 use warnings;
 
 use FindBin;
-use lib "$FindBin::RealBin/../cluster";
+use lib "$FindBin::RealBin/../perl";
 use MilvusCluster;
+use MilvusTest;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -22,11 +23,7 @@ $primary->safe_psql('postgres', q{
 	INSERT INTO items SELECT id, v FROM sift_base WHERE id < 5000;
 	CREATE INDEX items_hnsw ON items USING hnsw (embedding vector_l2_ops);
 	ANALYZE items});
-$primary->backup('base');
-
-my $standby = PostgreSQL::Test::Cluster->new('replica_standby');
-$standby->init_from_backup($primary, 'base', has_streaming => 1);
-$standby->start;
+my $standby = MilvusTest::start_standby($primary, 'replica_standby');
 
 # the top 10 of every query, through the index
 my $top10 = q{

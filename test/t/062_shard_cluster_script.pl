@@ -5,7 +5,7 @@ use strict;
 use warnings;
 
 use FindBin;
-use lib "$FindBin::RealBin/../cluster";
+use lib "$FindBin::RealBin/../perl";
 use MilvusCluster;
 use PostgreSQL::Test::Utils;
 use Test::More;

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "distance.h"
+#include "unit.h"
 
 /* tolerance against the double-precision reference, see file header */
 #define REL_TOL		1e-4
@@ -71,41 +72,11 @@ static const char *const metric_names[NUM_METRICS] = {
 	"l2sq", "ip", "l1", "cosine"
 };
 
-static int	test_number = 0;
-static int	num_passed = 0;
-static int	num_failed = 0;
-
 /* worst observed |got - want| / sum(|term|) for the current implementation */
 static double worst_error = 0.0;
 
 static float *buf_a;
 static float *buf_b;
-
-static sigjmp_buf segv_jump;
-
-
-/*
- * Record and print the outcome of one check group.
- */
-static bool
-Report(bool ok, const char *fmt,...)
-{
-	va_list		args;
-
-	test_number++;
-	if (ok)
-		num_passed++;
-	else
-		num_failed++;
-
-	printf("%sok %d - ", ok ? "" : "not ", test_number);
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	printf("\n");
-	fflush(stdout);
-	return ok;
-}
 
 /*
  * Deterministic pseudo-random floats in [-1, 1) (splitmix64), so that every
@@ -116,13 +87,7 @@ static uint64_t rng_state = 0x5eed5eed12345678ULL;
 static float
 RandomFloat(void)
 {
-	uint64_t	z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	/* 24 random bits give an exactly representable float */
-	return (float) ((double) (z >> 40) / (double) (1 << 23) - 1.0);
+	return SplitMixUnit(&rng_state);
 }
 
 /*
@@ -316,136 +281,9 @@ TestExact(const char *impl)
 	}
 }
 
-/*
- * Random data of every length in lengths[], one group per metric and length.
- */
-static void
-TestRandom(const char *impl)
-{
-	for (int m = 0; m < NUM_METRICS; m++)
-	{
-		for (int t = 0; t < NUM_LENGTHS; t++)
-		{
-			int			n = lengths[t];
-			bool		ok;
-
-			FillRandom(buf_a, n);
-			FillRandom(buf_b, n);
-			ok = CheckOne((Metric) m, buf_a, buf_b, n, impl);
-			Report(ok, "%s %s n=%d", impl, metric_names[m], n);
-		}
-	}
-}
-
-/*
- * Unaligned pointers: a and b both offset by one float, and a offset by one
- * float while b is offset by two, over every length.
- */
-static void
-TestUnaligned(const char *impl)
-{
-	for (int m = 0; m < NUM_METRICS; m++)
-	{
-		bool		ok = true;
-
-		for (int t = 0; t < NUM_LENGTHS; t++)
-		{
-			int			n = lengths[t];
-
-			FillRandom(buf_a, n + 2);
-			FillRandom(buf_b, n + 2);
-			ok &= CheckOne((Metric) m, buf_a + 1, buf_b + 1, n, impl);
-			ok &= CheckOne((Metric) m, buf_a + 1, buf_b + 2, n, impl);
-		}
-		Report(ok, "%s %s unaligned (a+1, b+1) and (a+1, b+2), all lengths",
-			   impl, metric_names[m]);
-	}
-}
-
-/*
- * SIGSEGV handler for the guard page test: jump back to the check.
- */
-static void
-SegvHandler(int signo)
-{
-	(void) signo;
-	siglongjmp(segv_jump, 1);
-}
-
-/*
- * Map "bytes" of readable memory followed by one PROT_NONE page.  Returns
- * the start of the readable part, or NULL.
- */
-static char *
-MapWithGuard(size_t bytes, size_t page)
-{
-	char	   *p = mmap(NULL, bytes + page, PROT_READ | PROT_WRITE,
-						 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	if (mprotect(p + bytes, page, PROT_NONE) != 0)
-	{
-		munmap(p, bytes + page);
-		return NULL;
-	}
-	return p;
-}
-
-/*
- * Vectors that end exactly where a PROT_NONE page begins: a kernel that
- * loads past a[n-1] or b[n-1] faults.  The fault is caught and reported.
- */
-static void
-TestGuardPage(const char *impl)
-{
-	size_t		page = (size_t) sysconf(_SC_PAGESIZE);
-	size_t		bytes = ((MAX_LEN * sizeof(float) + page - 1) / page) * page;
-	char	   *ma = MapWithGuard(bytes, page);
-	char	   *mb = MapWithGuard(bytes, page);
-	struct sigaction sa,
-				old;
-
-	if (ma == NULL || mb == NULL)
-	{
-		Report(false, "%s guard page: could not map memory", impl);
-		return;
-	}
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SegvHandler;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, &old);
-
-	for (int m = 0; m < NUM_METRICS; m++)
-	{
-		volatile bool ok = true;
-
-		for (volatile int t = 0; t < NUM_LENGTHS; t++)
-		{
-			int			n = lengths[t];
-			float	   *a = (float *) (ma + bytes) - n;
-			float	   *b = (float *) (mb + bytes) - n;
-
-			FillRandom(a, n);
-			FillRandom(b, n);
-			if (sigsetjmp(segv_jump, 1) == 0)
-				ok &= CheckOne((Metric) m, a, b, n, impl);
-			else
-			{
-				printf("# %s %s n=%d read past the end of the vector\n",
-					   impl, metric_names[m], n);
-				ok = false;
-			}
-		}
-		Report(ok, "%s %s no read past the end (guard page), all lengths",
-			   impl, metric_names[m]);
-	}
-
-	sigaction(SIGSEGV, &old, NULL);
-	munmap(ma, bytes + page);
-	munmap(mb, bytes + page);
-}
+/* TestRandom, TestUnaligned, TestGuardPage */
+#define DENSE_ELEM float
+#include "dense_tests.h"
 
 /*
  * Before DistanceInit(), the pointers must already be the scalar kernels.
@@ -538,8 +376,7 @@ main(void)
 	}
 	printf("# implementations tested: %d of 3\n", tested);
 
-	printf("%d passed, %d failed\n", num_passed, num_failed);
 	free(buf_a);
 	free(buf_b);
-	return num_failed == 0 ? 0 : 1;
+	return UnitSummary();
 }

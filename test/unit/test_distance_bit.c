@@ -23,9 +23,7 @@
 #include <unistd.h>
 
 #include "distance.h"
-
-static int	passed = 0;
-static int	failed = 0;
+#include "unit.h"
 
 static const size_t lengths[] = {
 	0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129,
@@ -41,12 +39,7 @@ static const size_t lengths[] = {
 static void
 Check(int ok, const char *impl, const char *what, size_t n)
 {
-	if (ok)
-		passed++;
-	else
-		failed++;
-	printf("%s %d - %s %s n=%zu\n", ok ? "ok" : "not ok", passed + failed,
-		   impl, what, n);
+	Report(ok, "%s %s n=%zu", impl, what, n);
 }
 
 /*
@@ -103,15 +96,6 @@ CheckPair(const char *impl, const uint8_t *a, const uint8_t *b, size_t n,
 	Check((DistanceBitContains(a, b, n) != 0) == contains, impl, label, n);
 }
 
-static sigjmp_buf fault_jump;
-
-static void
-OnFault(int sig)
-{
-	(void) sig;
-	siglongjmp(fault_jump, 1);
-}
-
 /*
  * Run the kernels on strings that end exactly where an unreadable page
  * starts: a read past the last byte faults.
@@ -120,15 +104,14 @@ static void
 CheckPageEdge(const char *impl)
 {
 	long		page = sysconf(_SC_PAGESIZE);
-	uint8_t    *mem = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
-						   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t    *mem = (uint8_t *) MapWithGuard(page, page);
 
-	if (mem == MAP_FAILED || mprotect(mem + page, page, PROT_NONE) != 0)
+	if (mem == NULL)
 	{
 		Check(0, impl, "page-edge setup (mmap)", 0);
 		return;
 	}
-	signal(SIGSEGV, OnFault);
+	signal(SIGSEGV, SegvHandler);
 	for (size_t i = 0; i < NLENGTHS; i++)
 	{
 		size_t		n = lengths[i];
@@ -137,7 +120,7 @@ CheckPageEdge(const char *impl)
 		if (n > (size_t) page / 2)
 			continue;
 		memset(a, 0xA5, n);
-		if (sigsetjmp(fault_jump, 1) == 0)
+		if (sigsetjmp(segv_jump, 1) == 0)
 			CheckPair(impl, a, a, n, "at page edge");
 		else
 			Check(0, impl, "read past the end at page edge", n);
@@ -220,6 +203,5 @@ main(void)
 	CheckImpl(DISTANCE_IMPL_AVX2);
 	CheckImpl(DISTANCE_IMPL_AVX512);
 
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed == 0 ? 0 : 1;
+	return UnitSummary();
 }

@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "distance.h"
+#include "unit.h"
 
 /* tolerance against the double-precision reference, see file header */
 #define REL_TOL		1e-4
@@ -79,38 +80,8 @@ typedef struct Sparse
 	int			n;
 } Sparse;
 
-static int	test_number = 0;
-static int	num_passed = 0;
-static int	num_failed = 0;
-
 /* worst observed |got - want| / sum(|term|) */
 static double worst_error = 0.0;
-
-static sigjmp_buf segv_jump;
-
-
-/*
- * Record and print the outcome of one check group.
- */
-static bool
-Report(bool ok, const char *fmt,...)
-{
-	va_list		args;
-
-	test_number++;
-	if (ok)
-		num_passed++;
-	else
-		num_failed++;
-
-	printf("%sok %d - ", ok ? "" : "not ", test_number);
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	printf("\n");
-	fflush(stdout);
-	return ok;
-}
 
 /*
  * Deterministic pseudo-random 64-bit numbers (splitmix64), so that every
@@ -121,11 +92,7 @@ static uint64_t rng_state = 0x5eed5eed87654321ULL;
 static uint64_t
 RandomBits(void)
 {
-	uint64_t	z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return SplitMix64(&rng_state);
 }
 
 /*
@@ -484,36 +451,6 @@ TestRandom(void)
  */
 
 /*
- * SIGSEGV handler for the guard page test: jump back to the check.
- */
-static void
-SegvHandler(int signo)
-{
-	(void) signo;
-	siglongjmp(segv_jump, 1);
-}
-
-/*
- * Map "bytes" of readable memory followed by one PROT_NONE page.  Returns
- * the start of the readable part, or NULL.
- */
-static char *
-MapWithGuard(size_t bytes, size_t page)
-{
-	char	   *p = mmap(NULL, bytes + page, PROT_READ | PROT_WRITE,
-						 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	if (mprotect(p + bytes, page, PROT_NONE) != 0)
-	{
-		munmap(p, bytes + page);
-		return NULL;
-	}
-	return p;
-}
-
-/*
  * Index and value arrays that each end where a PROT_NONE page begins: a
  * merge that reads past a[n-1] or b[n-1] faults.  The results must equal
  * those over ordinary buffers.
@@ -524,8 +461,7 @@ TestGuardPage(void)
 	size_t		page = (size_t) sysconf(_SC_PAGESIZE);
 	size_t		bytes = ((MAX_NNZ * sizeof(float) + page - 1) / page) * page;
 	char	   *map[4];
-	struct sigaction sa,
-				old;
+	struct sigaction old;
 	static Sparse a;
 	static Sparse b;
 
@@ -539,10 +475,7 @@ TestGuardPage(void)
 		}
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SegvHandler;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, &old);
+	CatchSegv(&old);
 
 	for (int m = 0; m < NUM_METRICS; m++)
 	{
@@ -605,6 +538,5 @@ main(void)
 	printf("# worst relative error %.3g of sum(|term|) (tolerance %g + %g)\n",
 		   worst_error, REL_TOL, ABS_TOL);
 
-	printf("%d passed, %d failed\n", num_passed, num_failed);
-	return num_failed == 0 ? 0 : 1;
+	return UnitSummary();
 }

@@ -18,19 +18,8 @@
 #include <string.h>
 
 #include "faiss_shim.h"
+#include "unit.h"
 
-static int	failures = 0;
-
-#define CHECK(cond, ...) \
-	do { \
-		if (!(cond)) \
-		{ \
-			failures++; \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-			printf(__VA_ARGS__); \
-			printf("\n"); \
-		} \
-	} while (0)
 
 enum
 {
@@ -134,6 +123,5 @@ main(void)
 
 	free(x);
 	free(labels);
-	printf("test_faiss_shim: %s\n", failures ? "FAILED" : "ok");
-	return failures ? 1 : 0;
+	return UnitSummary();
 }

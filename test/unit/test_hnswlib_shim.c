@@ -43,6 +43,7 @@
 
 #include "distance.h"
 #include "hnswlib_shim.h"
+#include "unit.h"
 
 #define DIM				32
 #define NVEC			5000
@@ -61,35 +62,8 @@
 
 static const char *const metric_names[] = {"l2", "ip", "l1"};
 
-static int	test_number = 0;
-static int	num_passed = 0;
-static int	num_failed = 0;
-
 static float *vectors;			/* NVEC x DIM */
 static float *queries;			/* NQUERY x DIM */
-
-/*
- * Record and print the outcome of one check.
- */
-static bool
-Report(bool ok, const char *fmt,...)
-{
-	va_list		args;
-
-	test_number++;
-	if (ok)
-		num_passed++;
-	else
-		num_failed++;
-
-	printf("%sok %d - ", ok ? "" : "not ", test_number);
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	printf("\n");
-	fflush(stdout);
-	return ok;
-}
 
 /*
  * Report a call that must fail with "want"; the shim's message is shown.
@@ -112,12 +86,7 @@ static uint64_t rng_state = 0x5eed5eed12345678ULL;
 static float
 RandomFloat(void)
 {
-	uint64_t	z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	return (float) ((double) (z >> 40) / (double) (1 << 23) - 1.0);
+	return SplitMixUnit(&rng_state);
 }
 
 /*
@@ -682,8 +651,7 @@ main(void)
 	TestReproducible();
 	TestBuilds();
 
-	printf("%d passed, %d failed\n", num_passed, num_failed);
 	free(vectors);
 	free(queries);
-	return num_failed == 0 ? 0 : 1;
+	return UnitSummary();
 }

@@ -15,19 +15,8 @@
 
 #include "distance.h"
 #include "ivfquant.h"
+#include "unit.h"
 
-static int	failures = 0;
-
-#define CHECK(cond, ...) \
-	do { \
-		if (!(cond)) \
-		{ \
-			failures++; \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-			printf(__VA_ARGS__); \
-			printf("\n"); \
-		} \
-	} while (0)
 
 static float
 Rand(unsigned *seed)
@@ -283,6 +272,5 @@ main(void)
 	TestPq();
 	TestPqTable();
 	TestPqTrain();
-	printf("test_ivfquant: %s\n", failures ? "FAILED" : "ok");
-	return failures ? 1 : 0;
+	return UnitSummary();
 }

@@ -27,20 +27,8 @@
 #include <string.h>
 
 #include "distance.h"
+#include "unit.h"
 #include "worker_cpu.h"
-
-static int	num_passed = 0;
-static int	num_failed = 0;
-
-static void
-check(bool ok, const char *what)
-{
-	printf("%s - %s\n", ok ? "ok" : "not ok", what);
-	if (ok)
-		num_passed++;
-	else
-		num_failed++;
-}
 
 static uint64_t rng_state = 42;
 
@@ -153,7 +141,7 @@ TestKnn(WorkerMetric metric, int64_t n, int64_t nq, int dim, int k, int threads)
 	snprintf(what, sizeof(what),
 			 "knn metric %d n %lld nq %lld dim %d k %d threads %d equals the reference",
 			 (int) metric, (long long) n, (long long) nq, dim, k, threads);
-	check(ok, what);
+	Report(ok, "%s", what);
 	free(base);
 	free(queries);
 	free(dist);
@@ -187,15 +175,15 @@ TestInterrupt(void)
 		queries[i] = rnd();
 	st = WorkerCpuKnn(WORKER_METRIC_L2, base, n, queries, nq, dim, 10, 2,
 					  dist, lab, AlwaysStop, &polls);
-	check(st == MV_ERR_INTERRUPTED && polls >= 1,
+	Report(st == MV_ERR_INTERRUPTED && polls >= 1,
 		  "a poll returning true interrupts a knn job");
 	polls = 0;
 	memcpy(queries, base, sizeof(float) * 16 * dim);
 	st = WorkerCpuKmeans(base, n, dim, 16, 5, 2, queries, NULL,
 						 AlwaysStop, &polls);
-	check(st == MV_ERR_INTERRUPTED && polls >= 1,
+	Report(st == MV_ERR_INTERRUPTED && polls >= 1,
 		  "a poll returning true interrupts a k-means job");
-	check(WorkerCpuKnn(WORKER_METRIC_L2, base, n, queries, nq, dim, 0, 2,
+	Report(WorkerCpuKnn(WORKER_METRIC_L2, base, n, queries, nq, dim, 0, 2,
 					   dist, lab, NULL, NULL) == MV_ERR_INVALID &&
 		  WorkerCpuKnn(WORKER_METRIC_L2, base, n, queries, nq, dim,
 					   WORKER_MAX_K + 1, 2, dist, lab, NULL, NULL) == MV_ERR_INVALID,
@@ -234,10 +222,10 @@ TestKmeans(void)
 	for (int j = 0; ok && j < 3; j++)
 		for (int d = 0; d < dim; d++)
 			ok = ok && fabs(c1[j * dim + d] - mean[j][d]) < 1e-3;
-	check(ok, "k-means finds the means of three separated clusters");
-	check(memcmp(c1, c4, sizeof(float) * 3 * dim) == 0 && obj1 == obj4,
+	Report(ok, "k-means finds the means of three separated clusters");
+	Report(memcmp(c1, c4, sizeof(float) * 3 * dim) == 0 && obj1 == obj4,
 		  "k-means gives the same result with 1 and 4 threads");
-	check(obj1 > 0 && obj1 < n * dim * 0.25,
+	Report(obj1 > 0 && obj1 < n * dim * 0.25,
 		  "k-means objective is the within-cluster sum of squares");
 
 	/* four centroids, two starting on the same point: one is split off */
@@ -247,7 +235,7 @@ TestKmeans(void)
 	for (int j = 0; ok && j < 4; j++)
 		for (int i = j + 1; i < 4; i++)
 			ok = ok && memcmp(c1 + j * dim, c1 + i * dim, sizeof(float) * dim) != 0;
-	check(ok, "an empty k-means cluster is split off the largest");
+	Report(ok, "an empty k-means cluster is split off the largest");
 	free(x);
 }
 
@@ -270,6 +258,5 @@ main(void)
 	}
 	TestInterrupt();
 	TestKmeans();
-	printf("%d passed, %d failed\n", num_passed, num_failed);
-	return num_failed > 0;
+	return UnitSummary();
 }

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * shim.c
+ * shimerror.c
  *	  Turn the status of a C++ shim call into a PostgreSQL error.
  *
  * The shims (hnswlib_shim.cpp, ...) never raise errors themselves: they
@@ -9,7 +9,7 @@
  * caller passes the status here, which raises the matching ereport.
  *
  * IDENTIFICATION
- *	  src/shim.c
+ *	  src/shimerror.c
  *
  *-------------------------------------------------------------------------
  */

@@ -1,7 +1,8 @@
 //-------------------------------------------------------------------------
 //
-// shim_error.cpp
-//	  The per-thread error message behind mv_shim_last_error().
+// shim.cpp
+//	  What shim.h declares: the per-thread error message behind
+//	  mv_shim_last_error().
 //
 // The buffer is a fixed, trivially destructible thread_local array: setting
 // a message never allocates (it must work while reporting "out of memory"),
@@ -10,7 +11,7 @@
 // the message a caller reads is the one its own call set.
 //
 // IDENTIFICATION
-//	  src/shim_error.cpp
+//	  src/shim.cpp
 //
 //-------------------------------------------------------------------------
 #include <cstdarg>

@@ -1,9 +1,9 @@
-# test/cluster/MilvusCluster.pm: topologies of local servers for the TAP
+# test/perl/MilvusCluster.pm: topologies of local servers for the TAP
 # tests, on PostgreSQL::Test::Cluster: a coordinator wired to shards over
 # postgres_fdw (the same SQL as cluster.sh shards), and the SIFT sample.
 #
 #   use FindBin;
-#   use lib "$FindBin::RealBin/../cluster";
+#   use lib "$FindBin::RealBin/../perl";
 #   use MilvusCluster;
 #   my ($coord, @shards) = MilvusCluster::start_shards('name', 2);
 package MilvusCluster;

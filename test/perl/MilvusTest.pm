@@ -1,0 +1,234 @@
+# test/perl/MilvusTest.pm: the routines the crash, standby and concurrency
+# TAP tests share, for every access method: a crash in the middle of a
+# stream of inserts and the restart that replays the WAL, a primary with a
+# streaming standby, a bounded pgbench run of inserts, deletes, searches and
+# VACUUM, and the checks that follow each (milvus_index_check, every row
+# found through the index, the standby answering as the primary).
+#
+#   use FindBin;
+#   use lib "$FindBin::RealBin/../perl";
+#   use MilvusTest;
+#   my @committed = MilvusTest::crash_during_inserts($node,
+#       sql => sub { "INSERT INTO t VALUES ($_[0], ...) RETURNING id;" },
+#       from => 2001, to => 20000, min => 500);
+#
+# Each routine's assertions are the ones the tests made before they moved
+# here, with the same names.
+package MilvusTest;
+
+use strict;
+use warnings;
+
+use IPC::Run;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+# new_node(NAME): a started node with milvus created in database postgres.
+sub new_node
+{
+	my ($name) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init;
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION milvus');
+	return $node;
+}
+
+# index_check_is_clean(NODE, INDEX, NAME): one assertion that
+# milvus_index_check finds nothing; on failure the problems are shown.
+sub index_check_is_clean
+{
+	my ($node, $index, $name) = @_;
+	return 1 if is($node->safe_psql('postgres',
+			qq{SELECT count(*) FROM milvus_index_check('$index')}),
+		'0', $name);
+	diag($node->safe_psql('postgres',
+		qq{SELECT * FROM milvus_index_check('$index')}));
+	return 0;
+}
+
+# rows_not_found(NODE, TABLE, SETTINGS, WHERE): how many rows of TABLE
+# (those satisfying WHERE, when given) are not among their own three
+# nearest neighbours found through the index (with enable_seqscan off and
+# the SET commands in SETTINGS).  Each row is at distance 0 from itself.
+sub rows_not_found
+{
+	my ($node, $table, $settings, $where) = @_;
+	$settings //= '';
+	$where = defined $where ? "$where AND" : '';
+	return $node->safe_psql('postgres', qq{
+		SET enable_seqscan = off;
+		$settings
+		SELECT count(*) FROM $table a
+		WHERE $where NOT EXISTS (
+			SELECT 1 FROM (SELECT b.id FROM $table b ORDER BY b.v <-> a.v LIMIT 3) s
+			WHERE s.id = a.id)});
+}
+
+# nearest_id(NODE, TABLE, COLUMN, VECTOR): the id of the row of TABLE
+# nearest to the vector literal VECTOR by L2 distance, through an index
+# (enable_seqscan off).
+sub nearest_id
+{
+	my ($node, $table, $column, $vector) = @_;
+	return $node->safe_psql('postgres', qq{
+		SET enable_seqscan = off;
+		SELECT id FROM $table ORDER BY $column <-> '$vector' LIMIT 1});
+}
+
+# uses_index(NODE, QUERY, INDEX, NAME): one assertion that QUERY's plan
+# (with enable_seqscan off) scans INDEX.
+sub uses_index
+{
+	my ($node, $query, $index, $name) = @_;
+	like($node->safe_psql('postgres', qq{
+			SET enable_seqscan = off;
+			EXPLAIN (COSTS OFF) $query}),
+		qr/Index Scan using $index/, $name);
+	return;
+}
+
+# restart_after_crash(NODE): after a server process was killed, wait for
+# the postmaster to end every process and exit (the test clusters run with
+# restart_after_crash = off), then start it again, which replays the WAL
+# from the last checkpoint.  Two assertions.  (The postmaster itself is not
+# killed: in containers whose init does not reap orphans, its zombie
+# blocks the restart.)
+sub restart_after_crash
+{
+	my ($node) = @_;
+	my $pidfile = $node->data_dir . '/postmaster.pid';
+	for (my $i = 0; -e $pidfile && $i < 300; $i++)
+	{
+		select(undef, undef, undef, 0.1);
+	}
+	ok(!-e $pidfile, 'the server went down after the crash');
+	# the node object still holds the old pid: a stop that fails (there is
+	# no server) makes it read the pid file again and forget it
+	$node->stop('immediate', fail_ok => 1);
+	$node->start;
+	ok($node->log_contains('automatic recovery in progress'),
+		'the restart replayed the WAL');
+	return;
+}
+
+# crash_during_inserts(NODE, sql => SUB, from => N, to => M, min => K,
+# tries => T): run a stream of single-row transactions, SUB->(id) for id
+# FROM .. TO, each printing its id once committed (RETURNING id); once K
+# have committed (polled T times at most, 50 ms apart), kill the server
+# process running them with SIGKILL and restart the server
+# (restart_after_crash).  Returns the committed ids.  Four assertions.
+sub crash_during_inserts
+{
+	my ($node, %args) = @_;
+	my $min = $args{min} // 500;
+	my $tries = $args{tries} // 600;
+	my $script = join('', map { $args{sql}->($_) . "\n" } $args{from} .. $args{to});
+	my ($in, $out, $err) = ($script, '', '');
+	my $h = IPC::Run::start(
+		[ 'psql', '-XAtq', '-v', 'ON_ERROR_STOP=0', '-d',
+			$node->connstr('postgres') . ' application_name=inserter' ],
+		'<', \$in, '>', \$out, '2>', \$err);
+
+	# wait until a good number of inserts committed, then crash
+	for (my $i = 0; ($out =~ tr/\n//) < $min && $i < $tries; $i++)
+	{
+		$h->pump_nb;
+		select(undef, undef, undef, 0.05);
+	}
+	my $victim = $node->safe_psql('postgres',
+		q{SELECT pid FROM pg_stat_activity WHERE application_name = 'inserter'});
+	ok(kill('KILL', $victim), 'the inserting server process was killed');
+	{
+		local $SIG{PIPE} = 'IGNORE';
+		eval { $h->finish; };
+	}
+	my @committed = grep { /^\d+$/ } split /\n/, $out;
+	cmp_ok(scalar(@committed), '>=', $min,
+		'inserts were committed before the crash');
+	restart_after_crash($node);
+	return @committed;
+}
+
+# committed_rows_survived(NODE, TABLE, COMMITTED, NAME): one assertion that
+# every id in the array COMMITTED is in TABLE.
+sub committed_rows_survived
+{
+	my ($node, $table, $committed, $name) = @_;
+	is($node->safe_psql('postgres',
+			"SELECT count(*) FROM $table WHERE id IN (" . join(',', @$committed) . ")"),
+		scalar(@$committed), $name);
+	return;
+}
+
+# primary_and_standby(PRIMARY, STANDBY): a started primary that allows
+# streaming, and a started streaming hot standby of it (start_standby).
+sub primary_and_standby
+{
+	my ($pname, $sname) = @_;
+	my $primary = PostgreSQL::Test::Cluster->new($pname);
+	$primary->init(allows_streaming => 1);
+	$primary->start;
+	return ($primary, start_standby($primary, $sname));
+}
+
+# start_standby(PRIMARY, NAME): take a base backup of PRIMARY (which must
+# allow streaming) and start a streaming hot standby from it.
+sub start_standby
+{
+	my ($primary, $name) = @_;
+	$primary->backup('base');
+	my $standby = PostgreSQL::Test::Cluster->new($name);
+	$standby->init_from_backup($primary, 'base', has_streaming => 1);
+	$standby->start;
+	return $standby;
+}
+
+# standby_answers_the_same(PRIMARY, STANDBY, QUERIES): two assertions: the
+# primary answers QUERIES with something, and the standby with the same.
+sub standby_answers_the_same
+{
+	my ($primary, $standby, $queries) = @_;
+	my $on_primary = $primary->safe_psql('postgres', $queries);
+	my $on_standby = $standby->safe_psql('postgres', $queries);
+	ok(length($on_primary) > 0, 'primary answers');
+	is($on_standby, $on_primary,
+		'standby answers the same queries with the same results');
+	return;
+}
+
+# concurrent_churn(NODE, DELETE_WEIGHT): pgbench with four clients for
+# eight seconds over table t (id bigserial, v vector(8)): inserts (weight
+# 5), deletes of a random id (DELETE_WEIGHT, 1 by default), searches through
+# the index (4) and VACUUM (1).  pgbench's own assertions: it exits 0, has
+# processed transactions and writes nothing to stderr.
+sub concurrent_churn
+{
+	my ($node, $delete_weight) = @_;
+	$delete_weight //= 1;
+	$node->pgbench(
+		'--no-vacuum --client=4 --jobs=2 --time=8',
+		0,
+		[qr{processed: [1-9]}],
+		[qr{^$}],
+		'concurrent inserts, deletes, searches and vacuum',
+		{
+			'001_insert@5' => q{
+				INSERT INTO t (v) SELECT (SELECT array_agg(random()) FROM generate_series(1, 8))::vector;
+			},
+			"002_delete\@$delete_weight" => q{
+				DELETE FROM t WHERE id = (SELECT (random() * (SELECT max(id) FROM t))::bigint);
+			},
+			'003_search@4' => q{
+				SET enable_seqscan = off;
+				SELECT id FROM t ORDER BY v <-> (SELECT (SELECT array_agg(random()) FROM generate_series(1, 8))::vector) LIMIT 10;
+			},
+			'004_vacuum@1' => q{
+				VACUUM t;
+			},
+		});
+	return;
+}
+
+1;
