@@ -35,6 +35,7 @@
 #include "access/tableam.h"
 #include "access/xloginsert.h"
 #include "catalog/index.h"
+#include "common/hashfn.h"
 #include "catalog/pg_type.h"
 #include "commands/progress.h"
 #include "miscadmin.h"
@@ -82,14 +83,62 @@ typedef struct HnswBuildState
 	bool		inMemory;		/* still collecting for hnswlib */
 	Size		memoryLimit;	/* maintenance_work_mem, in bytes */
 	float	   *vectors;		/* count x stride */
-	ItemPointerData *tids;
+	ItemPointerData *tids;		/* each vector's first heap TID */
 	int64		count;
 	int64		capacity;
+	struct dupset_hash *dups;	/* collected vectors by value */
+	struct HnswExtraTid *extras;	/* further heap TIDs of duplicates */
+	int64		nextras;
+	int64		extrasCapacity;
 
-	double		reltuples;		/* heap tuples scanned */
+	double		reltuples;		/* heap tuples scanned (all, not only the
+								 * ones a partial index keeps) */
 	double		indtuples;		/* values indexed */
 	MemoryContext tmpCtx;		/* per tuple */
 } HnswBuildState;
+
+/*
+ * A heap TID of a row whose value equals an earlier collected vector's:
+ * that element (elem) holds it, up to HNSW_HEAPTIDS in all, as inserts
+ * group them (pgvector does the same).
+ */
+typedef struct HnswExtraTid
+{
+	int64		elem;
+	ItemPointerData tid;
+} HnswExtraTid;
+
+/*
+ * The set of collected vectors by value, to find exact duplicates: keyed by
+ * a vector's index in state->vectors, hashed and compared on its bytes.
+ * Each value maps to its latest element, the only one that may have room.
+ */
+typedef struct DupEntry
+{
+	int64		elem;			/* index of the vector */
+	uint32		hash;
+	uint8		ntids;			/* heap TIDs the element holds */
+	char		status;			/* used by simplehash */
+} DupEntry;
+
+static uint32 DupHash(struct dupset_hash *tb, int64 elem);
+static bool DupEqual(struct dupset_hash *tb, int64 a, int64 b);
+
+#define SH_PREFIX			dupset
+#define SH_ELEMENT_TYPE		DupEntry
+#define SH_KEY_TYPE			int64
+#define SH_KEY				elem
+#define SH_HASH_KEY(tb, k)	DupHash(tb, k)
+#define SH_EQUAL(tb, a, b)	DupEqual(tb, a, b)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a)	((a)->hash)
+#define SH_SCOPE			static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* bytes per vector the duplicate set takes, at its worst fill */
+#define HNSW_DUP_BYTES		(2 * sizeof(DupEntry))
 
 /* where a planned element and its neighbour tuple go */
 typedef struct HnswPlacement
@@ -109,6 +158,12 @@ GetDimensions(Relation index)
 {
 	int			dimensions = TupleDescAttr(index->rd_att, 0)->atttypmod;
 	int			maxdim = HnswMaxDimensions(index);
+
+	/* bit's operator classes accept varbit, whose length may vary */
+	if (TupleDescAttr(index->rd_att, 0)->atttypid == VARBITOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("type not supported for hnsw index")));
 
 	/* sparsevec: limited by non-zero elements, checked per value */
 	if (maxdim < 0)
@@ -155,12 +210,38 @@ GetGraphMetric(Relation index, HnswSupport *support)
 }
 
 /*
- * Memory the in-memory build needs for n vectors: our copy plus hnswlib's.
+ * The duplicate set's hash and equality: on the bytes of the collected
+ * vectors' values (not the transform's coordinate), as inserts compare.
+ */
+static uint32
+DupHash(struct dupset_hash *tb, int64 elem)
+{
+	HnswBuildState *state = (HnswBuildState *) tb->private_data;
+
+	return hash_bytes((const unsigned char *) (state->vectors + elem * state->stride),
+					  sizeof(float) * state->dimensions);
+}
+
+static bool
+DupEqual(struct dupset_hash *tb, int64 a, int64 b)
+{
+	HnswBuildState *state = (HnswBuildState *) tb->private_data;
+
+	return memcmp(state->vectors + a * state->stride,
+				  state->vectors + b * state->stride,
+				  sizeof(float) * state->dimensions) == 0;
+}
+
+/*
+ * Memory the in-memory build needs for n vectors (and the extra heap TIDs
+ * collected so far): our copy and its duplicate set, plus hnswlib's.
  */
 static Size
 InMemorySize(HnswBuildState *state, int64 n)
 {
-	return (Size) n * (state->stride * sizeof(float) + sizeof(ItemPointerData)) +
+	return (Size) n * (state->stride * sizeof(float) + sizeof(ItemPointerData) +
+					   HNSW_DUP_BYTES) +
+		(Size) state->extrasCapacity * sizeof(HnswExtraTid) +
 		mv_hnswlib_graph_memory_estimate(state->stride, state->m, n);
 }
 
@@ -187,33 +268,64 @@ CreateMetaPage(Relation index, ForkNumber forkNum, int dimensions, int m,
 }
 
 /*
- * Leave the in-memory path: insert what was collected on disk, free it.
+ * Free the duplicate set, once collecting is over.
+ */
+static void
+FreeDuplicateSet(HnswBuildState *state)
+{
+	if (state->dups)
+		dupset_destroy(state->dups);
+	state->dups = NULL;
+}
+
+/*
+ * Free the collection: vectors, heap TIDs, duplicate set.
+ */
+static void
+FreeCollection(HnswBuildState *state)
+{
+	FreeDuplicateSet(state);
+	if (state->vectors)
+		pfree(state->vectors);
+	if (state->tids)
+		pfree(state->tids);
+	if (state->extras)
+		pfree(state->extras);
+	state->vectors = NULL;
+	state->tids = NULL;
+	state->extras = NULL;
+	state->count = state->capacity = 0;
+	state->nextras = state->extrasCapacity = 0;
+}
+
+/*
+ * Leave the in-memory path: insert what was collected on disk (each vector
+ * with its first heap TID, then the duplicates' further ones, which the
+ * inserts group again), and free it.
  */
 static void
 SwitchToInserts(HnswBuildState *state)
 {
 	MemoryContext oldCtx = MemoryContextSwitchTo(state->tmpCtx);
 
-	for (int64 i = 0; i < state->count; i++)
+	for (int64 i = 0; i < state->count + state->nextras; i++)
 	{
 		Vector		vec = InitVector(state->dimensions);
+		int64		elem = i < state->count ? i :
+			state->extras[i - state->count].elem;
+		ItemPointer tid = i < state->count ? &state->tids[i] :
+			&state->extras[i - state->count].tid;
 
 		CHECK_FOR_INTERRUPTS();
-		memcpy(vec->x, state->vectors + i * state->stride,
+		memcpy(vec->x, state->vectors + elem * state->stride,
 			   sizeof(float) * state->dimensions);
 		HnswInsertElement(state->index, &state->support,
-						  PointerGetDatum(vec), &state->tids[i]);
+						  PointerGetDatum(vec), tid);
 		MemoryContextReset(state->tmpCtx);
 	}
 	MemoryContextSwitchTo(oldCtx);
 
-	if (state->vectors)
-		pfree(state->vectors);
-	if (state->tids)
-		pfree(state->tids);
-	state->vectors = NULL;
-	state->tids = NULL;
-	state->count = state->capacity = 0;
+	FreeCollection(state);
 	state->inMemory = false;
 }
 
@@ -243,26 +355,11 @@ GiveUpInMemory(HnswBuildState *state, double expected)
 }
 
 /*
- * Append a normalised vector to the in-memory collection, or give up the
- * in-memory path when it would outgrow maintenance_work_mem.
+ * Make room in the collection for one more vector.
  */
 static void
-CollectVector(HnswBuildState *state, Vector vec, ItemPointer tid)
+GrowCollection(HnswBuildState *state)
 {
-	if (InMemorySize(state, state->count + 1) > state->memoryLimit)
-	{
-		/* vec lives in tmpCtx, which SwitchToInserts resets: copy it */
-		Vector		copy = palloc(VARSIZE(vec));
-
-		memcpy(copy, vec, VARSIZE(vec));
-		GiveUpInMemory(state, Max(state->heap->rd_rel->reltuples,
-								  (double) state->count + 1));
-		HnswInsertElement(state->index, &state->support,
-						  PointerGetDatum(copy), tid);
-		pfree(copy);
-		return;
-	}
-
 	if (state->count == state->capacity)
 	{
 		int64		newcap = Max(1024, state->capacity * 2);
@@ -283,9 +380,73 @@ CollectVector(HnswBuildState *state, Vector vec, ItemPointer tid)
 		}
 		state->capacity = newcap;
 	}
+}
 
+/*
+ * The vector just copied to the end of the collection (not yet counted):
+ * when it equals a collected one that has room for another heap TID, give
+ * that one tid and return true; else record it as the latest of its value
+ * and return false (the caller then counts it).
+ */
+static bool
+AddDuplicate(HnswBuildState *state, ItemPointer tid)
+{
+	bool		found;
+	DupEntry   *e = dupset_insert(state->dups, state->count, &found);
+
+	if (!found || e->ntids >= HNSW_HEAPTIDS)
+	{
+		/* same value, same hash: the entry may take the new key */
+		e->elem = state->count;
+		e->ntids = 1;
+		return false;
+	}
+
+	if (state->nextras == state->extrasCapacity)
+	{
+		int64		newcap = Max(64, state->extrasCapacity * 2);
+
+		if (state->extras == NULL)
+			state->extras = palloc_extended(sizeof(HnswExtraTid) * newcap,
+											MCXT_ALLOC_HUGE);
+		else
+			state->extras = repalloc_huge(state->extras,
+										  sizeof(HnswExtraTid) * newcap);
+		state->extrasCapacity = newcap;
+	}
+	state->extras[state->nextras].elem = e->elem;
+	state->extras[state->nextras].tid = *tid;
+	state->nextras++;
+	e->ntids++;
+	return true;
+}
+
+/*
+ * Append a normalised vector to the in-memory collection, or give up the
+ * in-memory path when it would outgrow maintenance_work_mem.
+ */
+static void
+CollectVector(HnswBuildState *state, Vector vec, ItemPointer tid)
+{
+	if (InMemorySize(state, state->count + 1) > state->memoryLimit)
+	{
+		/* vec lives in tmpCtx, which SwitchToInserts resets: copy it */
+		Vector		copy = palloc(VARSIZE(vec));
+
+		memcpy(copy, vec, VARSIZE(vec));
+		GiveUpInMemory(state, Max(state->heap->rd_rel->reltuples,
+								  (double) state->count + 1));
+		HnswInsertElement(state->index, &state->support,
+						  PointerGetDatum(copy), tid);
+		pfree(copy);
+		return;
+	}
+
+	GrowCollection(state);
 	memcpy(state->vectors + state->count * state->stride, vec->x,
 		   sizeof(float) * state->dimensions);
+	if (AddDuplicate(state, tid))
+		return;
 	state->tids[state->count] = *tid;
 	state->count++;
 }
@@ -301,7 +462,6 @@ BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	MemoryContext oldCtx;
 	Datum		value;
 
-	state->reltuples++;
 	if (isnull[0])
 		return;
 
@@ -739,6 +899,21 @@ FormPlannedNeighbors(HnswBuildState *state, MvHnswlibGraph *graph,
 }
 
 /*
+ * qsort comparator of extra heap TIDs: by element, then heap order.
+ */
+static int
+CompareExtraTids(const void *a, const void *b)
+{
+	const HnswExtraTid *x = (const HnswExtraTid *) a;
+	const HnswExtraTid *y = (const HnswExtraTid *) b;
+
+	if (x->elem != y->elem)
+		return x->elem < y->elem ? -1 : 1;
+	return ItemPointerCompare(unconstify(ItemPointerData *, &x->tid),
+							  unconstify(ItemPointerData *, &y->tid));
+}
+
+/*
  * Write the graph into new pages following the plan, then the entry point
  * into the metapage.
  */
@@ -757,6 +932,7 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 	BlockNumber nblocks;
 	int64		entry;
 	int			entryLevel;
+	int64		extra = 0;
 	Level0Lists l0;
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, HNSW_PHASE_WRITE);
@@ -766,6 +942,9 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 	LoadLevel0(state, graph, &l0);
 	if (entry >= 0)
 		RepairReachability(state, &l0, entry);
+	if (state->nextras > 0)
+		qsort(state->extras, state->nextras, sizeof(HnswExtraTid),
+			  CompareExtraTids);
 
 	for (int64 i = 0; i < state->count; i++)
 	{
@@ -777,6 +956,8 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 		memset(etup, 0, esize);
 		HnswFormElementTuple(etup, PointerGetDatum(vec), levels[i],
 							 &state->tids[i]);
+		for (; extra < state->nextras && state->extras[extra].elem == i; extra++)
+			HnswElementAddHeapTid(etup, &state->extras[extra].tid);
 		ItemPointerSet(&etup->neighbortid, plan[i].neighborBlkno,
 					   plan[i].neighborOffno);
 		FormPlannedNeighbors(state, graph, plan, &l0, i, levels[i], ntup,
@@ -917,6 +1098,8 @@ InitBuildState(HnswBuildState *state, Relation heap, Relation index)
 	state->tmpCtx = AllocSetContextCreate(CurrentMemoryContext,
 										  "Hnsw build temporary context",
 										  ALLOCSET_DEFAULT_SIZES);
+	if (state->inMemory)
+		state->dups = dupset_create(CurrentMemoryContext, 1024, state);
 }
 
 /*
@@ -946,11 +1129,17 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 		InMemorySize(&state, (int64) heap->rd_rel->reltuples) > state.memoryLimit)
 		GiveUpInMemory(&state, heap->rd_rel->reltuples);
 
+	/*
+	 * The scan's count of heap tuples, not the callback's: with a partial
+	 * index the callback sees only the rows the predicate keeps, and the
+	 * count becomes the table's pg_class.reltuples.
+	 */
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, HNSW_PHASE_LOAD);
-	state.reltuples = 0;
-	table_index_build_scan(heap, index, indexInfo, true, true, BuildCallback,
-						   &state, NULL);
+	state.reltuples = table_index_build_scan(heap, index, indexInfo, true,
+											 true, BuildCallback, &state,
+											 NULL);
 
+	FreeDuplicateSet(&state);
 	if (state.inMemory && state.count > 0)
 		BuildGraph(&state);
 

@@ -23,6 +23,7 @@
 #include "utils/rel.h"
 
 #include "hnsw.h"
+#include "sparsevec.h"
 
 /*
  * Look up the operator class's support functions for the first column.
@@ -42,6 +43,7 @@ HnswInitSupport(HnswSupport *support, Relation index)
 	}
 	support->collation = index->rd_indcollation[0];
 	support->construct = false;
+	support->checkNnz = false;
 	support->l2 = NULL;
 	support->maxNorm = 0;
 	support->normed = (Datum) 0;
@@ -69,6 +71,7 @@ HnswInitBuildSupport(HnswSupport *support, Relation index)
 
 	HnswInitSupport(support, index);
 	support->construct = true;
+	support->checkNnz = HnswMaxDimensions(index) < 0;	/* sparsevec */
 	if (support->norm != NULL)
 		return;					/* cosine: unit vectors, -ip orders as L2 */
 
@@ -85,11 +88,21 @@ HnswInitBuildSupport(HnswSupport *support, Relation index)
  * For operator classes that normalise (cosine), set *result to the value
  * scaled to unit norm and return true; return false for a zero value,
  * which has no direction and is not indexed.  Other classes pass the
- * value through.
+ * value through.  A value to index (HnswInitBuildSupport's support: build
+ * and insert) is first checked against the limits of the type: a
+ * sparsevec may have at most HNSW_MAX_NNZ non-zero elements, as in
+ * pgvector.
  */
 bool
 HnswNormalizeValue(HnswSupport *support, Datum value, Datum *result)
 {
+	if (support->checkNnz &&
+		((SparseVector) DatumGetPointer(value))->nnz > HNSW_MAX_NNZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sparsevec cannot have more than %d non-zero elements for hnsw index",
+						HNSW_MAX_NNZ)));
+
 	if (support->norm == NULL)
 	{
 		*result = value;
