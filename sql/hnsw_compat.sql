@@ -122,3 +122,35 @@ SELECT count(*) FROM (SELECT * FROM hnsw_nnz ORDER BY s <-> hnsw_nnz_value(1)) s
 SELECT count(*) FROM (SELECT * FROM hnsw_nnz ORDER BY s <-> hnsw_nnz_value(1500)) s;
 DROP TABLE hnsw_nnz;
 DROP FUNCTION hnsw_nnz_value;
+
+-- a build whose graph outgrows maintenance_work_mem says so, with
+-- pgvector's message, for every type (halfvec, bit and sparsevec always
+-- insert on disk: their hint says more memory would not help)
+CREATE TABLE hnsw_mem (id int, v vector(64), h halfvec(64), b bit(512), s sparsevec(64))
+	WITH (autovacuum_enabled = false);
+INSERT INTO hnsw_mem SELECT i, array_fill(i::real, ARRAY[64]), array_fill(i::real, ARRAY[64]),
+	(SELECT string_agg(CASE WHEN (i * 7 + j) % 3 = 0 THEN '1' ELSE '0' END, '') FROM generate_series(1, 512) j)::bit(512),
+	array_fill(i::real, ARRAY[64])::vector::sparsevec
+	FROM generate_series(1, 3000) i;
+SET client_min_messages = notice;
+\set VERBOSITY default
+SET maintenance_work_mem = '4MB';
+CREATE INDEX ON hnsw_mem USING hnsw (v vector_l2_ops);
+SET maintenance_work_mem = '1MB';
+CREATE INDEX ON hnsw_mem USING hnsw (h halfvec_l2_ops);
+CREATE INDEX ON hnsw_mem USING hnsw (b bit_hamming_ops);
+CREATE INDEX ON hnsw_mem USING hnsw (s sparsevec_l2_ops);
+-- once the table's size is known, before the first tuple
+ANALYZE hnsw_mem;
+CREATE INDEX ON hnsw_mem USING hnsw (v vector_l2_ops);
+\set VERBOSITY terse
+-- a build logs how many threads it uses
+RESET maintenance_work_mem;
+SET milvus.hnsw_build_threads = 2;
+SET client_min_messages = debug1;
+CREATE INDEX hnsw_mem_small ON hnsw_mem USING hnsw (v vector_l2_ops) WHERE id < 100;
+CREATE INDEX hnsw_mem_small_h ON hnsw_mem USING hnsw (h halfvec_l2_ops) WHERE id < 100;
+SET client_min_messages = warning;
+RESET milvus.hnsw_build_threads;
+SELECT count(*) FROM (SELECT * FROM hnsw_mem ORDER BY v <-> array_fill(7::real, ARRAY[64])::vector LIMIT 5) s;
+DROP TABLE hnsw_mem;

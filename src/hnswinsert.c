@@ -147,7 +147,8 @@ InitInsertState(InsertState *st, Relation index, HnswSupport *support,
  * the candidates nearest first and keep one unless it is nearer to a
  * neighbour already kept than to the base element (the one whose
  * distances the candidates hold).  Pruned candidates do not fill the
- * remaining slots.  skip, and with skipDeleted deleted elements, are never
+ * remaining slots; but as in pgvector, when there are no more candidates
+ * than slots, all are kept (issue 16: recall at small m).  skip, and with skipDeleted deleted elements, are never
  * chosen.  Returns at most lm search elements.
  */
 static List *
@@ -168,6 +169,13 @@ SelectNeighbors(HnswSupport *support, List *candidates, int lm,
 		if ((skipDeleted && e->deleted) || e->value == NULL ||
 			(skip != NULL && ItemPointerEquals(&e->c.element, skip)))
 			continue;
+
+		/* as pgvector: no pruning when every candidate has a slot */
+		if (list_length(candidates) <= lm)
+		{
+			selected = lappend(selected, e);
+			continue;
+		}
 
 		foreach(lc2, selected)
 		{
@@ -206,7 +214,8 @@ FindNeighbors(InsertState *st, ItemPointer skip)
 	{
 		List	   *w = HnswSearchLayer(search, ep, st->efConstruction, lc);
 
-		st->neighbors[lc] = SelectNeighbors(st->support, w, st->m, skip,
+		st->neighbors[lc] = SelectNeighbors(st->support, w,
+											HnswLevelSlots(lc, st->m), skip,
 											true);
 		if (lc == 0)
 			st->nearest = w;
