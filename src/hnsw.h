@@ -375,6 +375,9 @@ extern int	HnswLoadNeighbors(Relation index, ItemPointer neighbortid,
 extern int	HnswCompareNearest(const pairingheap_node *a,
 							   const pairingheap_node *b, void *arg);
 
+/* hnswutils.c: the order pruned candidates fill free slots (inserts) */
+extern List *HnswOrderFill(HnswSupport *support, List *pruned, Datum base);
+
 /* ---- end: hnswsearch.c, hnswscan.c, hnswinsert.c ---- */
 
 /* hnswinsert.c: add one (normalised, detoasted) value to the graph */

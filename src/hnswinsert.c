@@ -148,14 +148,17 @@ InitInsertState(InsertState *st, Relation index, HnswSupport *support,
  * neighbour already kept than to the base element (the one whose
  * distances the candidates hold).  Pruned candidates do not fill the
  * remaining slots; but as in pgvector, when there are no more candidates
- * than slots, all are kept (issue 16: recall at small m).  skip, and with skipDeleted deleted elements, are never
+ * than slots, all are kept, and the pruned ones fill the free slots (in
+ * HnswOrderFill's order; base is the base element's value), for recall at
+ * small m (issue 16).  skip, and with skipDeleted deleted elements, are never
  * chosen.  Returns at most lm search elements.
  */
 static List *
 SelectNeighbors(HnswSupport *support, List *candidates, int lm,
-				ItemPointer skip, bool skipDeleted)
+				ItemPointer skip, bool skipDeleted, Datum base)
 {
 	List	   *selected = NIL;
+	List	   *pruned = NIL;
 	ListCell   *lc;
 
 	foreach(lc, candidates)
@@ -190,7 +193,19 @@ SelectNeighbors(HnswSupport *support, List *candidates, int lm,
 		}
 		if (keep)
 			selected = lappend(selected, e);
+		else
+			pruned = lappend(pruned, e);
 	}
+
+	/* as pgvector: the nearest pruned candidates fill the free slots */
+	pruned = HnswOrderFill(support, pruned, base);
+	foreach(lc, pruned)
+	{
+		if (list_length(selected) >= lm)
+			break;
+		selected = lappend(selected, lfirst(lc));
+	}
+	list_free(pruned);
 	return selected;
 }
 
@@ -216,7 +231,7 @@ FindNeighbors(InsertState *st, ItemPointer skip)
 
 		st->neighbors[lc] = SelectNeighbors(st->support, w,
 											HnswLevelSlots(lc, st->m), skip,
-											true);
+											true, st->value);
 		if (lc == 0)
 			st->nearest = w;
 		ep = w;
@@ -615,7 +630,8 @@ PlanLinks(InsertState *st, HnswSearchElement e, int lc, LinkPlan *plan)
 	list_sort(candidates, CompareByDistance);
 
 	/* deleted neighbours stay candidates: they still route */
-	selected = SelectNeighbors(st->support, candidates, slots, NULL, false);
+	selected = SelectNeighbors(st->support, candidates, slots, NULL, false,
+							   PointerGetDatum(e->value));
 	plan->new = palloc(sizeof(HnswNeighborData) * list_length(selected));
 	foreach(cell, selected)
 	{
