@@ -708,6 +708,9 @@ InNodeList(const int64 *list, int n, int64 v)
 	return false;
 }
 
+/* links of each neighbour FillLevel0Node looks at: the first m (of 2m) */
+#define HNSW_FILL_PER_NEIGHBOR(l0)	((l0)->slots / 2)
+
 /*
  * Fill the free level-0 slots of node u with the neighbours' neighbours
  * of largest inner product with it.  The k free slots are kept as a list
@@ -727,7 +730,7 @@ FillLevel0Node(HnswBuildState *state, Level0Lists *l0, int64 u,
 	{
 		int64		v = list[j];
 
-		for (int c = 0; c < l0->count[v]; c++)
+		for (int c = 0; c < Min(l0->count[v], HNSW_FILL_PER_NEIGHBOR(l0)); c++)
 		{
 			int64		w = l0->adj[v * l0->slots + c];
 			float		d;

@@ -147,11 +147,13 @@ InitInsertState(InsertState *st, Relation index, HnswSupport *support,
  * the candidates nearest first and keep one unless it is nearer to a
  * neighbour already kept than to the base element (the one whose
  * distances the candidates hold).  Pruned candidates do not fill the
- * remaining slots; but as in pgvector, when there are no more candidates
- * than slots, all are kept, and the pruned ones fill the free slots (in
- * HnswOrderFill's order; base is the base element's value), for recall at
- * small m (issue 16).  skip, and with skipDeleted deleted elements, are never
- * chosen.  Returns at most lm search elements.
+ * remaining slots, except when base (the base element's value) is given:
+ * then, as in pgvector, they do, in HnswOrderFill's order.  Inserts give
+ * it for the new element's own lists (still at most m links each), not
+ * for the lists of its neighbours, which the heuristic shrinks as hnswlib
+ * does (filling those too, as pgvector does, made on-disk builds 3 times
+ * slower; issue 16).  skip, and with skipDeleted deleted elements, are
+ * never chosen.  Returns at most lm search elements.
  */
 static List *
 SelectNeighbors(HnswSupport *support, List *candidates, int lm,
@@ -173,13 +175,6 @@ SelectNeighbors(HnswSupport *support, List *candidates, int lm,
 			(skip != NULL && ItemPointerEquals(&e->c.element, skip)))
 			continue;
 
-		/* as pgvector: no pruning when every candidate has a slot */
-		if (list_length(candidates) <= lm)
-		{
-			selected = lappend(selected, e);
-			continue;
-		}
-
 		foreach(lc2, selected)
 		{
 			HnswSearchElement r = lfirst(lc2);
@@ -197,13 +192,16 @@ SelectNeighbors(HnswSupport *support, List *candidates, int lm,
 			pruned = lappend(pruned, e);
 	}
 
-	/* as pgvector: the nearest pruned candidates fill the free slots */
-	pruned = HnswOrderFill(support, pruned, base);
-	foreach(lc, pruned)
+	/* as pgvector, pruned candidates fill the free slots (but see above) */
+	if (base != (Datum) 0)
 	{
-		if (list_length(selected) >= lm)
-			break;
-		selected = lappend(selected, lfirst(lc));
+		pruned = HnswOrderFill(support, pruned, base);
+		foreach(lc, pruned)
+		{
+			if (list_length(selected) >= lm)
+				break;
+			selected = lappend(selected, lfirst(lc));
+		}
 	}
 	list_free(pruned);
 	return selected;
@@ -229,8 +227,7 @@ FindNeighbors(InsertState *st, ItemPointer skip)
 	{
 		List	   *w = HnswSearchLayer(search, ep, st->efConstruction, lc);
 
-		st->neighbors[lc] = SelectNeighbors(st->support, w,
-											HnswLevelSlots(lc, st->m), skip,
+		st->neighbors[lc] = SelectNeighbors(st->support, w, st->m, skip,
 											true, st->value);
 		if (lc == 0)
 			st->nearest = w;
@@ -631,7 +628,7 @@ PlanLinks(InsertState *st, HnswSearchElement e, int lc, LinkPlan *plan)
 
 	/* deleted neighbours stay candidates: they still route */
 	selected = SelectNeighbors(st->support, candidates, slots, NULL, false,
-							   PointerGetDatum(e->value));
+							   (Datum) 0);
 	plan->new = palloc(sizeof(HnswNeighborData) * list_length(selected));
 	foreach(cell, selected)
 	{
