@@ -5,7 +5,8 @@ OBJS += src/shimerror.o src/hnsw.o src/hnswutils.o src/hnswbuild.o src/hnswsearc
 	src/hnswscan.o src/hnswinsert.o src/hnswvacuum.o src/hnswrepair.o \
 	src/hnswcheck.o
 
-REGRESS += hnsw_vector hnsw_recall hnsw_types hnsw_churn hnsw_cost hnsw_ip
+REGRESS += hnsw_vector hnsw_recall hnsw_types hnsw_churn hnsw_cost hnsw_ip \
+	hnsw_compat
 
 # The shim test also needs the C++ shims, built with $(CXX) and libstdc++.
 UNIT_TESTS += test/unit/test_hnswlib_shim

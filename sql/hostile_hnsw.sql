@@ -95,7 +95,8 @@ SELECT count(*) FROM milvus_index_check(NULL::regclass);
 -- extreme accepted values: the largest finite floats, denormals, zero
 -- vectors; l2 distances overflow to infinity, the graph copes.  Zero
 -- vectors are not indexed for cosine, which has no direction for them, as
--- in pgvector.
+-- in pgvector; a zero query is at distance 0 from every indexed row and
+-- returns them all (6 rows), as in pgvector.
 -- XXX not tested here: inner product over such values gives NaN (inf - inf)
 -- and an element inserted with only NaN distances is left unreachable.
 CREATE TABLE hh_edge (id int, v vector(2));

@@ -128,6 +128,7 @@
 #define HNSW_MAX_DIM				2000	/* vector */
 #define HNSW_MAX_HALFVEC_DIM		4000	/* halfvec */
 #define HNSW_MAX_BIT_DIM			64000	/* bit */
+#define HNSW_MAX_NNZ				1000	/* sparsevec non-zero elements */
 
 /* Support functions of the operator classes */
 #define HNSW_DISTANCE_PROC		1	/* distance (smaller is closer) */
@@ -276,6 +277,8 @@ typedef struct HnswSupport
 	FmgrInfo   *normalize;		/* HNSW_NORMALIZE_PROC, set with norm */
 	Oid			collation;
 	bool		construct;		/* HnswInitBuildSupport: NaN counts as inf */
+	bool		checkNnz;		/* HnswInitBuildSupport on sparsevec: check
+								 * HNSW_MAX_NNZ */
 	PGFunction	l2;				/* MIPS-to-L2 transform: the type's squared
 								 * L2, or NULL */
 	float8		maxNorm;		/* M of the transform */
@@ -371,6 +374,9 @@ extern int	HnswLoadNeighbors(Relation index, ItemPointer neighbortid,
 							  int level, int m, ItemPointerData *tids);
 extern int	HnswCompareNearest(const pairingheap_node *a,
 							   const pairingheap_node *b, void *arg);
+
+/* hnswutils.c: the order pruned candidates fill free slots (inserts) */
+extern List *HnswOrderFill(HnswSupport *support, List *pruned, Datum base);
 
 /* ---- end: hnswsearch.c, hnswscan.c, hnswinsert.c ---- */
 

@@ -147,14 +147,20 @@ InitInsertState(InsertState *st, Relation index, HnswSupport *support,
  * the candidates nearest first and keep one unless it is nearer to a
  * neighbour already kept than to the base element (the one whose
  * distances the candidates hold).  Pruned candidates do not fill the
- * remaining slots.  skip, and with skipDeleted deleted elements, are never
- * chosen.  Returns at most lm search elements.
+ * remaining slots, except when base (the base element's value) is given:
+ * then, as in pgvector, they do, in HnswOrderFill's order.  Inserts give
+ * it for the new element's own lists (still at most m links each), not
+ * for the lists of its neighbours, which the heuristic shrinks as hnswlib
+ * does (filling those too, as pgvector does, made on-disk builds 3 times
+ * slower; issue 16).  skip, and with skipDeleted deleted elements, are
+ * never chosen.  Returns at most lm search elements.
  */
 static List *
 SelectNeighbors(HnswSupport *support, List *candidates, int lm,
-				ItemPointer skip, bool skipDeleted)
+				ItemPointer skip, bool skipDeleted, Datum base)
 {
 	List	   *selected = NIL;
+	List	   *pruned = NIL;
 	ListCell   *lc;
 
 	foreach(lc, candidates)
@@ -182,7 +188,22 @@ SelectNeighbors(HnswSupport *support, List *candidates, int lm,
 		}
 		if (keep)
 			selected = lappend(selected, e);
+		else
+			pruned = lappend(pruned, e);
 	}
+
+	/* as pgvector, pruned candidates fill the free slots (but see above) */
+	if (base != (Datum) 0)
+	{
+		pruned = HnswOrderFill(support, pruned, base);
+		foreach(lc, pruned)
+		{
+			if (list_length(selected) >= lm)
+				break;
+			selected = lappend(selected, lfirst(lc));
+		}
+	}
+	list_free(pruned);
 	return selected;
 }
 
@@ -207,7 +228,7 @@ FindNeighbors(InsertState *st, ItemPointer skip)
 		List	   *w = HnswSearchLayer(search, ep, st->efConstruction, lc);
 
 		st->neighbors[lc] = SelectNeighbors(st->support, w, st->m, skip,
-											true);
+											true, st->value);
 		if (lc == 0)
 			st->nearest = w;
 		ep = w;
@@ -606,7 +627,8 @@ PlanLinks(InsertState *st, HnswSearchElement e, int lc, LinkPlan *plan)
 	list_sort(candidates, CompareByDistance);
 
 	/* deleted neighbours stay candidates: they still route */
-	selected = SelectNeighbors(st->support, candidates, slots, NULL, false);
+	selected = SelectNeighbors(st->support, candidates, slots, NULL, false,
+							   (Datum) 0);
 	plan->new = palloc(sizeof(HnswNeighborData) * list_length(selected));
 	foreach(cell, selected)
 	{

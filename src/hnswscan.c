@@ -135,21 +135,26 @@ AddPending(HnswScanOpaque so, List *batch)
 }
 
 /*
- * The query: the ORDER BY argument, detoasted and normalised.  False when
- * there is none (NULL) or it cannot be normalised (a zero vector under
- * cosine distance, which is NaN to everything): then no rows.
+ * The query: the ORDER BY argument, detoasted and normalised.  As in
+ * pgvector, a NULL query, and under cosine distance a zero one (which has
+ * no direction), is (Datum) 0: every element is then at distance 0 from
+ * it, so the scan returns the elements the search reaches (ef_search of
+ * them, or every one with iterative scans), in no particular order.
  */
-static bool
-GetScanQuery(IndexScanDesc scan, Datum *query)
+static Datum
+GetScanQuery(IndexScanDesc scan)
 {
 	HnswScanOpaque so = (HnswScanOpaque) scan->opaque;
 	ScanKey		key = &scan->orderByData[0];
+	Datum		query;
 
 	if (key->sk_flags & SK_ISNULL)
-		return false;
+		return (Datum) 0;
 
-	*query = PointerGetDatum(PG_DETOAST_DATUM(key->sk_argument));
-	return HnswNormalizeValue(&so->support, *query, query);
+	query = PointerGetDatum(PG_DETOAST_DATUM(key->sk_argument));
+	if (!HnswNormalizeValue(&so->support, query, &query))
+		return (Datum) 0;
+	return query;
 }
 
 /*
@@ -181,12 +186,7 @@ StartScan(IndexScanDesc scan)
 	so->previous = -get_float4_infinity();
 	so->pending = pairingheap_allocate(HnswCompareNearest, NULL);
 
-	if (!GetScanQuery(scan, &query))
-	{
-		so->done = true;
-		return;
-	}
-
+	query = GetScanQuery(scan);
 	HnswGetMetaPageInfo(index, &m, &entry, &entryLevel, NULL);
 	if (!ItemPointerIsValid(&entry))
 	{

@@ -329,7 +329,8 @@ CompareFarthestResults(const pairingheap_node *a, const pairingheap_node *b,
 
 /*
  * Begin a search for query (detoasted, normalised like the index's
- * values) in an index of this m.  ef sizes the visited set.  Everything
+ * values; (Datum) 0 for none: every element is then at distance 0) in an
+ * index of this m.  ef sizes the visited set.  Everything
  * is allocated in CurrentMemoryContext, which the caller resets or
  * deletes when done.
  */
@@ -434,8 +435,10 @@ LoadElement(HnswSearch search, ItemPointer tid, const float *bound)
 	{
 		float		distance;
 
-		distance = (float) HnswDistance(search->support, search->query,
-										HnswElementTupleValue(etup));
+		/* no query (a scan's NULL or zero cosine query): all at 0 */
+		distance = search->query == (Datum) 0 ? 0 :
+			(float) HnswDistance(search->support, search->query,
+								 HnswElementTupleValue(etup));
 		if (!isnan(distance) && (bound == NULL || distance < *bound))
 			e = CopyElement(search, etup, tid, distance);
 	}

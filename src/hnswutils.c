@@ -23,6 +23,7 @@
 #include "utils/rel.h"
 
 #include "hnsw.h"
+#include "sparsevec.h"
 
 /*
  * Look up the operator class's support functions for the first column.
@@ -42,6 +43,7 @@ HnswInitSupport(HnswSupport *support, Relation index)
 	}
 	support->collation = index->rd_indcollation[0];
 	support->construct = false;
+	support->checkNnz = false;
 	support->l2 = NULL;
 	support->maxNorm = 0;
 	support->normed = (Datum) 0;
@@ -69,6 +71,7 @@ HnswInitBuildSupport(HnswSupport *support, Relation index)
 
 	HnswInitSupport(support, index);
 	support->construct = true;
+	support->checkNnz = HnswMaxDimensions(index) < 0;	/* sparsevec */
 	if (support->norm != NULL)
 		return;					/* cosine: unit vectors, -ip orders as L2 */
 
@@ -85,11 +88,21 @@ HnswInitBuildSupport(HnswSupport *support, Relation index)
  * For operator classes that normalise (cosine), set *result to the value
  * scaled to unit norm and return true; return false for a zero value,
  * which has no direction and is not indexed.  Other classes pass the
- * value through.
+ * value through.  A value to index (HnswInitBuildSupport's support: build
+ * and insert) is first checked against the limits of the type: a
+ * sparsevec may have at most HNSW_MAX_NNZ non-zero elements, as in
+ * pgvector.
  */
 bool
 HnswNormalizeValue(HnswSupport *support, Datum value, Datum *result)
 {
+	if (support->checkNnz &&
+		((SparseVector) DatumGetPointer(value))->nnz > HNSW_MAX_NNZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sparsevec cannot have more than %d non-zero elements for hnsw index",
+						HNSW_MAX_NNZ)));
+
 	if (support->norm == NULL)
 	{
 		*result = value;
@@ -406,4 +419,69 @@ HnswElementAddHeapTid(HnswElementTuple etup, ItemPointer heaptid)
 		}
 	}
 	return false;
+}
+
+/* an element to order by its inner product with a base value */
+typedef struct HnswFillItem
+{
+	double		distance;
+	HnswSearchElement e;
+} HnswFillItem;
+
+/*
+ * qsort comparator of fill items: smallest distance first, then by
+ * element TID.
+ */
+static int
+CompareFillItems(const void *a, const void *b)
+{
+	const HnswFillItem *x = (const HnswFillItem *) a;
+	const HnswFillItem *y = (const HnswFillItem *) b;
+
+	if (x->distance != y->distance)
+		return x->distance < y->distance ? -1 : 1;
+	return ItemPointerCompare(&x->e->c.element, &y->e->c.element);
+}
+
+/*
+ * The order in which pruned candidates (search elements with values,
+ * nearest to base first) fill free slots: as they are, except under the
+ * MIPS-to-L2 transform, where those of largest inner product with base
+ * come first.  The transform's links keep every element reachable; links
+ * by inner product are the ones a query follows, and on skewed data they
+ * lift top-20 recall from 0.977 to 0.99 and above (hnswbuild.c's
+ * FillLevel0 does the same for the in-memory build).  Returns the list,
+ * reordered in place.
+ */
+List *
+HnswOrderFill(HnswSupport *support, List *pruned, Datum base)
+{
+	int			n = list_length(pruned);
+	HnswFillItem *items;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (support->l2 == NULL || n < 2)
+		return pruned;
+
+	items = palloc(sizeof(HnswFillItem) * n);
+	foreach(lc, pruned)
+	{
+		HnswSearchElement e = lfirst(lc);
+
+		items[i].e = e;
+		items[i].distance = DatumGetFloat8(FunctionCall2Coll(support->distance,
+															 support->collation,
+															 base,
+															 PointerGetDatum(e->value)));
+		if (isnan(items[i].distance))
+			items[i].distance = get_float8_infinity();
+		i++;
+	}
+	qsort(items, n, sizeof(HnswFillItem), CompareFillItems);
+	i = 0;
+	foreach(lc, pruned)
+		lfirst(lc) = items[i++].e;
+	pfree(items);
+	return pruned;
 }
