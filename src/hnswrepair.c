@@ -48,9 +48,9 @@ static bool IsReached(HnswVacuumState *vs, ItemPointer tid);
 /*
  * Copy out, under a shared lock, the elements of one page that pass 2
  * looks at: the live ones and the deleted ones not reclaimed (which keep
- * routing).  With unreached, for passes 2a and 2b: only the live elements not
- * reached.  Returns a list of search elements (distance 0, with a copy of
- * the value) allocated in the current memory context.
+ * routing).  With unreached, for passes 2a and 2b: only the live elements
+ * not reached.  Returns a list of search elements (distance 0, with a copy
+ * of the value) allocated in the current memory context.
  */
 static List *
 ReadPageElements(HnswVacuumState *vs, BlockNumber blkno, bool unreached)
@@ -369,13 +369,13 @@ MergeCandidates(List *a, List *b)
  * stays, and the candidates only fill the slots of the reclaimed ones.
  * Pruning the old links away too could drop an element's only link from
  * the rest of the graph, and a search would not reach it until VACUUM
- * linked it again at the end: on the soak of test/t/052_soak.pl, an element linked
- * only by a long link from one live element, whose other links went to
- * reclaimed ones, was not found by a search for its own value at
- * ef_search 1000 while this VACUUM ran.  Pass 2a made every live element
- * reachable without the reclaimed ones first, so keeping the other links
- * keeps them so.  The upper levels only route the descent: a search
- * reaches everything at level 0.
+ * linked it again at the end: on the churn of test/t/052_soak.pl, an
+ * element linked only by a long link from one live element, whose other
+ * links went to reclaimed ones, was not found by a search for its own
+ * value at ef_search 1000 while this VACUUM ran.  Pass 2a made every
+ * live element reachable without the reclaimed ones first, so keeping the
+ * other links keeps them so.  The upper levels only route the descent: a
+ * search reaches everything at level 0.
  */
 static void
 RepairLevel(HnswVacuumState *vs, HnswSearchElement e, int lc,
