@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * hnswrepair.c
- *	  Passes 2 and 2b of hnsw's VACUUM: give the lists that linked to the
- *	  elements this VACUUM reclaims new links, and link the live elements a
- *	  search from the entry point can no longer reach.
+ *	  Passes 2a, 2 and 2b of hnsw's VACUUM: link the live elements a search
+ *	  from the entry point would not reach without the elements this VACUUM
+ *	  reclaims, and give the lists that linked to those new links.
  *
  * hnswvacuum.c's file comment describes all the passes, their locks and
  * why a reclaimed element is certainly unlinked when pass 3 frees it.
@@ -48,9 +48,9 @@ static bool IsReached(HnswVacuumState *vs, ItemPointer tid);
 /*
  * Copy out, under a shared lock, the elements of one page that pass 2
  * looks at: the live ones and the deleted ones not reclaimed (which keep
- * routing).  With unreached, for pass 2b: only the live elements not
- * reached.  Returns a list of search elements (distance 0, with a copy of
- * the value) allocated in the current memory context.
+ * routing).  With unreached, for passes 2a and 2b: only the live elements
+ * not reached.  Returns a list of search elements (distance 0, with a copy
+ * of the value) allocated in the current memory context.
  */
 static List *
 ReadPageElements(HnswVacuumState *vs, BlockNumber blkno, bool unreached)
@@ -244,11 +244,17 @@ FillLinks(HnswNeighborData *out, int n, List *selected)
  * 0 for the metrics, -1 for the negative inner product of the normalised
  * values that cosine distance uses.  Where one is still negative (inner
  * product of values of different norms), alpha is 1.
+ *
+ * The nkept links of kept are kept in any case: a candidate that is one
+ * of them is not returned (nor counted in n), but prunes the candidates
+ * after it as a kept one does.
  */
 static List *
-PruneCandidates(HnswSupport *support, List *candidates, int n, double self)
+PruneCandidates(HnswSupport *support, List *candidates, int n, double self,
+				HnswNeighborData *kept, int nkept)
 {
 	List	   *selected = NIL;
+	List	   *pruners = NIL;	/* selected and kept, nearest first */
 	ListCell   *lc;
 
 	foreach(lc, candidates)
@@ -256,11 +262,19 @@ PruneCandidates(HnswSupport *support, List *candidates, int n, double self)
 		HnswSearchElement c = lfirst(lc);
 		double		dbase = c->c.distance - self;
 		bool		keep = true;
+		bool		iskept = false;
 		ListCell   *lc2;
 
 		if (list_length(selected) >= n)
 			break;
-		foreach(lc2, selected)
+		for (int i = 0; i < nkept && !iskept; i++)
+			iskept = ItemPointerEquals(&kept[i].tid, &c->c.element);
+		if (iskept)
+		{
+			pruners = lappend(pruners, c);
+			continue;
+		}
+		foreach(lc2, pruners)
 		{
 			HnswSearchElement r = lfirst(lc2);
 			double		d = HnswDistance(support, PointerGetDatum(c->value),
@@ -273,7 +287,10 @@ PruneCandidates(HnswSupport *support, List *candidates, int n, double self)
 			}
 		}
 		if (keep)
+		{
 			selected = lappend(selected, c);
+			pruners = lappend(pruners, c);
+		}
 	}
 	return selected;
 }
@@ -347,6 +364,18 @@ MergeCandidates(List *a, List *b)
  * PruneCandidates over LevelCandidates, with those a search from the entry
  * point finds added when they are fewer than m, the links an insert would
  * choose (most of the neighbourhood went).
+ *
+ * At level 0, every link of old that does not go to a reclaimed element
+ * stays, and the candidates only fill the slots of the reclaimed ones.
+ * Pruning the old links away too could drop an element's only link from
+ * the rest of the graph, and a search would not reach it until VACUUM
+ * linked it again at the end: on the churn of test/t/052_soak.pl, an
+ * element linked only by a long link from one live element, whose other
+ * links went to reclaimed ones, was not found by a search for its own
+ * value at ef_search 1000 while this VACUUM ran.  Pass 2a made every
+ * live element reachable without the reclaimed ones first, so keeping the
+ * other links keeps them so.  The upper levels only route the descent: a
+ * search reaches everything at level 0.
  */
 static void
 RepairLevel(HnswVacuumState *vs, HnswSearchElement e, int lc,
@@ -354,6 +383,9 @@ RepairLevel(HnswVacuumState *vs, HnswSearchElement e, int lc,
 {
 	int			n = HnswLevelSlots(lc, vs->m);
 	List	   *candidates = LevelCandidates(vs, e, lc, old);
+	double		self = HnswDistance(&vs->support, PointerGetDatum(e->value),
+									PointerGetDatum(e->value));
+	int			nkept = 0;
 
 	if (list_length(candidates) < vs->m)
 	{
@@ -362,11 +394,19 @@ RepairLevel(HnswVacuumState *vs, HnswSearchElement e, int lc,
 													  &e->c.element));
 		vs->nsearched++;
 	}
-	FillLinks(out, n,
-			  PruneCandidates(&vs->support, candidates, n,
-							  HnswDistance(&vs->support,
-										   PointerGetDatum(e->value),
-										   PointerGetDatum(e->value))));
+	if (lc > 0)
+	{
+		FillLinks(out, n, PruneCandidates(&vs->support, candidates, n, self,
+										  NULL, 0));
+		return;
+	}
+
+	for (int i = 0; i < n; i++)
+		if (ItemPointerIsValid(&old[i].tid) && !Reclaimed(vs, &old[i].tid))
+			out[nkept++] = old[i];
+	FillLinks(&out[nkept], n - nkept,
+			  PruneCandidates(&vs->support, candidates, n - nkept, self,
+							  out, nkept));
 }
 
 /*
@@ -525,11 +565,11 @@ RepairElement(HnswVacuumState *vs, HnswSearchElement e)
 
 /*
  * If the entry point is reclaimed, make the live element at the highest
- * level that pass 2 saw the entry point (none: the graph is empty), under
+ * level that pass 1 saw the entry point (none: the graph is empty), under
  * the metapage's exclusive lock, unless an insert changed it meanwhile.
  */
-static void
-ReplaceEntryPoint(HnswVacuumState *vs)
+void
+HnswReplaceEntryPoint(HnswVacuumState *vs)
 {
 	ItemPointerData entry;
 	Buffer		buf;
@@ -565,7 +605,7 @@ ReplaceEntryPoint(HnswVacuumState *vs)
 
 /*
  * Pass 2: every element, page by page, until no page is left (inserts may
- * add pages meanwhile); then the entry point.
+ * add pages meanwhile).
  */
 void
 HnswRepairGraph(HnswVacuumState *vs)
@@ -583,11 +623,6 @@ HnswRepairGraph(HnswVacuumState *vs)
 			HnswSearchElement e = lfirst(lc);
 
 			CHECK_FOR_INTERRUPTS();
-			if (!e->deleted && e->level > vs->highestLevel)
-			{
-				vs->highest = e->c.element;
-				vs->highestLevel = e->level;
-			}
 			MemoryContextSwitchTo(vs->elemCtx);
 			RepairElement(vs, e);
 			MemoryContextSwitchTo(vs->pageCtx);
@@ -599,15 +634,13 @@ HnswRepairGraph(HnswVacuumState *vs)
 		if (blkno + 1 == nblocks)
 			nblocks = RelationGetNumberOfBlocks(vs->index);
 	}
-
-	ReplaceEntryPoint(vs);
 }
 
-/* ---- pass 2b: link the live elements a search cannot reach ------------ */
+/* ---- passes 2a, 2b: link the live elements a search cannot reach ------ */
 
 /*
  * Allocate the bitmaps of reached elements for the pages there are now and
- * the stack of the walk; false, and pass 2b is skipped, when the bitmaps
+ * the stack of the walk; false, and the pass is skipped, when the bitmaps
  * need more than half of maintenance_work_mem.  The stack may use the
  * other half.
  */
@@ -618,6 +651,14 @@ InitReach(HnswVacuumState *vs)
 	Size		half = (Size) maintenance_work_mem * 1024 / 2;
 	Size		size = (Size) nblocks * REACHED_BITS_PER_PAGE / 8 + 1;
 
+	if (vs->reached != NULL)
+	{
+		pfree(vs->reached);
+		pfree(vs->multi);
+		pfree(vs->stack);
+		vs->reached = vs->multi = NULL;
+		vs->stack = NULL;
+	}
 	if (2 * size > half)
 		return false;
 	vs->reached = MemoryContextAllocExtended(CurrentMemoryContext, size,
@@ -634,7 +675,7 @@ InitReach(HnswVacuumState *vs)
 
 /*
  * The bit of an element in the bitmap of reached elements, or -1 for a TID
- * outside it (on a page added since pass 2b began): those count as reached.
+ * outside it (on a page added since the pass began): those count as reached.
  */
 static int64
 ReachedBit(HnswVacuumState *vs, ItemPointer tid)
@@ -666,6 +707,18 @@ IsMultiLinked(HnswVacuumState *vs, ItemPointer tid)
 	int64		bit = ReachedBit(vs, tid);
 
 	return bit < 0 || (vs->multi[bit / 8] & (1 << (bit % 8))) != 0;
+}
+
+/*
+ * Forget that an element is linked twice: a link to it was replaced.
+ */
+static void
+ClearMultiLinked(HnswVacuumState *vs, ItemPointer tid)
+{
+	int64		bit = ReachedBit(vs, tid);
+
+	if (bit >= 0)
+		vs->multi[bit / 8] &= ~(1 << (bit % 8));
 }
 
 /*
@@ -762,16 +815,20 @@ Reach(HnswVacuumState *vs, ItemPointer start)
 	return true;
 }
 
-/* How AddBackLink may make room */
+/*
+ * How AddBackLink may make room.  A link it replaces goes to an element
+ * linked twice, which another reached element still links to, so that
+ * replacing it strands nobody, not even until the next round.
+ */
 #define BACKLINK_FREE_SLOT		0	/* only into a free slot */
 #define BACKLINK_NEARER			1	/* or in place of a farther link */
-#define BACKLINK_FORCE			2	/* or in place of the farthest link to
-									 * an element linked twice */
+#define BACKLINK_FORCE			2	/* or in place of the farthest link */
 
 /*
  * Add a level-0 link to tid (at distance) to the list in the neighbour
  * tuple at ntid, under its page's exclusive lock alone: into a free slot,
- * else as mode allows.  Returns whether the list links to tid now.
+ * else as mode allows, in place of a link to an element linked twice.
+ * Returns whether the list links to tid now.
  */
 static bool
 AddBackLink(HnswVacuumState *vs, ItemPointer ntid, ItemPointer tid,
@@ -805,7 +862,7 @@ AddBackLink(HnswVacuumState *vs, ItemPointer ntid, ItemPointer tid,
 				chosen = i;
 		}
 		else if (mode != BACKLINK_FREE_SLOT &&
-				 (mode != BACKLINK_FORCE || IsMultiLinked(vs, &links[i].tid)) &&
+				 IsMultiLinked(vs, &links[i].tid) &&
 				 (chosen < 0 ||
 				  (ItemPointerIsValid(&links[chosen].tid) &&
 				   links[i].distance > links[chosen].distance)))
@@ -816,6 +873,8 @@ AddBackLink(HnswVacuumState *vs, ItemPointer ntid, ItemPointer tid,
 		(!ItemPointerIsValid(&links[chosen].tid) ||
 		 mode == BACKLINK_FORCE || distance < links[chosen].distance))
 	{
+		if (ItemPointerIsValid(&links[chosen].tid))
+			ClearMultiLinked(vs, &links[chosen].tid);
 		links[chosen].tid = *tid;
 		links[chosen].distance = distance;
 		GenericXLogFinish(state);
@@ -831,8 +890,8 @@ AddBackLink(HnswVacuumState *vs, ItemPointer ntid, ItemPointer tid,
  * Link the live element p, which no walk from the entry point reaches,
  * from a reached element: among p's own level-0 neighbours and what a
  * search from the entry point finds near p, nearest first, into a free
- * slot, else in place of a farther link, else in place of the farthest
- * link to an element linked twice (tiny m, full lists).  Returns false
+ * slot, else in place of a farther link to an element linked twice, else
+ * in place of the farthest such link (tiny m, full lists).  Returns false
  * when none would take it.
  */
 static bool
@@ -882,7 +941,7 @@ LinkUnreached(HnswVacuumState *vs, HnswSearchElement p)
 }
 
 /*
- * One round of pass 2b: walk the level-0 links from the entry point; link
+ * One round of pass 2a or 2b: walk the level-0 links from entry; link
  * each live element the walk did not reach, and walk on from it.  Returns
  * false when the walk outgrew its memory.
  */
@@ -927,18 +986,23 @@ RelinkRound(HnswVacuumState *vs, ItemPointer entry)
 }
 
 /*
- * Pass 2b: relink rounds until one links nothing (a forced link can leave
- * another element unreached), three at most.  Skipped when the walk would
- * outgrow maintenance_work_mem.
+ * Passes 2a and 2b: relink rounds until one links nothing, three at most.
+ * The walk starts from the entry point, or from the element that
+ * HnswReplaceEntryPoint will make the entry point when it is reclaimed.
+ * Skipped when the walk would outgrow maintenance_work_mem.  Returns how
+ * many elements it linked.
  */
-void
+int64
 HnswRelinkUnreached(HnswVacuumState *vs)
 {
 	ItemPointerData entry;
+	int64		start = vs->nrelinked;
 
 	HnswGetMetaPageInfo(vs->index, NULL, &entry, NULL, NULL);
+	if (ItemPointerIsValid(&entry) && Reclaimed(vs, &entry))
+		entry = vs->highest;
 	if (!ItemPointerIsValid(&entry) || !InitReach(vs))
-		return;
+		return 0;
 
 	for (int round = 0; round < 3; round++)
 	{
@@ -947,4 +1011,5 @@ HnswRelinkUnreached(HnswVacuumState *vs)
 		if (!RelinkRound(vs, &entry) || vs->nrelinked == before)
 			break;
 	}
+	return vs->nrelinked - start;
 }

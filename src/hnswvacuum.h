@@ -3,7 +3,7 @@
  * hnswvacuum.h
  *	  What the passes of hnsw's VACUUM share: the state of one bulkdelete
  *	  pass and the set of elements it reclaims.  Private to hnswvacuum.c
- *	  (passes 1 and 3, the callbacks) and hnswrepair.c (passes 2 and 2b).
+ *	  (passes 1 and 3, the callbacks) and hnswrepair.c (passes 2a, 2, 2b).
  *
  * IDENTIFICATION
  *	  src/hnswvacuum.h
@@ -50,12 +50,12 @@ typedef struct HnswVacuumState
 	int			efConstruction;
 	deleted_hash *deleted;		/* the elements this VACUUM reclaims */
 	uint32		maxDeleted;		/* how many fit in maintenance_work_mem */
-	ItemPointerData highest;	/* pass 2: a live element at the highest */
+	ItemPointerData highest;	/* pass 1: a live element at the highest */
 	int			highestLevel;	/* level, for a new entry point */
-	uint8	   *reached;		/* pass 2b: bitmap of reached elements */
-	uint8	   *multi;			/* pass 2b: ... linked from two of them */
+	uint8	   *reached;		/* passes 2a, 2b: bitmap of reached elements */
+	uint8	   *multi;			/* ... linked from two of them */
 	BlockNumber reachedBlocks;	/* pages they cover */
-	ItemPointerData *stack;		/* pass 2b: elements to walk from */
+	ItemPointerData *stack;		/* passes 2a, 2b: elements to walk from */
 	Size		nstack;
 	Size		stackSize;		/* allocated */
 	Size		maxStack;		/* what maintenance_work_mem allows */
@@ -63,7 +63,7 @@ typedef struct HnswVacuumState
 	MemoryContext elemCtx;		/* reset after each element */
 	int64		nrepaired;		/* lists rewritten */
 	int64		nsearched;		/* lists that needed a search's candidates */
-	int64		nrelinked;		/* live elements linked anew in pass 2b */
+	int64		nrelinked;		/* live elements linked anew in 2a and 2b */
 	int64		nfreed;			/* elements freed */
 } HnswVacuumState;
 
@@ -84,7 +84,8 @@ Reclaimed(HnswVacuumState *vs, ItemPointer tid)
 }
 
 /* hnswrepair.c */
+extern int64 HnswRelinkUnreached(HnswVacuumState *vs);
+extern void HnswReplaceEntryPoint(HnswVacuumState *vs);
 extern void HnswRepairGraph(HnswVacuumState *vs);
-extern void HnswRelinkUnreached(HnswVacuumState *vs);
 
 #endif							/* MILVUS_HNSWVACUUM_H */
