@@ -2,7 +2,8 @@
  *
  * amcommon.c
  *	  What our access methods share: their IndexAmRoutine capabilities,
- *	  page extension, and ValidateOrderingOpclass, their amvalidate.
+ *	  page extension, the parts of their cost estimates they share, and
+ *	  ValidateOrderingOpclass, their amvalidate.
  *
  * IDENTIFICATION
  *	  src/amcommon.c
@@ -11,11 +12,15 @@
  */
 #include "postgres.h"
 
+#include <float.h>
+
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/pg_amop.h"
 #include "catalog/pg_amproc.h"
 #include "catalog/pg_opclass.h"
 #include "commands/vacuum.h"
+#include "parser/parsetree.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/catcache.h"
@@ -59,6 +64,49 @@ ExtendIndex(Relation index, ForkNumber forkNum)
 	buf = ReadBufferExtended(index, forkNum, P_NEW, RBM_NORMAL, NULL);
 	UnlockRelationForExtension(index, ExclusiveLock);
 	return buf;
+}
+
+bool
+AmCostWithoutOrderBy(IndexPath *path, Cost *indexStartupCost,
+					 Cost *indexTotalCost, Selectivity *indexSelectivity,
+					 double *indexCorrelation, double *indexPages)
+{
+	if (path->indexorderbys != NIL)
+		return false;
+	*indexStartupCost = DBL_MAX;
+	*indexTotalCost = DBL_MAX;
+	*indexSelectivity = 0;
+	*indexCorrelation = 0;
+	*indexPages = 0;
+	return true;
+}
+
+/*
+ * Vectors over about 2 kB live in TOAST, and a sequential scan computing
+ * a distance for every row reads them all there, but its cost counts the
+ * heap pages only (and no detoasting).
+ */
+double
+AmHeapPageShare(PlannerInfo *root, IndexOptInfo *info)
+{
+	RangeTblEntry *rte = planner_rt_fetch(info->rel->relid, root);
+	Relation	heap;
+	Oid			toastOid;
+	BlockNumber toastPages = 0;
+	double		heapPages = Max(info->rel->pages, 1);
+
+	heap = table_open(rte->relid, NoLock);
+	toastOid = heap->rd_rel->reltoastrelid;
+	table_close(heap, NoLock);
+
+	if (OidIsValid(toastOid))
+	{
+		Relation	toast = table_open(toastOid, AccessShareLock);
+
+		toastPages = RelationGetNumberOfBlocks(toast);
+		table_close(toast, AccessShareLock);
+	}
+	return heapPages / (heapPages + toastPages);
 }
 
 bool

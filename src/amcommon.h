@@ -17,6 +17,7 @@
 
 #include "access/amapi.h"
 #include "common/relpath.h"
+#include "nodes/pathnodes.h"
 #include "storage/buf.h"
 #include "utils/relcache.h"
 
@@ -33,6 +34,26 @@ extern IndexAmRoutine *MakeOrderingAmRoutine(uint16 amsupport);
  * locked.
  */
 extern Buffer ExtendIndex(Relation index, ForkNumber forkNum);
+
+/*
+ * The cost of a path without ORDER BY, which our indexes cannot answer:
+ * when path has no ORDER BY, set the amcostestimate outputs so that the
+ * planner never chooses it and return true; otherwise return false and
+ * set nothing.
+ */
+extern bool AmCostWithoutOrderBy(IndexPath *path, Cost *indexStartupCost,
+								 Cost *indexTotalCost,
+								 Selectivity *indexSelectivity,
+								 double *indexCorrelation,
+								 double *indexPages);
+
+/*
+ * The share of the table's pages that the planner charges its scans of
+ * the heap for: heap pages / (heap pages + TOAST pages), 1 when the table
+ * has no TOAST pages.  Index pages that hold the vectors inline are priced
+ * at this share so that index and heap scans are compared like for like.
+ */
+extern double AmHeapPageShare(PlannerInfo *root, IndexOptInfo *info);
 
 /*
  * amvalidate for hnsw, flat, ivfflat and ivf: the operator class needs the

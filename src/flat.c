@@ -73,8 +73,8 @@ flatoptions(Datum reloptions, bool validate)
  * Wide values that the table stores out of line (TOAST) make the index
  * larger than the table, yet a sequential scan reads those same bytes
  * through TOAST, which the planner does not charge it for; so the index's
- * pages are priced at no more than the table's, which keeps the comparison
- * even.  Further passes, needed when more rows than a batch are consumed,
+ * pages are priced at the heap's share of the table's pages
+ * (AmHeapPageShare), which keeps the comparison even.  Further passes, needed when more rows than a batch are consumed,
  * are the run cost.  The index scan's heap fetches are added by the planner,
  * so ORDER BY ... LIMIT k uses the index, while a WHERE clause that keeps
  * few rows through another index stays cheaper on that index.
@@ -87,24 +87,16 @@ flatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 {
 	double		tuples = Max(path->indexinfo->tuples, 1);
 	double		pages = Max(path->indexinfo->pages, 1);
-	double		heapPages = path->indexinfo->rel->pages;
 	double		passes;
+
+	if (AmCostWithoutOrderBy(path, indexStartupCost, indexTotalCost,
+							 indexSelectivity, indexCorrelation, indexPages))
+		return;
 
 	*indexCorrelation = 0;
 	*indexPages = pages;
-
-	/* never use the index without ORDER BY */
-	if (path->indexorderbys == NIL)
-	{
-		*indexStartupCost = DBL_MAX;
-		*indexTotalCost = DBL_MAX;
-		*indexSelectivity = 0;
-		return;
-	}
-
 	*indexSelectivity = 1.0;
-	if (heapPages > 0)
-		pages = Min(pages, heapPages);
+	pages *= AmHeapPageShare(root, path->indexinfo);
 	*indexStartupCost = pages * seq_page_cost + tuples * cpu_operator_cost;
 
 	/* passes to return every entry: k grows fourfold from batch_size */

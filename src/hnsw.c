@@ -203,36 +203,6 @@ EstimateVisited(double tuples, int m, int efSearch)
 }
 
 /*
- * The share of the table's pages that the planner's scans of the heap are
- * charged for: heap pages / (heap pages + TOAST pages).  Vectors over
- * about 2 kB live in TOAST, and a sequential scan computing a distance for
- * every row reads them all there, but its cost counts the heap pages only
- * (and no detoasting).  1 when the table has no TOAST pages.
- */
-static double
-HeapPageShare(PlannerInfo *root, IndexOptInfo *info)
-{
-	RangeTblEntry *rte = planner_rt_fetch(info->rel->relid, root);
-	Relation	heap;
-	Oid			toastOid;
-	BlockNumber toastPages = 0;
-	double		heapPages = Max(info->rel->pages, 1);
-
-	heap = table_open(rte->relid, NoLock);
-	toastOid = heap->rd_rel->reltoastrelid;
-	table_close(heap, NoLock);
-
-	if (OidIsValid(toastOid))
-	{
-		Relation	toast = table_open(toastOid, AccessShareLock);
-
-		toastPages = RelationGetNumberOfBlocks(toast);
-		table_close(toast, AccessShareLock);
-	}
-	return heapPages / (heapPages + toastPages);
-}
-
-/*
  * Cost.  A search reads EstimateVisited elements before the first tuple
  * comes back: that is the startup cost, priced by genericcostestimate as
  * an index scan over that many index tuples plus one distance each.
@@ -243,7 +213,7 @@ HeapPageShare(PlannerInfo *root, IndexOptInfo *info)
  * would need most of the index) makes a btree plus an exact sort cheaper.
  *
  * When the vectors live in TOAST, the other plans' costs leave out reading
- * them (HeapPageShare); to compare like with like, the index pages read
+ * them (AmHeapPageShare); to compare like with like, the index pages read
  * are charged at the same share, which is what reading only the part of
  * each row the heap holds would cost.  Without this a sequential scan and
  * sort, which detoasts every row, looks cheaper than a search that reads
@@ -264,16 +234,9 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	Relation	index;
 	int			m;
 
-	/* never use the index without ORDER BY */
-	if (path->indexorderbys == NIL)
-	{
-		*indexStartupCost = DBL_MAX;
-		*indexTotalCost = DBL_MAX;
-		*indexSelectivity = 0;
-		*indexCorrelation = 0;
-		*indexPages = 0;
+	if (AmCostWithoutOrderBy(path, indexStartupCost, indexTotalCost,
+							 indexSelectivity, indexCorrelation, indexPages))
 		return;
-	}
 
 	index = index_open(info->indexoid, NoLock);
 	m = HnswGetM(index);
@@ -294,7 +257,7 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 										   root) / loop_count;
 
 	*indexStartupCost = costs.indexTotalCost + visited * cpu_operator_cost -
-		(1.0 - HeapPageShare(root, info)) * pagesFetched * randomPageCost;
+		(1.0 - AmHeapPageShare(root, info)) * pagesFetched * randomPageCost;
 	*indexTotalCost = *indexStartupCost * (tuples / visited);
 	*indexSelectivity = costs.indexSelectivity;
 	*indexCorrelation = 0;

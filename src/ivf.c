@@ -273,13 +273,13 @@ IvfGetPqBits(Relation index)
  * may go on.  Without ORDER BY the index is never used.
  *
  * A list is a chain of pages mostly laid out in order, so half of the page
- * reads are charged as sequential.  And as in pgvector: large values are
- * stored inline in the index but TOASTed in the heap, whose sequential
- * scan cost counts only the main fork; when the probed part of the index
- * has more pages than the heap's main fork (and less than half the lists
- * are probed), those pages are charged as sequential reads and no more of
- * them than the heap has, so that the index is chosen at 1,536 dimensions
- * as at 384.
+ * reads are charged as sequential.  Large values are stored inline in the
+ * index but TOASTed in the heap, whose sequential scan cost counts only
+ * the main fork; when less than half the lists are probed, the probed
+ * pages are charged at the heap's share of the table's pages
+ * (AmHeapPageShare), so that the index is chosen at 1,536 dimensions as at
+ * 384.  Probing half the lists or more reads about what a sequential scan
+ * reads, and is left at its full price.
  */
 static void
 ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
@@ -290,7 +290,6 @@ ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	GenericCosts costs;
 	double		ratio;
 	double		startupPages;
-	double		heapPages = path->indexinfo->rel->pages;
 	double		seqPageCost;
 	Relation	index;
 	int			lists;
@@ -299,15 +298,9 @@ ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	double		rerank = 0;
 	Cost		startup;
 
-	if (path->indexorderbys == NIL)
-	{
-		*indexStartupCost = DBL_MAX;
-		*indexTotalCost = DBL_MAX;
-		*indexSelectivity = 0;
-		*indexCorrelation = 0;
-		*indexPages = 0;
+	if (AmCostWithoutOrderBy(path, indexStartupCost, indexTotalCost,
+							 indexSelectivity, indexCorrelation, indexPages))
 		return;
-	}
 
 	index = index_open(path->indexinfo->indexoid, NoLock);
 	lists = IvfGetLists(index);
@@ -338,12 +331,9 @@ ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	/* the probed lists */
 	startup = costs.indexTotalCost * ratio;
 	startupPages = costs.numIndexPages * ratio;
-	if (startupPages > heapPages && ratio < 0.5)
-	{
-		startup -= 0.5 * startupPages *
-			(costs.spc_random_page_cost - seqPageCost);
-		startup -= (startupPages - heapPages) * seqPageCost;
-	}
+	if (ratio < 0.5)
+		startup -= (1.0 - AmHeapPageShare(root, path->indexinfo)) *
+			startupPages * 0.5 * (costs.spc_random_page_cost + seqPageCost);
 	startup += rerank * (random_page_cost + cpu_tuple_cost);
 
 	*indexStartupCost = startup;
