@@ -65,6 +65,20 @@ flatoptions(Datum reloptions, bool validate)
 }
 
 /*
+ * How many passes over the index a scan makes to return scanned entries:
+ * the first keeps flat.batch_size, each further one four times as many.
+ */
+static double
+EstimatePasses(double scanned)
+{
+	double		passes = 1;
+
+	for (double k = flat_batch_size; k < scanned && passes < 32; k *= 4)
+		passes++;
+	return passes;
+}
+
+/*
  * Cost.  Before the first row comes back the scan reads every index page
  * in physical order and computes one distance per entry with a kernel:
  * that is the startup cost, priced as sequential page reads plus one
@@ -74,10 +88,17 @@ flatoptions(Datum reloptions, bool validate)
  * larger than the table, yet a sequential scan reads those same bytes
  * through TOAST, which the planner does not charge it for; so the index's
  * pages are priced at the heap's share of the table's pages
- * (AmHeapPageShare), which keeps the comparison even.  Further passes, needed when more rows than a batch are consumed,
- * are the run cost.  The index scan's heap fetches are added by the planner,
- * so ORDER BY ... LIMIT k uses the index, while a WHERE clause that keeps
- * few rows through another index stays cheaper on that index.
+ * (AmHeapPageShare), which keeps the comparison even.
+ *
+ * Further passes, needed when more rows than a batch are consumed, and the
+ * heap fetches are the run cost.  A filter that the index does not
+ * evaluate drops rows after their heap fetch, so to keep LIMIT k rows the
+ * scan returns about k / s tuples at the filter's selectivity s
+ * (AmEstimateFilter), each fetched from the heap at a random place; the
+ * total is set so that the planner's interpolation for LIMIT k comes to
+ * the cost of those.  So ORDER BY ... LIMIT uses the index, while a WHERE
+ * clause that keeps few rows through another index stays cheaper on that
+ * index.
  */
 static void
 flatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
@@ -85,9 +106,10 @@ flatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 				 Selectivity *indexSelectivity, double *indexCorrelation,
 				 double *indexPages)
 {
-	double		tuples = Max(path->indexinfo->tuples, 1);
-	double		pages = Max(path->indexinfo->pages, 1);
-	double		passes;
+	IndexOptInfo *info = path->indexinfo;
+	double		tuples = Max(info->tuples, 1);
+	double		pages = Max(info->pages, 1);
+	AmFilterEstimate est;
 
 	if (AmCostWithoutOrderBy(path, indexStartupCost, indexTotalCost,
 							 indexSelectivity, indexCorrelation, indexPages))
@@ -96,15 +118,16 @@ flatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	*indexCorrelation = 0;
 	*indexPages = pages;
 	*indexSelectivity = 1.0;
-	pages *= AmHeapPageShare(root, path->indexinfo);
+	pages *= AmHeapPageShare(root, info);
 	*indexStartupCost = pages * seq_page_cost + tuples * cpu_operator_cost;
 
-	/* passes to return every entry: k grows fourfold from batch_size */
-	passes = 1;
-	for (double k = flat_batch_size; k < tuples && passes < 32; k *= 4)
-		passes++;
-	*indexTotalCost = *indexStartupCost * passes +
-		tuples * cpu_index_tuple_cost;
+	AmEstimateFilter(root, path, flat_batch_size, &est);
+	*indexTotalCost = AmTotalCostForLimit(path, &est, *indexStartupCost,
+										  *indexStartupCost *
+										  EstimatePasses(est.scanned) +
+										  est.returned * cpu_index_tuple_cost +
+										  AmDroppedFetchCost(root, info, &est,
+															 est.returned));
 }
 
 /*
