@@ -35,7 +35,8 @@ distance is at most the true 10th), mean rows returned, and the ratios of
 QPS and recall to the exact plan's in the same run.
 
 Env: FILTER_DATASETS (glove,fashion), FILTER_QUERIES (50), FILTER_ROUNDS
-(2), FILTER_SELS (0.001,0.01,0.1,0.5), FILTER_EF (40), GLOVE_DIR
+(2), FILTER_SELS (0.001,0.01,0.1,0.5), FILTER_EF (40), FILTER_REUSE (1:
+keep the table t already loaded, for one data set), GLOVE_DIR
 (<repo>/tmp/bench/glove), MILVUS_DATA_DIR, FILTER_OUT (markdown report),
 FILTER_JSON (raw figures).
 """
@@ -60,6 +61,7 @@ DATA = os.environ.get('MILVUS_DATA_DIR',
                       os.path.join(HERE, '..', '..', '..', 'shared', 'data'))
 GLOVE = os.environ.get('GLOVE_DIR',
                        os.path.join(HERE, '..', '..', 'tmp', 'bench', 'glove'))
+REUSE = os.environ.get('FILTER_REUSE') == '1'   # keep a loaded t (one data set)
 K = 10
 NCAT = 1000
 MODES = ['exact', 'custom', 'generic', 'inindex_custom', 'inindex_generic']
@@ -235,7 +237,10 @@ def bench_dataset(conn, name):
     base, queries, metric = load_dataset(name)
     log('%s: %d x %d, %s' % (name, base.shape[0], base.shape[1], metric))
     cat, ccat = categories(base, metric)
-    opclass = load(conn, base, metric, cat, ccat)
+    if REUSE and conn.execute("SELECT count(*) FROM pg_class WHERE relname = 't_hnsw'").fetchone()[0]:
+        opclass = 'vector_cosine_ops' if metric == 'cosine' else 'vector_l2_ops'
+    else:
+        opclass = load(conn, base, metric, cat, ccat)
     op = '<=>' if metric == 'cosine' else '<->'
     d = base.shape[1]
     qs = queries[:NQ]
@@ -300,7 +305,7 @@ def report(cells):
 
 def main():
     import psycopg
-    conn = psycopg.connect(autocommit=True)
+    conn = psycopg.connect(autocommit=True, cursor_factory=psycopg.ClientCursor)
     conn.execute('CREATE EXTENSION IF NOT EXISTS milvus')
     cells = []
     for name in DATASETS:
