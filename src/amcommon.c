@@ -15,6 +15,7 @@
 #include "catalog/pg_amop.h"
 #include "catalog/pg_amproc.h"
 #include "catalog/pg_opclass.h"
+#include "commands/defrem.h"
 #include "commands/vacuum.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
@@ -62,13 +63,13 @@ ExtendIndex(Relation index, ForkNumber forkNum)
 }
 
 bool
-ValidateOrderingOpclass(Oid opclassoid, const char *amname, int distanceProc,
-						uint32 optionalProcs)
+ValidateOrderingOpclass(Oid opclassoid, int distanceProc, uint32 optionalProcs)
 {
 	bool		result = true;
 	HeapTuple	classtup;
 	Form_pg_opclass classform;
 	char	   *opclassname;
+	char	   *amname;
 	CatCList   *proclist;
 	CatCList   *oprlist;
 	bool		hasdistance = false;
@@ -78,6 +79,7 @@ ValidateOrderingOpclass(Oid opclassoid, const char *amname, int distanceProc,
 		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
 	classform = (Form_pg_opclass) GETSTRUCT(classtup);
 	opclassname = NameStr(classform->opcname);
+	amname = get_am_name(classform->opcmethod);
 
 	proclist = SearchSysCacheList1(AMPROCNUM,
 								   ObjectIdGetDatum(classform->opcfamily));

@@ -39,9 +39,11 @@ extern Buffer ExtendIndex(Relation index, ForkNumber forkNum);
  * distance support function (number distanceProc) and may have the support
  * functions whose numbers are set in optionalProcs (bit n for number n);
  * every operator must be an ordering operator with strategy 1.  Problems
- * are reported as INFO naming amname, as PostgreSQL's own checks do.
+ * are reported as INFO naming the operator class's access method (from the
+ * catalog: ivfflat and ivf share one amvalidate), as PostgreSQL's own
+ * checks do.
  */
-extern bool ValidateOrderingOpclass(Oid opclassoid, const char *amname,
-									int distanceProc, uint32 optionalProcs);
+extern bool ValidateOrderingOpclass(Oid opclassoid, int distanceProc,
+									uint32 optionalProcs);
 
 #endif							/* AMCOMMON_H */
