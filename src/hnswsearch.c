@@ -68,14 +68,7 @@ typedef struct VisitedEntry
 
 #define SH_PREFIX			visited
 #define SH_ELEMENT_TYPE		VisitedEntry
-#define SH_KEY_TYPE			uint64
-#define SH_KEY				key
-#define SH_HASH_KEY(tb, k)	HnswTidKeyHash(k)
-#define SH_EQUAL(tb, a, b)	((a) == (b))
-#define SH_SCOPE			static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
+#include "hnswtidset.h"
 
 /* Initial size of the visited set: enough for a search, not a scan's worth */
 #define HNSW_VISITED_MAX_INITIAL	16384

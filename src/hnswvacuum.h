@@ -27,14 +27,7 @@ typedef struct DeletedEntry
 
 #define SH_PREFIX			deleted
 #define SH_ELEMENT_TYPE		DeletedEntry
-#define SH_KEY_TYPE			uint64
-#define SH_KEY				key
-#define SH_HASH_KEY(tb, k)	HnswTidKeyHash(k)
-#define SH_EQUAL(tb, a, b)	((a) == (b))
-#define SH_SCOPE			static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
+#include "hnswtidset.h"
 
 typedef struct HnswVacuumState
 {
