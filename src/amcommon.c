@@ -15,11 +15,13 @@
 #include "catalog/pg_amop.h"
 #include "catalog/pg_amproc.h"
 #include "catalog/pg_opclass.h"
+#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/vacuum.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/catcache.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
 #include "amcommon.h"
@@ -129,4 +131,12 @@ ValidateOrderingOpclass(Oid opclassoid, int distanceProc, uint32 optionalProcs)
 	ReleaseCatCacheList(proclist);
 	ReleaseSysCache(classtup);
 	return result;
+}
+
+Oid
+ExtensionTypeOid(const char *typname, Oid procid)
+{
+	return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+						   CStringGetDatum(typname),
+						   ObjectIdGetDatum(get_func_namespace(procid)));
 }

@@ -2,8 +2,8 @@
  *
  * amcommon.h
  *	  What our ordering-only access methods (hnsw, flat, ivfflat, ivf)
- *	  share: their capabilities, page extension and the operator class
- *	  check.
+ *	  share: their capabilities, page extension, the operator class
+ *	  check and the lookup of the extension's types.
  *
  * IDENTIFICATION
  *	  src/amcommon.h
@@ -45,5 +45,14 @@ extern Buffer ExtendIndex(Relation index, ForkNumber forkNum);
  */
 extern bool ValidateOrderingOpclass(Oid opclassoid, int distanceProc,
 									uint32 optionalProcs);
+
+/*
+ * The OID of the extension's type typname ("vector", "halfvec"), found in
+ * the schema of procid, one of the extension's functions (an operator
+ * class's support function); InvalidOid when that schema has no such type.
+ * An indexed column's type compared with it is the extension's own, not
+ * another type of the same name.
+ */
+extern Oid	ExtensionTypeOid(const char *typname, Oid procid);
 
 #endif							/* AMCOMMON_H */
