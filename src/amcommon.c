@@ -2,7 +2,8 @@
  *
  * amcommon.c
  *	  What our access methods share: their IndexAmRoutine capabilities,
- *	  page extension, and ValidateOrderingOpclass, their amvalidate.
+ *	  page extension, ValidateOrderingOpclass, their amvalidate, and
+ *	  ExtensionTypeOid, the indexed type by OID.
  *
  * IDENTIFICATION
  *	  src/amcommon.c
