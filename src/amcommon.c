@@ -2,8 +2,9 @@
  *
  * amcommon.c
  *	  What our access methods share: their IndexAmRoutine capabilities,
- *	  page extension, the parts of their cost estimates they share, and
- *	  ValidateOrderingOpclass, their amvalidate.
+ *	  page extension, the parts of their cost estimates they share,
+ *	  ValidateOrderingOpclass, their amvalidate, and ExtensionTypeOid, the
+ *	  indexed type by OID.
  *
  * IDENTIFICATION
  *	  src/amcommon.c
@@ -19,6 +20,8 @@
 #include "catalog/pg_amop.h"
 #include "catalog/pg_amproc.h"
 #include "catalog/pg_opclass.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "commands/vacuum.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/cost.h"
@@ -29,6 +32,7 @@
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/catcache.h"
+#include "utils/lsyscache.h"
 #include "utils/selfuncs.h"
 #include "utils/spccache.h"
 #include "utils/syscache.h"
@@ -249,13 +253,13 @@ AmTotalCostForLimit(IndexPath *path, const AmFilterEstimate *est,
 }
 
 bool
-ValidateOrderingOpclass(Oid opclassoid, const char *amname, int distanceProc,
-						uint32 optionalProcs)
+ValidateOrderingOpclass(Oid opclassoid, int distanceProc, uint32 optionalProcs)
 {
 	bool		result = true;
 	HeapTuple	classtup;
 	Form_pg_opclass classform;
 	char	   *opclassname;
+	char	   *amname;
 	CatCList   *proclist;
 	CatCList   *oprlist;
 	bool		hasdistance = false;
@@ -265,6 +269,7 @@ ValidateOrderingOpclass(Oid opclassoid, const char *amname, int distanceProc,
 		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
 	classform = (Form_pg_opclass) GETSTRUCT(classtup);
 	opclassname = NameStr(classform->opcname);
+	amname = get_am_name(classform->opcmethod);
 
 	proclist = SearchSysCacheList1(AMPROCNUM,
 								   ObjectIdGetDatum(classform->opcfamily));
@@ -314,4 +319,12 @@ ValidateOrderingOpclass(Oid opclassoid, const char *amname, int distanceProc,
 	ReleaseCatCacheList(proclist);
 	ReleaseSysCache(classtup);
 	return result;
+}
+
+Oid
+ExtensionTypeOid(const char *typname, Oid procid)
+{
+	return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+						   CStringGetDatum(typname),
+						   ObjectIdGetDatum(get_func_namespace(procid)));
 }
