@@ -29,7 +29,7 @@ rounds over the same FILTER_QUERIES queries:
     accepts a second key column (the filter branch); else marked n/a.
 
 Reported per cell: the plan of the timed executions (EXPLAIN EXECUTE after
-the warm-up), QPS (median of the rounds), recall@10 against the exact
+the warm-up; "(generic)" when pg_prepared_statements counts generic plans), QPS (median of the rounds), recall@10 against the exact
 filtered top 10 computed with numpy (tie-aware: a hit is a result whose
 distance is at most the true 10th), mean rows returned, and the ratios of
 QPS and recall to the exact plan's in the same run.
@@ -200,7 +200,12 @@ def run_mode(conn, mode, col, op, d, qtext, limit):
     t0 = time.perf_counter()
     for q in qtext:
         res.append([r[0] for r in conn.execute('EXECUTE q(%s, %s)', (q, limit))])
-    return time.perf_counter() - t0, res, plan
+    secs = time.perf_counter() - t0
+    gen, cust = conn.execute("SELECT generic_plans, custom_plans FROM "
+                             "pg_prepared_statements WHERE name = 'q'").fetchone()
+    if gen:
+        plan += ' (generic)'
+    return secs, res, plan
 
 
 def recall(res, dist, mask):
