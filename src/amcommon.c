@@ -173,7 +173,8 @@ FilterQuals(IndexPath *path)
  * is then assumed to keep almost nothing: the generic plan is priced at the
  * worst case the scan can meet, and PostgreSQL keeps planning each
  * execution with the parameters' values (choose_custom_plan), unless the
- * exact plan is the generic plan's best.
+ * exact plan is the generic plan's best.  Index conditions on a parameter
+ * likewise: the scan may have to reach every entry.
  */
 void
 AmEstimateFilter(PlannerInfo *root, IndexPath *path, double defaultLimit,
@@ -193,6 +194,8 @@ AmEstimateFilter(PlannerInfo *root, IndexPath *path, double defaultLimit,
 										  NULL);
 	if (est->unknownSel)
 		est->filterSel = Min(est->filterSel, 1.0 / tuples);
+	if (ContainsExternParam((Node *) conds, NULL))
+		est->condSel = Min(est->condSel, 1.0 / tuples);
 
 	est->limit = Max(defaultLimit, 1);
 	if (root->limit_tuples > 0 &&
