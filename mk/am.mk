@@ -1,7 +1,6 @@
 # mk/am.mk: what the access methods share: their capabilities, page
-# extension, operator class validation and the shared part of their cost
-# estimates (amcommon.c), and milvus_index_check, which calls each
-# method's check (indexcheck.c).
+# extension and operator class validation (amcommon.c), and
+# milvus_index_check, which calls each method's check (indexcheck.c).
 
 OBJS += src/amcommon.o src/indexcheck.o
 
