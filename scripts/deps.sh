@@ -14,6 +14,7 @@ PACKAGES=(
 	clang-14 libclang-rt-14-dev
 	libmicrohttpd-dev curl
 	python3 python3-psycopg python3-numpy python3-faiss python3-hnswlib
+	python3-rdkit rdkit-data
 )
 case "${1:-}" in
 	--bench) PACKAGES+=(python3-matplotlib) ;;
