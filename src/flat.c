@@ -120,8 +120,9 @@ flatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
  * ORDER BY, the scan reads every index page once and tests every entry:
  * sequential page reads plus one operator cost per entry and key, none of
  * it before the first row of a plain index scan; the keys' selectivity is
- * their operators' estimate.  With ORDER BY, the ordering cost applies,
- * and the keys cut the rows it returns.
+ * their operators' estimate.  With ORDER BY, the ordering cost applies to
+ * the first pass, and the keys cut the rows, and so the further passes,
+ * after it.
  */
 static void
 flatkeyscostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
@@ -143,6 +144,9 @@ flatkeyscostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 											 JOIN_INNER, NULL);
 	if (path->indexorderbys != NIL)
 	{
+		/* what comes after the first pass scales with the rows returned */
+		*indexTotalCost = *indexStartupCost +
+			(*indexTotalCost - *indexStartupCost) * keysSelectivity;
 		*indexSelectivity *= keysSelectivity;
 		return;
 	}
