@@ -209,6 +209,7 @@ flathandler(PG_FUNCTION_ARGS)
 	amroutine->ambeginscan = flatbeginscan;
 	amroutine->amrescan = flatrescan;
 	amroutine->amgettuple = flatgettuple;
+	/* besides ordering, the bit operator classes take search keys */
 	amroutine->amgetbitmap = flatgetbitmap;
 	amroutine->amendscan = flatendscan;
 	amroutine->ammarkpos = NULL;
