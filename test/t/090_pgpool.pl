@@ -193,8 +193,7 @@ my %call = (
 	milvus_create_partition => [ q{SELECT milvus_create_partition('coll', 'p1')} ],
 	milvus_drop_collection => [ q{SELECT milvus_create_collection('coll2', 8)},
 		q{SELECT milvus_drop_collection('coll2')} ],
-	milvus_create_shard_tables => [ q{CREATE DATABASE sa}, q{CREATE DATABASE sb},
-		[ 'sa', 'CREATE EXTENSION milvus' ], [ 'sb', 'CREATE EXTENSION milvus' ],
+	milvus_create_shard_tables => [ [ 'sa', 'CREATE EXTENSION milvus' ], [ 'sb', 'CREATE EXTENSION milvus' ],
 		[ 'sa', q{SELECT milvus_create_shard_tables('st', 8, 2)} ],
 		[ 'sb', q{SELECT milvus_create_shard_tables('st', 8, 2)} ] ],
 	milvus_create_sharded_table => [ 'CREATE EXTENSION postgres_fdw',
@@ -212,6 +211,12 @@ for my $f (sort grep { $kind{$_} eq 'write' } keys %kind)
 {
 	ok(exists $call{$f}, "the test calls write function $f");
 }
+# two databases for shards, on the same server: pgpool connects a session
+# to every server, so a new database is usable through it once the
+# standbys have replayed its creation
+is(join(' ', map { (pool($_))[0] } 'CREATE DATABASE sa', 'CREATE DATABASE sb'), '0 0',
+	'databases created through pgpool');
+ok(caught_up('node0', 'node1', 'node2'), 'and replayed');
 for my $f (qw(milvus_create_collection milvus_create_partition milvus_drop_collection
 	milvus_create_shard_tables milvus_create_sharded_table milvus_add_shard
 	milvus_shard_attach milvus_stat_reset))
