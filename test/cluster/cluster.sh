@@ -159,8 +159,15 @@ cmd_pgpool() {
 	shift
 	pgpool=$(pgpool_bin)
 	new_dir "$dir"
-	# short: a unix socket path has at most 107 bytes
-	as_user mktemp -d /tmp/mvpool.XXXXXX >"$dir/sockdir"
+	dir=$(cd "$dir" && pwd)		# pgpool.conf needs absolute paths
+	# pgpool's unix sockets: in DIR/run, unless that path is too long for
+	# a socket (107 bytes at most), then in a directory of its own in /tmp
+	if [ ${#dir} -le 80 ]; then
+		as_user mkdir "$dir/run"
+		echo "$dir/run" >"$dir/sockdir"
+	else
+		as_user mktemp -d /tmp/mvpool.XXXXXX >"$dir/sockdir"
+	fi
 	primary=$(start_node "$dir" 0 "cluster_name = 'node0'")
 	sql "$primary" "CREATE EXTENSION milvus"
 	add_standby "$dir" 1 "$primary" >/dev/null
