@@ -196,7 +196,9 @@ cmd_pgpool() {
 cmd_node() {
 	local what=$1 dir=$2 node=$3 mode=${4:-fast} port
 	port=$(awk -v n="$node" '$1 == n {print $2}' "$dir/ports")
-	[ -n "$port" ] && [ -d "$dir/$node" ] || die "no server $node in $dir"
+	if [ -z "$port" ] || [ ! -d "$dir/$node" ]; then
+		die "no server $node in $dir"
+	fi
 	if [ "$what" = start ]; then
 		mv_pg_start "$dir/$node" "$port"
 	else
