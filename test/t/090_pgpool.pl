@@ -122,7 +122,7 @@ sub caught_up
 	}, 30);
 }
 
-# vec(I): the vector of row I: distinct for every I.
+# vec_of(I): the vector of row I, distinct for every I.
 sub vec_of
 {
 	my ($i) = @_;
