@@ -189,7 +189,10 @@ FlatValidateOpclass(Oid opclassoid)
 			hasdistance = true;
 		else
 		{
-			ReportOpclass(opclassname, "contains an invalid support function number");
+			ereport(INFO,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("flat operator class \"%s\" contains invalid support function number %d",
+							opclassname, procform->amprocnum)));
 			result = false;
 		}
 	}
