@@ -131,6 +131,12 @@ def rdkit_top(q, fps, ids, k=10):
     return [(ids[i], sims[i]) for i in order[:k]], sims
 
 
+def ties_at_10(q, fps):
+    """Whether the 10th and 11th best similarities to q are equal."""
+    sims = sorted(DataStructs.BulkTanimotoSimilarity(q, fps), reverse=True)
+    return sims[9] == sims[10]
+
+
 def test_roundtrip(conn, mols, mfps, pfps):
     """Binary COPY in, text and binary out, every fingerprint equal."""
     conn.execute("CREATE TABLE mols (id int PRIMARY KEY, smiles text,"
@@ -248,6 +254,11 @@ def test_topk(conn, mols, mfps):
             bad.append(qi)
             if len(bad) <= 3:
                 comment("query %d: want %s got %s" % (ids[qi], want, got))
+    comment("ties: %d queries in their top 10, %d across the 10th place"
+            % (
+                sum(1 for qi in queries
+                    if len({x[1] for x in truth[qi]}) < 10),
+                sum(1 for qi in queries if ties_at_10(mfps[qi], mfps))))
     check(len(queries) == 100 and not bad,
           "flat: Tanimoto top-10 of %d queries equal to RDKit's"
           " BulkTanimotoSimilarity (ids, order, similarities)"
