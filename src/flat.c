@@ -65,15 +65,15 @@ flatoptions(Datum reloptions, bool validate)
 }
 
 /*
- * How many passes over the index a scan makes to return scanned entries:
- * the first keeps flat.batch_size, each further one four times as many.
+ * How many passes over the index a scan makes to return n entries: the
+ * first keeps flat.batch_size, each further one four times as many.
  */
 static double
-EstimatePasses(double scanned)
+EstimatePasses(double n)
 {
 	double		passes = 1;
 
-	for (double k = flat_batch_size; k < scanned && passes < 32; k *= 4)
+	for (double k = flat_batch_size; k < n && passes < 32; k *= 4)
 		passes++;
 	return passes;
 }
@@ -121,23 +121,61 @@ flatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	pages *= AmHeapPageShare(root, info);
 	*indexStartupCost = pages * seq_page_cost + tuples * cpu_operator_cost;
 
+	/* a pass skips the entries the search keys reject (flatscan.c) */
 	AmEstimateFilter(root, path, flat_batch_size, &est);
+	*indexSelectivity = est.condSel;
 	*indexTotalCost = AmTotalCostForLimit(path, &est, *indexStartupCost,
 										  *indexStartupCost *
-										  EstimatePasses(est.scanned) +
+										  EstimatePasses(est.returned) +
 										  est.returned * cpu_index_tuple_cost +
 										  AmDroppedFetchCost(root, info, &est,
 															 est.returned));
 }
 
 /*
- * Validate an operator class: one ordering operator (strategy 1) and its
- * distance function as support function 1.
+ * Cost of a scan with search keys (bit @>, <@, %; flatfilter.c).  Without
+ * ORDER BY, the scan reads every index page once and tests every entry:
+ * sequential page reads plus one operator cost per entry and key, none of
+ * it before the first row of a plain index scan; the keys' selectivity is
+ * their operators' estimate.  With ORDER BY, flatcostestimate prices them
+ * as index conditions (AmEstimateFilter): every pass reads every entry,
+ * and the keys cut the rows returned, and so the further passes.
+ */
+static void
+flatkeyscostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
+					 Cost *indexStartupCost, Cost *indexTotalCost,
+					 Selectivity *indexSelectivity, double *indexCorrelation,
+					 double *indexPages)
+{
+	IndexOptInfo *index = path->indexinfo;
+	List	   *quals = get_quals_from_indexclauses(path->indexclauses);
+	Selectivity keysSelectivity;
+	double		pages = Max(index->pages, 1);
+
+	flatcostestimate(root, path, loop_count, indexStartupCost, indexTotalCost,
+					 indexSelectivity, indexCorrelation, indexPages);
+	if (quals == NIL || path->indexorderbys != NIL)
+		return;
+
+	keysSelectivity = clauselist_selectivity(root, quals, index->rel->relid,
+											 JOIN_INNER, NULL);
+	*indexSelectivity = keysSelectivity;
+	*indexStartupCost = 0;
+	*indexTotalCost = pages * seq_page_cost +
+		index->tuples * cpu_operator_cost * list_length(quals) +
+		keysSelectivity * index->tuples * cpu_index_tuple_cost;
+	*indexPages = pages;
+}
+
+/*
+ * Validate an operator class: one ordering operator (strategy 1), its
+ * distance function as support function 1, and on bit the search
+ * operators of flatfilter.c.
  */
 static bool
 flatvalidate(Oid opclassoid)
 {
-	return ValidateOrderingOpclass(opclassoid, FLAT_DISTANCE_PROC, 0);
+	return FlatValidateOpclass(opclassoid);
 }
 
 /*
@@ -171,7 +209,7 @@ flathandler(PG_FUNCTION_ARGS)
 	amroutine->ambulkdelete = flatbulkdelete;
 	amroutine->amvacuumcleanup = flatvacuumcleanup;
 	amroutine->amcanreturn = NULL;
-	amroutine->amcostestimate = flatcostestimate;
+	amroutine->amcostestimate = flatkeyscostestimate;
 	amroutine->amoptions = flatoptions;
 	amroutine->amproperty = NULL;
 	amroutine->ambuildphasename = flatbuildphasename;
@@ -180,7 +218,8 @@ flathandler(PG_FUNCTION_ARGS)
 	amroutine->ambeginscan = flatbeginscan;
 	amroutine->amrescan = flatrescan;
 	amroutine->amgettuple = flatgettuple;
-	amroutine->amgetbitmap = NULL;
+	/* besides ordering, the bit operator classes take search keys */
+	amroutine->amgetbitmap = flatgetbitmap;
 	amroutine->amendscan = flatendscan;
 	amroutine->ammarkpos = NULL;
 	amroutine->amrestrpos = NULL;
