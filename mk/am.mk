@@ -3,6 +3,3 @@
 # milvus_index_check, which calls each method's check (indexcheck.c).
 
 OBJS += src/amcommon.o src/indexcheck.o
-
-# the plan chosen for filtered ORDER BY ... LIMIT (hnsw, ivfflat, flat)
-REGRESS += filter_cost
