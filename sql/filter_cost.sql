@@ -94,4 +94,20 @@ EXPLAIN (COSTS OFF) SELECT id FROM fc WHERE cat < 100 ORDER BY v <=> :q LIMIT 10
 EXPLAIN (COSTS OFF) SELECT id FROM fc WHERE cat < 500 ORDER BY v <=> :q LIMIT 10;
 
 DROP TABLE fc;
+
+-- index conditions (flat's search keys on bit) that compare with a
+-- generic plan's parameter are priced as keeping almost nothing too
+CREATE TABLE fcb (id int, v bit(12));
+INSERT INTO fcb SELECT i, ((i * 1103) % 4096)::bit(12)
+FROM generate_series(1, 600) i;
+CREATE INDEX fcb_v ON fcb USING flat (v bit_jaccard_ops);
+ANALYZE fcb;
+SET plan_cache_mode = force_generic_plan;
+PREPARE bq(bit) AS SELECT id FROM fcb WHERE v @> $1
+	ORDER BY v <%> B'101010101010' LIMIT 1;
+EXPLAIN (COSTS OFF) EXECUTE bq(B'001000000010');
+EXECUTE bq(B'001000000010');
+RESET plan_cache_mode;
+DEALLOCATE bq;
+DROP TABLE fcb;
 RESET max_parallel_workers_per_gather;

@@ -194,7 +194,7 @@ AmEstimateFilter(PlannerInfo *root, IndexPath *path, double defaultLimit,
 										  NULL);
 	if (est->unknownSel)
 		est->filterSel = Min(est->filterSel, 1.0 / tuples);
-	if (ContainsExternParam((Node *) conds, NULL))
+	if (ContainsExternParam((Node *) get_actual_clauses(conds), NULL))
 		est->condSel = Min(est->condSel, 1.0 / tuples);
 
 	est->limit = Max(defaultLimit, 1);
