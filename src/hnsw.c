@@ -296,7 +296,8 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 				  hnsw_ef_search : reads);
 	*indexTotalCost = AmTotalCostForLimit(path, &est, *indexStartupCost,
 										  *indexStartupCost * reads / visited +
-										  AmDroppedFetchCost(root, info, &est, fetched));
+										  AmDroppedFetchCost(root, info, &est,
+															 fetched));
 	*indexSelectivity = costs.indexSelectivity;
 	*indexCorrelation = 0;
 	*indexPages = costs.numIndexPages;
