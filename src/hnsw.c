@@ -48,6 +48,7 @@ int			hnsw_iterative_scan = HNSW_ITERATIVE_SCAN_OFF;
 int			hnsw_max_scan_tuples = 20000;
 double		hnsw_scan_mem_multiplier = 1;
 int			hnsw_build_threads = -1;
+double		hnsw_filter_exact_fraction = 0.05;
 
 static relopt_kind hnsw_relopt_kind;
 
@@ -100,6 +101,12 @@ HnswInit(void)
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("hnsw");
+
+	DefineCustomRealVariable("milvus.hnsw_filter_exact_fraction",
+							 "Sets the share of an hnsw index a filtered scan may read in the graph before it reads the whole index exactly",
+							 "When a scan with conditions on filter columns has read, or at the match rate it sees would need to read, this fraction of the index's elements, it reads every page once instead and returns the matching rows in exact order; 0 never does.",
+							 &hnsw_filter_exact_fraction, 0.05, 0, 1,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 
 	BuildThreadsInit();
 	DefineCustomIntVariable("milvus.hnsw_build_threads",
@@ -302,12 +309,91 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 }
 
 /*
- * Validate an operator class: one ordering operator (strategy 1) and the
- * distance support function, optionally the norm function.
+ * Validate a filter operator class (integer_ops, text_ops, bool_ops,
+ * array_ops): search operators returning boolean only, no support
+ * functions.
+ */
+static bool
+ValidateFilterOpclass(Oid opclassoid)
+{
+	bool		result = true;
+	HeapTuple	classtup;
+	Form_pg_opclass classform;
+	CatCList   *proclist;
+	CatCList   *oprlist;
+
+	classtup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclassoid));
+	if (!HeapTupleIsValid(classtup))
+		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
+	classform = (Form_pg_opclass) GETSTRUCT(classtup);
+
+	proclist = SearchSysCacheList1(AMPROCNUM,
+								   ObjectIdGetDatum(classform->opcfamily));
+	if (proclist->n_members > 0)
+	{
+		ereport(INFO,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("hnsw filter operator class \"%s\" has support functions",
+						NameStr(classform->opcname))));
+		result = false;
+	}
+
+	oprlist = SearchSysCacheList1(AMOPSTRATEGY,
+								  ObjectIdGetDatum(classform->opcfamily));
+	for (int i = 0; i < oprlist->n_members; i++)
+	{
+		Form_pg_amop oprform = (Form_pg_amop) GETSTRUCT(&oprlist->members[i]->tuple);
+
+		if (oprform->amoppurpose != AMOP_SEARCH ||
+			get_op_rettype(oprform->amopopr) != BOOLOID)
+		{
+			ereport(INFO,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("hnsw filter operator class \"%s\" contains an operator that is not a boolean search operator",
+							NameStr(classform->opcname))));
+			result = false;
+		}
+	}
+
+	ReleaseCatCacheList(oprlist);
+	ReleaseCatCacheList(proclist);
+	ReleaseSysCache(classtup);
+	return result;
+}
+
+/*
+ * Whether an operator class's family has search operators: a filter
+ * operator class.
+ */
+static bool
+IsFilterOpclass(Oid opclassoid)
+{
+	HeapTuple	classtup;
+	CatCList   *oprlist;
+	bool		result = false;
+
+	classtup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclassoid));
+	if (!HeapTupleIsValid(classtup))
+		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
+	oprlist = SearchSysCacheList1(AMOPSTRATEGY,
+								  ObjectIdGetDatum(((Form_pg_opclass) GETSTRUCT(classtup))->opcfamily));
+	for (int i = 0; i < oprlist->n_members && !result; i++)
+		result = ((Form_pg_amop) GETSTRUCT(&oprlist->members[i]->tuple))->amoppurpose == AMOP_SEARCH;
+	ReleaseCatCacheList(oprlist);
+	ReleaseSysCache(classtup);
+	return result;
+}
+
+/*
+ * Validate an operator class: for a vector column, one ordering operator
+ * (strategy 1) and the distance support function, optionally the norm
+ * function; for a filter column, boolean search operators only.
  */
 static bool
 hnswvalidate(Oid opclassoid)
 {
+	if (IsFilterOpclass(opclassoid))
+		return ValidateFilterOpclass(opclassoid);
 	return ValidateOrderingOpclass(opclassoid, "hnsw", HNSW_DISTANCE_PROC,
 									   (1 << HNSW_NORM_PROC) |
 									   (1 << HNSW_NORMALIZE_PROC));
@@ -342,6 +428,12 @@ hnswhandler(PG_FUNCTION_ARGS)
 {
 	IndexAmRoutine *amroutine = MakeOrderingAmRoutine(3);
 
+	/*
+	 * Filter columns after the vector (hnswfilter.c): their WHERE clauses,
+	 * = ANY (array) included, are index conditions the scan evaluates.
+	 */
+	amroutine->amcanmulticol = true;
+	amroutine->amsearcharray = true;
 	amroutine->ambuild = hnswbuild;
 	amroutine->ambuildempty = hnswbuildempty;
 	amroutine->aminsert = hnswinsert;

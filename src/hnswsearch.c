@@ -105,6 +105,10 @@ struct HnswSearchData
 	pairingheap *discarded;		/* nearest first; NULL without
 								 * HNSW_SEARCH_DISCARDED */
 	int64		tuples;			/* elements read */
+	HnswFilter	filter;			/* scan keys on filter columns, or NULL */
+	int64		matches;		/* live elements read that pass it */
+	int64		maxTuples;		/* level 0 stops after this many reads ... */
+	bool		budgetHit;		/* ... and says so here; 0: no limit */
 };
 
 #define CNodeElement(node) \
@@ -360,11 +364,12 @@ HnswSearchBegin(Relation index, HnswSupport *support, Datum query, int m,
  */
 static HnswSearchElement
 CopyElement(HnswSearch search, HnswElementTuple etup, ItemPointer tid,
-			float distance)
+			float distance, bool matches)
 {
 	HnswSearchElement e;
 	int			n = 0;
-	bool		heaptids = (search->flags & HNSW_SEARCH_HEAPTIDS) != 0;
+	bool		heaptids = (search->flags & HNSW_SEARCH_HEAPTIDS) != 0 &&
+		matches;
 
 	if (heaptids && !etup->deleted)
 	{
@@ -382,6 +387,7 @@ CopyElement(HnswSearch search, HnswElementTuple etup, ItemPointer tid,
 	e->deleted = etup->deleted != 0;
 	e->nheaptids = 0;
 	e->nextheaptid = 0;
+	e->matches = matches;
 	e->value = NULL;
 
 	if (n > 0)
@@ -440,7 +446,18 @@ LoadElement(HnswSearch search, ItemPointer tid, const float *bound)
 			(float) HnswDistance(search->support, search->query,
 								 HnswElementTupleValue(etup));
 		if (!isnan(distance) && (bound == NULL || distance < *bound))
-			e = CopyElement(search, etup, tid, distance);
+		{
+			bool		matches = true;
+
+			if (search->filter != NULL)
+			{
+				matches = !etup->deleted &&
+					HnswFilterMatch(search->filter, etup);
+				if (matches)
+					search->matches++;
+			}
+			e = CopyElement(search, etup, tid, distance, matches);
+		}
 	}
 
 	UnlockReleaseBuffer(buf);
@@ -527,17 +544,30 @@ AddResult(pairingheap *W, int *wlen, HnswSearchElement e, int ef,
 }
 
 /*
+ * Whether an element only routes a layer search at level, never entering
+ * its result set: a deleted one, and at level 0 one that fails the
+ * search's filter (it is still expanded, so that the search goes on
+ * through it towards elements that pass).
+ */
+static inline bool
+RouteOnly(HnswSearch search, HnswSearchElement e, int level)
+{
+	return e->deleted ||
+		(level == 0 && search->filter != NULL && !e->matches);
+}
+
+/*
  * Put a search element into the layer search: into the candidate queue C,
- * and into the result set W when it is live.  A deleted one only routes;
- * the nearest of them is remembered in *nearestDeleted.
+ * and into the result set W unless it only routes; the nearest of those
+ * is remembered in *nearestDeleted.
  */
 static void
-AddCandidate(HnswSearchElement e, int ef, pairingheap *C, pairingheap *W,
-			 int *wlen, pairingheap *discarded,
-			 HnswSearchElement *nearestDeleted)
+AddCandidate(HnswSearch search, HnswSearchElement e, int level, int ef,
+			 pairingheap *C, pairingheap *W, int *wlen,
+			 pairingheap *discarded, HnswSearchElement *nearestDeleted)
 {
 	pairingheap_add(C, &e->c_node);
-	if (!e->deleted)
+	if (!RouteOnly(search, e, level))
 		AddResult(W, wlen, e, ef, discarded);
 	else if (*nearestDeleted == NULL || CompareElements(e, *nearestDeleted) > 0)
 		*nearestDeleted = e;
@@ -592,14 +622,16 @@ ExpandCandidate(HnswSearch search, HnswSearchElement c, int level, int ef,
 			continue;
 
 		if (!full || CompareElements(e, f) > 0)
-			AddCandidate(e, ef, C, W, wlen, discarded, nearestDeleted);
+			AddCandidate(search, e, level, ef, C, W, wlen, discarded,
+						 nearestDeleted);
 		else if (discarded != NULL)
 			pairingheap_add(discarded, &e->w_node);
 	}
 }
 
 /*
- * A copy of a search element's header (no heap TIDs), in no heap.
+ * A copy of a search element's header (no heap TIDs), in no heap.  It
+ * fails any filter: with no heap TIDs, it only routes.
  */
 static HnswSearchElement
 CopySearchElement(HnswSearchElement e)
@@ -610,6 +642,7 @@ CopySearchElement(HnswSearchElement e)
 	memcpy(copy, e, offsetof(HnswSearchElementData, heaptids));
 	copy->nheaptids = 0;
 	copy->nextheaptid = 0;
+	copy->matches = false;
 	return copy;
 }
 
@@ -643,7 +676,8 @@ SearchLayer(HnswSearch search, List *ep, int ef, int level, bool reset)
 		bool		found;
 
 		visited_insert(search->visited, TidKey(&e->c.element), &found);
-		AddCandidate(e, ef, C, W, &wlen, discarded, &nearestDeleted);
+		AddCandidate(search, e, level, ef, C, W, &wlen, discarded,
+					 &nearestDeleted);
 	}
 
 	tids = palloc(sizeof(ItemPointerData) * HnswLevelSlots(level, search->m));
@@ -659,15 +693,30 @@ SearchLayer(HnswSearch search, List *ep, int ef, int level, bool reset)
 		CHECK_FOR_INTERRUPTS();
 		ExpandCandidate(search, c, level, ef, C, W, &wlen, discarded, tids,
 						&nearestDeleted);
+
+		/* a filtered scan's budget: stop here, resumable */
+		if (level == 0 && search->maxTuples > 0 &&
+			search->tuples >= search->maxTuples)
+		{
+			search->budgetHit = true;
+			break;
+		}
 	}
 
-	/* unexpanded deleted candidates: live ones are in W or discarded */
+	/*
+	 * Unexpanded candidates that only route go to the discarded heap, so
+	 * that a resumed search can still route through them; live ones are in
+	 * W or discarded already, except that when the budget stopped the
+	 * search early, a copy of those in W goes there too, to be expanded.
+	 */
 	while (discarded != NULL && !pairingheap_is_empty(C))
 	{
 		HnswSearchElement c = CNodeElement(pairingheap_remove_first(C));
 
-		if (c->deleted)
+		if (RouteOnly(search, c, level))
 			pairingheap_add(discarded, &c->w_node);
+		else if (search->budgetHit)
+			pairingheap_add(discarded, &CopySearchElement(c)->w_node);
 	}
 
 	/* W pops farthest first */
@@ -782,4 +831,45 @@ int64
 HnswSearchTuples(HnswSearch search)
 {
 	return search->tuples;
+}
+
+/*
+ * Evaluate filter (HnswFilterBegin; NULL for none) on every element read
+ * from now on: at level 0, elements that fail it route the search but are
+ * never results, and carry no heap TIDs.
+ */
+void
+HnswSearchSetFilter(HnswSearch search, HnswFilter filter)
+{
+	search->filter = filter;
+}
+
+/*
+ * Stop level-0 layer searches once the search has read maxTuples elements
+ * in all (0: no limit), leaving them resumable (HNSW_SEARCH_DISCARDED):
+ * HnswSearchBudgetHit then says so, until the next call.
+ */
+void
+HnswSearchSetBudget(HnswSearch search, int64 maxTuples)
+{
+	search->maxTuples = maxTuples;
+	search->budgetHit = false;
+}
+
+/*
+ * Whether a layer search stopped because of the budget.
+ */
+bool
+HnswSearchBudgetHit(HnswSearch search)
+{
+	return search->budgetHit;
+}
+
+/*
+ * How many live elements read so far passed the filter.
+ */
+int64
+HnswSearchMatches(HnswSearch search)
+{
+	return search->matches;
 }
