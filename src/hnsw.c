@@ -429,11 +429,12 @@ hnswhandler(PG_FUNCTION_ARGS)
 	IndexAmRoutine *amroutine = MakeOrderingAmRoutine(3);
 
 	/*
-	 * Filter columns after the vector (hnswfilter.c): their WHERE clauses,
-	 * = ANY (array) included, are index conditions the scan evaluates.
+	 * Filter columns after the vector (hnswfilter.c): their WHERE clauses
+	 * are index conditions the scan evaluates.  Not = ANY (array): on a
+	 * column after the first, PostgreSQL 15 gives up the index order for
+	 * it, so that such a path could not serve ORDER BY anyway.
 	 */
 	amroutine->amcanmulticol = true;
-	amroutine->amsearcharray = true;
 	amroutine->ambuild = hnswbuild;
 	amroutine->ambuildempty = hnswbuildempty;
 	amroutine->aminsert = hnswinsert;

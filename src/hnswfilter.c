@@ -21,10 +21,10 @@
  *
  * A scan evaluates the keys on the element tuple in place, under the
  * page's shared lock the search holds anyway (hnswsearch.c), with the
- * key's collation; a key with SK_SEARCHARRAY matches when the operator
- * holds for any non-NULL element of the array; a NULL key (a strict
- * operator against NULL) matches nothing, and a NULL stored value fails
- * every key.
+ * key's collation; a NULL key (a strict operator against NULL) matches
+ * nothing, and a NULL stored value fails every key.  The access method
+ * does not take = ANY (array) keys (amsearcharray): on a column after the
+ * first, PostgreSQL 15 would not keep the index order for them.
  *
  * IDENTIFICATION
  *	  src/hnswfilter.c
@@ -35,9 +35,6 @@
 
 #include "access/genam.h"
 #include "access/itup.h"
-#include "catalog/pg_type.h"
-#include "utils/array.h"
-#include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 #include "hnsw.h"
@@ -48,9 +45,7 @@ typedef struct HnswFilterKey
 	AttrNumber	attno;			/* index attribute, 2 .. natts */
 	FmgrInfo   *func;			/* the operator's function */
 	Oid			collation;
-	Datum		argument;		/* the comparison value ... */
-	int			nelems;			/* ... or, for SK_SEARCHARRAY, these */
-	Datum	   *elems;
+	Datum		argument;		/* the comparison value */
 } HnswFilterKey;
 
 struct HnswFilterData
@@ -133,8 +128,7 @@ HnswKeysEqual(IndexTuple a, IndexTuple b)
 
 /*
  * Prepare the scan keys of a scan (the non-ORDER-BY ones) for evaluation;
- * NULL when there are none.  Arrays of SK_SEARCHARRAY keys are taken
- * apart once here.  Allocates in the current memory context; the scan
+ * NULL when there are none.  Allocates in the current memory context; the scan
  * keys must outlive the filter.
  */
 HnswFilter
@@ -158,38 +152,19 @@ HnswFilterBegin(Relation index, ScanKey keys, int nkeys)
 		k->func = &sk->sk_func;
 		k->collation = sk->sk_collation;
 		k->argument = sk->sk_argument;
-		k->nelems = -1;
 
 		if (sk->sk_flags & SK_ISNULL)
 			filter->never = true;
 		else if (sk->sk_flags & SK_SEARCHARRAY)
-		{
-			ArrayType  *arr = DatumGetArrayTypeP(sk->sk_argument);
-			int16		elmlen;
-			bool		elmbyval;
-			char		elmalign;
-			bool	   *elemnulls;
-			int			n;
-			int			j = 0;
-
-			get_typlenbyvalalign(ARR_ELEMTYPE(arr), &elmlen, &elmbyval,
-								 &elmalign);
-			deconstruct_array(arr, ARR_ELEMTYPE(arr), elmlen, elmbyval,
-							  elmalign, &k->elems, &elemnulls, &n);
-			for (int e = 0; e < n; e++)
-				if (!elemnulls[e])
-					k->elems[j++] = k->elems[e];
-			k->nelems = j;
-			if (j == 0)
-				filter->never = true;
-		}
+			elog(ERROR, "unexpected array scan key on hnsw index \"%s\"",
+				 RelationGetRelationName(index));
 	}
 	return filter;
 }
 
 /*
- * Whether the filter matches no element whatever its keys (a NULL key,
- * or an array with no non-NULL element): the scan then returns nothing.
+ * Whether the filter matches no element whatever its keys (a NULL key):
+ * the scan then returns nothing.
  */
 bool
 HnswFilterNeverMatches(HnswFilter filter)
@@ -220,20 +195,10 @@ HnswFilterMatch(HnswFilter filter, HnswElementTuple etup)
 		bool		isnull;
 		Datum		value = index_getattr(itup, k->attno, filter->tupdesc,
 										  &isnull);
-		bool		match = false;
 
-		if (isnull)
-			return false;
-		if (k->nelems < 0)
-			match = DatumGetBool(FunctionCall2Coll(k->func, k->collation,
-												   value, k->argument));
-		else
-		{
-			for (int e = 0; e < k->nelems && !match; e++)
-				match = DatumGetBool(FunctionCall2Coll(k->func, k->collation,
-													   value, k->elems[e]));
-		}
-		if (!match)
+		if (isnull ||
+			!DatumGetBool(FunctionCall2Coll(k->func, k->collation, value,
+											k->argument)))
 			return false;
 	}
 	return true;

@@ -382,9 +382,10 @@ StartExact(IndexScanDesc scan)
 	int			capacity = 256;
 
 	ereport(DEBUG1,
-			(errmsg("hnsw index scan switched to an exact pass after " INT64_FORMAT " tuples with " INT64_FORMAT " matches",
-					HnswSearchTuples(so->search),
-					HnswSearchMatches(so->search))));
+			(errmsg("hnsw index scan switched to an exact pass"),
+			 errdetail("The graph search read " INT64_FORMAT " tuples, " INT64_FORMAT " of which matched the filter.",
+					   HnswSearchTuples(so->search),
+					   HnswSearchMatches(so->search))));
 
 	so->exact = true;
 	so->exactItems = palloc(sizeof(HnswSearchElement) * capacity);
