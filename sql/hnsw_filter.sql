@@ -196,6 +196,20 @@ RESET enable_seqscan;
 SELECT array_agg(id) FROM (SELECT id FROM hf_half WHERE cat = 1
 	ORDER BY h <-> '[3,3]', id LIMIT 5) s;
 SELECT count(*) AS problems FROM milvus_index_check('hf_half_h_cat_idx');
+-- the check compares the stored values with the rows': an expression
+-- that lies about being immutable makes them differ
+CREATE FUNCTION hf_shift(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS
+	$$ BEGIN RETURN $1 + current_setting('hf.shift')::int; END $$;
+SET hf.shift = 0;
+CREATE INDEX hf_half_shift ON hf_half USING hnsw (h halfvec_l2_ops,
+	hf_shift(cat));
+SELECT count(*) AS problems FROM milvus_index_check('hf_half_shift');
+SET hf.shift = 1;
+SELECT problem, count(*) FROM milvus_index_check('hf_half_shift')
+	GROUP BY 1;
+DROP INDEX hf_half_shift;
+DROP FUNCTION hf_shift;
+RESET hf.shift;
 RESET hnsw.ef_search;
 RESET milvus.hnsw_filter_exact_fraction;
 

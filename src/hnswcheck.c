@@ -17,6 +17,10 @@
  *	  on an unused line pointer (a dead line pointer still awaiting index
  *	  vacuuming counts as existing).  This reads heap pages directly, so
  *	  the table must use the heap access method.
+ *	- filter columns (multicolumn indexes): the values an element stores
+ *	  must be those of each of its heap rows, computed again from the row
+ *	  as an insert would (index expressions included).  Rows whose line
+ *	  pointer is no longer a tuple (pruned) are not compared.
  *
  It reports nothing for a sound index.  indexcheck.c holds the locks (no
  * VACUUM meanwhile; inserts and queries go on); links added by a concurrent
@@ -36,9 +40,11 @@
 #include "catalog/index.h"
 #include "catalog/pg_am.h"
 #include "commands/defrem.h"
+#include "executor/executor.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -319,6 +325,145 @@ CheckHeapTids(CheckState *cs)
 	}
 }
 
+/* an element's heap TID and its stored keys, copied out */
+typedef struct CheckKeys
+{
+	ItemPointerData heaptid;
+	IndexTuple	keys;
+} CheckKeys;
+
+/*
+ * Copy out the (heap TID, keys) pairs of the live elements of one page.
+ */
+static List *
+CollectKeys(CheckState *cs, BlockNumber blkno)
+{
+	Buffer		buf = ReadBuffer(cs->index, blkno);
+	Page		page;
+	List	   *result = NIL;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	for (OffsetNumber off = FirstOffsetNumber;
+		 off <= PageGetMaxOffsetNumber(page); off = OffsetNumberNext(off))
+	{
+		HnswElementTuple etup = (HnswElementTuple)
+		PageGetItem(page, PageGetItemId(page, off));
+		IndexTuple	keys;
+
+		if (etup->type != HNSW_ELEMENT_TUPLE_TYPE || etup->deleted)
+			continue;
+		keys = HnswElementTupleKeys(etup);
+		for (int i = 0; i < HNSW_HEAPTIDS; i++)
+		{
+			CheckKeys  *ck;
+
+			if (!ItemPointerIsValid(&etup->heaptids[i]))
+				continue;
+			ck = palloc(sizeof(CheckKeys));
+			ck->heaptid = etup->heaptids[i];
+			ck->keys = NULL;
+			if (keys != NULL)
+			{
+				ck->keys = palloc(IndexTupleSize(keys));
+				memcpy(ck->keys, keys, IndexTupleSize(keys));
+			}
+			result = lappend(result, ck);
+		}
+	}
+	UnlockReleaseBuffer(buf);
+	return result;
+}
+
+/*
+ * Compare the keys an element stores for a heap row with the row's values
+ * (values, isnull: FormIndexDatum's); report each filter column that
+ * differs.
+ */
+static void
+CompareKeys(CheckState *cs, CheckKeys *ck, Datum *values, bool *isnull)
+{
+	TupleDesc	tupdesc = RelationGetDescr(cs->index);
+	int			natts = IndexRelationGetNumberOfKeyAttributes(cs->index);
+
+	for (AttrNumber attno = 2; attno <= natts; attno++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, attno - 1);
+		bool		snull = true;
+		Datum		stored = (Datum) 0;
+
+		if (ck->keys != NULL)
+			stored = index_getattr(ck->keys, attno, tupdesc, &snull);
+		if (snull == isnull[attno - 1] &&
+			(snull || datum_image_eq(stored, values[attno - 1],
+									 att->attbyval, att->attlen)))
+			continue;
+		IndexCheckReport(cs->out, "wrong filter column value",
+						 "heap TID (%u,%u), index column %d",
+						 ItemPointerGetBlockNumber(&ck->heaptid),
+						 ItemPointerGetOffsetNumber(&ck->heaptid), attno);
+	}
+}
+
+/*
+ * Pass 5 (multicolumn indexes): the stored filter column values of every
+ * element must be its heap rows' (any row version the TID holds: a
+ * version's values never change).
+ */
+static void
+CheckKeyValues(CheckState *cs)
+{
+	BlockNumber nblocks = RelationGetNumberOfBlocks(cs->index);
+	BlockNumber heapblocks = RelationGetNumberOfBlocks(cs->heap);
+	IndexInfo  *indexInfo;
+	EState	   *estate;
+	TupleTableSlot *slot;
+	Datum		values[INDEX_MAX_KEYS];
+	bool		isnull[INDEX_MAX_KEYS];
+
+	if (IndexRelationGetNumberOfKeyAttributes(cs->index) <= 1)
+		return;
+
+	indexInfo = BuildIndexInfo(cs->index);
+	estate = CreateExecutorState();
+	slot = table_slot_create(cs->heap, NULL);
+	GetPerTupleExprContext(estate)->ecxt_scantuple = slot;
+
+	for (BlockNumber blkno = HNSW_HEAD_BLKNO; blkno < nblocks; blkno++)
+	{
+		List	   *pairs;
+		ListCell   *lc;
+
+		CHECK_FOR_INTERRUPTS();
+		pairs = CollectKeys(cs, blkno);
+
+		/* read the rows with no index buffer locked */
+		foreach(lc, pairs)
+		{
+			CheckKeys  *ck = lfirst(lc);
+
+			if (ItemPointerGetBlockNumber(&ck->heaptid) >= heapblocks ||
+				!table_tuple_fetch_row_version(cs->heap, &ck->heaptid,
+											   SnapshotAny, slot))
+				continue;
+			FormIndexDatum(indexInfo, slot, estate, values, isnull);
+			CompareKeys(cs, ck, values, isnull);
+			ResetPerTupleExprContext(estate);
+		}
+		foreach(lc, pairs)
+		{
+			CheckKeys  *ck = lfirst(lc);
+
+			if (ck->keys != NULL)
+				pfree(ck->keys);
+		}
+		list_free_deep(pairs);
+	}
+
+	ExecDropSingleTupleTableSlot(slot);
+	FreeExecutorState(estate);
+}
+
 /*
  * milvus_index_check for an hnsw index.
  */
@@ -344,4 +489,5 @@ HnswCheckIndex(Relation heap, Relation index, IndexCheckOutput *out)
 	CheckLinks(&cs);
 	CheckReachable(&cs);
 	CheckHeapTids(&cs);
+	CheckKeyValues(&cs);
 }
