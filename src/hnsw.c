@@ -48,7 +48,7 @@ int			hnsw_iterative_scan = HNSW_ITERATIVE_SCAN_OFF;
 int			hnsw_max_scan_tuples = 20000;
 double		hnsw_scan_mem_multiplier = 1;
 int			hnsw_build_threads = -1;
-double		hnsw_filter_exact_fraction = 0.05;
+double		hnsw_filter_exact_fraction = 0.25;
 
 static relopt_kind hnsw_relopt_kind;
 
@@ -103,9 +103,9 @@ HnswInit(void)
 	MarkGUCPrefixReserved("hnsw");
 
 	DefineCustomRealVariable("milvus.hnsw_filter_exact_fraction",
-							 "Sets the share of an hnsw index a filtered scan may read in the graph before it reads the whole index exactly",
-							 "When a scan with conditions on filter columns has read, or at the match rate it sees would need to read, this fraction of the index's elements, it reads every page once instead and returns the matching rows in exact order; 0 never does.",
-							 &hnsw_filter_exact_fraction, 0.05, 0, 1,
+							 "Sets the share of an hnsw index a filtered scan may still have to read in the graph before it reads the whole index exactly instead",
+							 "When a scan with conditions on filter columns would still need to read this fraction of the index's elements at the match rate it sees, it reads every page once instead and returns the matching rows in exact order; 0 never does.",
+							 &hnsw_filter_exact_fraction, 0.25, 0, 1,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 
 	BuildThreadsInit();
