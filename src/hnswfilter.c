@@ -35,6 +35,7 @@
 
 #include "access/genam.h"
 #include "access/itup.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "hnsw.h"
@@ -51,6 +52,7 @@ typedef struct HnswFilterKey
 struct HnswFilterData
 {
 	TupleDesc	tupdesc;		/* the index's */
+	MemoryContext evalCtx;		/* what operators allocate (detoasting) */
 	bool		never;			/* a key can match nothing */
 	int			nkeys;
 	HnswFilterKey keys[FLEXIBLE_ARRAY_MEMBER];
@@ -142,6 +144,9 @@ HnswFilterBegin(Relation index, ScanKey keys, int nkeys)
 	filter = palloc0(offsetof(struct HnswFilterData, keys) +
 					 sizeof(HnswFilterKey) * nkeys);
 	filter->tupdesc = RelationGetDescr(index);
+	filter->evalCtx = AllocSetContextCreate(CurrentMemoryContext,
+											"Hnsw filter context",
+											ALLOCSET_SMALL_SIZES);
 	filter->nkeys = nkeys;
 	for (int i = 0; i < nkeys; i++)
 	{
@@ -180,6 +185,8 @@ bool
 HnswFilterMatch(HnswFilter filter, HnswElementTuple etup)
 {
 	IndexTuple	itup;
+	MemoryContext oldCtx;
+	bool		match = true;
 
 	if (filter == NULL)
 		return true;
@@ -189,17 +196,20 @@ HnswFilterMatch(HnswFilter filter, HnswElementTuple etup)
 	if (itup == NULL)
 		return false;
 
-	for (int i = 0; i < filter->nkeys; i++)
+	/* operators may detoast (arrays with short headers): freed here */
+	oldCtx = MemoryContextSwitchTo(filter->evalCtx);
+	for (int i = 0; i < filter->nkeys && match; i++)
 	{
 		HnswFilterKey *k = &filter->keys[i];
 		bool		isnull;
 		Datum		value = index_getattr(itup, k->attno, filter->tupdesc,
 										  &isnull);
 
-		if (isnull ||
-			!DatumGetBool(FunctionCall2Coll(k->func, k->collation, value,
-											k->argument)))
-			return false;
+		match = !isnull &&
+			DatumGetBool(FunctionCall2Coll(k->func, k->collation, value,
+										   k->argument));
 	}
-	return true;
+	MemoryContextSwitchTo(oldCtx);
+	MemoryContextReset(filter->evalCtx);
+	return match;
 }
