@@ -73,6 +73,7 @@ typedef struct HnswScanOpaqueData
 
 	/* filtered scans (scan keys on filter columns) */
 	HnswFilter	filter;			/* NULL without scan keys */
+	double		exactFraction;	/* milvus.hnsw_filter_exact_fraction */
 	int64		budget;			/* reads at the next check of the match rate */
 	int64		nreturned;		/* heap TIDs returned */
 	HTAB	   *returned;		/* which, until the exact pass */
@@ -212,6 +213,7 @@ StartScan(IndexScanDesc scan)
 
 	so->mode = hnsw_iterative_scan;
 	so->efSearch = hnsw_ef_search;
+	so->exactFraction = hnsw_filter_exact_fraction;
 	so->previous = -get_float4_infinity();
 	so->pending = pairingheap_allocate(HnswCompareNearest, NULL);
 
@@ -284,11 +286,10 @@ ShouldGoExact(IndexScanDesc scan)
 	double		want = (double) so->nreturned + so->efSearch;
 	double		remaining;
 
-	if (hnsw_filter_exact_fraction <= 0)
+	if (so->exactFraction <= 0)
 		return false;
 	remaining = reads * want / Max(matches, 1.0) - reads;
-	return remaining >= hnsw_filter_exact_fraction *
-		IndexElements(scan->indexRelation);
+	return remaining >= so->exactFraction * IndexElements(scan->indexRelation);
 }
 
 /*
@@ -574,7 +575,7 @@ hnswgettuple(IndexScanDesc scan, ScanDirection dir)
 		so->first = false;
 	}
 	found = NextHeapTid(scan, &heaptid);
-	if (found && so->filter != NULL && !so->exact)
+	if (found && so->filter != NULL && !so->exact && so->exactFraction > 0)
 		RememberReturned(so, &heaptid);
 	if (found)
 		so->nreturned++;
