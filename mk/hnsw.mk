@@ -3,7 +3,7 @@
 OBJS += src/shim.o src/hnswlib_shim.o
 OBJS += src/shimerror.o src/hnsw.o src/hnswutils.o src/hnswbuild.o src/hnswsearch.o \
 	src/hnswscan.o src/hnswinsert.o src/hnswvacuum.o src/hnswrepair.o \
-	src/hnswcheck.o src/hnswfilter.o
+	src/hnswcheck.o
 
 REGRESS += hnsw_vector hnsw_recall hnsw_types hnsw_churn hnsw_cost hnsw_ip \
 	hnsw_compat hnsw_filter

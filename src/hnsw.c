@@ -39,6 +39,7 @@
 
 #include "hnsw.h"
 #include "amcommon.h"
+#include "amfilter.h"
 #include "buildthreads.h"
 
 PGDLLEXPORT PG_FUNCTION_INFO_V1(hnswhandler);
@@ -309,82 +310,6 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 }
 
 /*
- * Validate a filter operator class (integer_ops, text_ops, bool_ops,
- * array_ops): search operators returning boolean only, no support
- * functions.
- */
-static bool
-ValidateFilterOpclass(Oid opclassoid)
-{
-	bool		result = true;
-	HeapTuple	classtup;
-	Form_pg_opclass classform;
-	CatCList   *proclist;
-	CatCList   *oprlist;
-
-	classtup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclassoid));
-	if (!HeapTupleIsValid(classtup))
-		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
-	classform = (Form_pg_opclass) GETSTRUCT(classtup);
-
-	proclist = SearchSysCacheList1(AMPROCNUM,
-								   ObjectIdGetDatum(classform->opcfamily));
-	if (proclist->n_members > 0)
-	{
-		ereport(INFO,
-				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("hnsw filter operator class \"%s\" has support functions",
-						NameStr(classform->opcname))));
-		result = false;
-	}
-
-	oprlist = SearchSysCacheList1(AMOPSTRATEGY,
-								  ObjectIdGetDatum(classform->opcfamily));
-	for (int i = 0; i < oprlist->n_members; i++)
-	{
-		Form_pg_amop oprform = (Form_pg_amop) GETSTRUCT(&oprlist->members[i]->tuple);
-
-		if (oprform->amoppurpose != AMOP_SEARCH ||
-			get_op_rettype(oprform->amopopr) != BOOLOID)
-		{
-			ereport(INFO,
-					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-					 errmsg("hnsw filter operator class \"%s\" contains an operator that is not a boolean search operator",
-							NameStr(classform->opcname))));
-			result = false;
-		}
-	}
-
-	ReleaseCatCacheList(oprlist);
-	ReleaseCatCacheList(proclist);
-	ReleaseSysCache(classtup);
-	return result;
-}
-
-/*
- * Whether an operator class's family has search operators: a filter
- * operator class.
- */
-static bool
-IsFilterOpclass(Oid opclassoid)
-{
-	HeapTuple	classtup;
-	CatCList   *oprlist;
-	bool		result = false;
-
-	classtup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclassoid));
-	if (!HeapTupleIsValid(classtup))
-		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
-	oprlist = SearchSysCacheList1(AMOPSTRATEGY,
-								  ObjectIdGetDatum(((Form_pg_opclass) GETSTRUCT(classtup))->opcfamily));
-	for (int i = 0; i < oprlist->n_members && !result; i++)
-		result = ((Form_pg_amop) GETSTRUCT(&oprlist->members[i]->tuple))->amoppurpose == AMOP_SEARCH;
-	ReleaseCatCacheList(oprlist);
-	ReleaseSysCache(classtup);
-	return result;
-}
-
-/*
  * Validate an operator class: for a vector column, one ordering operator
  * (strategy 1) and the distance support function, optionally the norm
  * function; for a filter column, boolean search operators only.
@@ -392,8 +317,8 @@ IsFilterOpclass(Oid opclassoid)
 static bool
 hnswvalidate(Oid opclassoid)
 {
-	if (IsFilterOpclass(opclassoid))
-		return ValidateFilterOpclass(opclassoid);
+	if (AmIsFilterOpclass(opclassoid))
+		return AmValidateFilterOpclass(opclassoid, "hnsw");
 	return ValidateOrderingOpclass(opclassoid, "hnsw", HNSW_DISTANCE_PROC,
 									   (1 << HNSW_NORM_PROC) |
 									   (1 << HNSW_NORMALIZE_PROC));
@@ -429,7 +354,7 @@ hnswhandler(PG_FUNCTION_ARGS)
 	IndexAmRoutine *amroutine = MakeOrderingAmRoutine(3);
 
 	/*
-	 * Filter columns after the vector (hnswfilter.c): their WHERE clauses
+	 * Filter columns after the vector (amfilter.c): their WHERE clauses
 	 * are index conditions the scan evaluates.  Not = ANY (array): on a
 	 * column after the first, PostgreSQL 15 gives up the index order for
 	 * it, so that such a path could not serve ORDER BY anyway.

@@ -96,6 +96,8 @@
 #include "storage/itemptr.h"
 #include "utils/relcache.h"
 
+#include "amfilter.h"
+
 /* On-disk identity */
 #define HNSW_MAGIC_NUMBER		0x4D564857	/* "MVHW" */
 #define HNSW_VERSION			2	/* 2: maxNorm in the metapage */
@@ -227,7 +229,7 @@ typedef HnswElementTupleData *HnswElementTuple;
  * Filter columns.  An index with more than one column (the vector, then
  * scalar columns with the filter operator classes) stores the scalar
  * values of each element after its value, MAXALIGNed, as an index tuple
- * of the index's descriptor whose first attribute is NULL (hnswfilter.c),
+ * of the index's descriptor whose first attribute is NULL (amfilter.c),
  * and sets HNSW_ELEMENT_HAS_KEYS.  Elements of one-column indexes have no
  * keys and the layout of before (flags 0).
  */
@@ -332,16 +334,6 @@ extern void HnswFormElementTuple(HnswElementTuple etup, Datum value,
 extern void HnswFormNeighborTuple(HnswNeighborTuple ntup, int level, int m);
 extern bool HnswElementAddHeapTid(HnswElementTuple etup, ItemPointer heaptid);
 
-/* hnswfilter.c: filter columns and the scan keys on them */
-typedef struct HnswFilterData *HnswFilter;
-
-extern void HnswCheckColumns(Relation index);
-extern IndexTuple HnswFormKeys(Relation index, Datum *values, bool *isnull);
-extern bool HnswKeysEqual(IndexTuple a, IndexTuple b);
-extern HnswFilter HnswFilterBegin(Relation index, ScanKey keys, int nkeys);
-extern bool HnswFilterNeverMatches(HnswFilter filter);
-extern bool HnswFilterMatch(HnswFilter filter, HnswElementTuple etup);
-
 /* hnswsearch.c: graph search over the pages (used by scans and inserts) */
 typedef struct HnswCandidate
 {
@@ -401,7 +393,7 @@ extern List *HnswSearchResume(HnswSearch search, int ef);
 extern HnswSearchElement HnswSearchFirstDiscarded(HnswSearch search);
 extern HnswSearchElement HnswSearchPopDiscarded(HnswSearch search);
 extern int64 HnswSearchTuples(HnswSearch search);
-extern void HnswSearchSetFilter(HnswSearch search, HnswFilter filter);
+extern void HnswSearchSetFilter(HnswSearch search, AmFilter filter);
 extern void HnswSearchSetBudget(HnswSearch search, int64 maxTuples);
 extern bool HnswSearchBudgetHit(HnswSearch search);
 extern int64 HnswSearchMatches(HnswSearch search);

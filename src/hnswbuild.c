@@ -498,7 +498,7 @@ AddDuplicate(HnswBuildState *state, ItemPointer tid)
 }
 
 /*
- * Append a normalised vector with its keys (HnswFormKeys, allocated in the
+ * Append a normalised vector with its keys (AmFormFilterKeys, allocated in the
  * build's context, or NULL) to the in-memory collection, or give up the
  * in-memory path when it would outgrow maintenance_work_mem.
  */
@@ -568,14 +568,14 @@ BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		MemoryContextSwitchTo(oldCtx);
 		if (state->inMemory)
 			CollectVector(state, DatumGetVector(value),
-						  HnswFormKeys(index, values, isnull), tid);
+						  AmFormFilterKeys(index, values, isnull), tid);
 		else
 		{
 			if (state->metric == HNSW_GRAPH_NONE)
 				CountOnDiskGraph(state, value);
 			MemoryContextSwitchTo(state->tmpCtx);
 			HnswInsertElement(index, &state->support, value,
-							  HnswFormKeys(index, values, isnull), tid);
+							  AmFormFilterKeys(index, values, isnull), tid);
 			MemoryContextSwitchTo(oldCtx);
 		}
 		state->indtuples++;
@@ -1321,7 +1321,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data",
 			 RelationGetRelationName(index));
-	HnswCheckColumns(index);
+	AmCheckFilterColumns(index, "hnsw", HNSW_DISTANCE_PROC);
 	MilvusStatBuildStart(index);
 
 	InitBuildState(&state, heap, index);
@@ -1370,7 +1370,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 void
 hnswbuildempty(Relation index)
 {
-	HnswCheckColumns(index);
+	AmCheckFilterColumns(index, "hnsw", HNSW_DISTANCE_PROC);
 	CreateMetaPage(index, INIT_FORKNUM, GetDimensions(index), HnswGetM(index),
 				   HnswGetEfConstruction(index));
 }

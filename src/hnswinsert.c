@@ -86,7 +86,7 @@ typedef struct InsertState
 	Relation	index;
 	HnswSupport *support;
 	Datum		value;			/* detoasted, normalised */
-	IndexTuple	keys;			/* filter columns (HnswFormKeys), or NULL */
+	IndexTuple	keys;			/* filter columns (AmFormFilterKeys), or NULL */
 	int			m;
 	int			efConstruction;
 	int			level;			/* of the new element */
@@ -296,7 +296,7 @@ AddToDuplicate(InsertState *st, ItemPointer heaptid)
 		page = GenericXLogRegisterBuffer(state, buf, 0);
 		etup = (HnswElementTuple) PageGetItem(page, PageGetItemId(page, offno));
 		if (etup->type == HNSW_ELEMENT_TUPLE_TYPE && !etup->deleted &&
-			HnswKeysEqual(HnswElementTupleKeys(etup), st->keys))
+			AmFilterKeysEqual(HnswElementTupleKeys(etup), st->keys))
 			added = HnswElementAddHeapTid(etup, heaptid);
 		if (added)
 			GenericXLogFinish(state);
@@ -920,7 +920,7 @@ InsertElement(Relation index, HnswSupport *support, Datum value,
 
 /*
  * Add one value (detoasted, normalised, not NULL) with its keys (filter
- * columns, HnswFormKeys; NULL for a one-column index) and its heap TID to
+ * columns, AmFormFilterKeys; NULL for a one-column index) and its heap TID to
  * the graph.  Safe with concurrent inserts and scans; also used by the build
  * for rows it does not build in memory.  Works in a temporary memory
  * context of its own, deleted before returning.
@@ -969,7 +969,7 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	HnswInitBuildSupport(&support, index);
 	if (HnswNormalizeValue(&support, value, &value))
 		InsertElement(index, &support, value,
-					  HnswFormKeys(index, values, isnull), heap_tid);
+					  AmFormFilterKeys(index, values, isnull), heap_tid);
 
 	MemoryContextSwitchTo(oldCtx);
 	MemoryContextDelete(tmpCtx);

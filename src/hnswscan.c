@@ -72,7 +72,7 @@ typedef struct HnswScanOpaqueData
 	float		previous;		/* distance last returned (strict_order) */
 
 	/* filtered scans (scan keys on filter columns) */
-	HnswFilter	filter;			/* NULL without scan keys */
+	AmFilter	filter;			/* NULL without scan keys */
 	double		exactFraction;	/* milvus.hnsw_filter_exact_fraction */
 	int64		budget;			/* reads at the next check of the match rate */
 	int64		nreturned;		/* heap TIDs returned */
@@ -219,9 +219,9 @@ StartScan(IndexScanDesc scan)
 
 	query = GetScanQuery(scan);
 	so->query = query;
-	so->filter = HnswFilterBegin(index, scan->keyData, scan->numberOfKeys);
+	so->filter = AmFilterBegin(index, scan->keyData, scan->numberOfKeys);
 	HnswGetMetaPageInfo(index, &m, &entry, &entryLevel, NULL);
-	if (!ItemPointerIsValid(&entry) || HnswFilterNeverMatches(so->filter))
+	if (!ItemPointerIsValid(&entry) || AmFilterNeverMatches(so->filter))
 	{
 		so->done = true;
 		return;
@@ -414,7 +414,7 @@ StartExact(IndexScanDesc scan)
 				continue;
 			etup = (HnswElementTuple) PageGetItem(page, itemid);
 			if (etup->type != HNSW_ELEMENT_TUPLE_TYPE || etup->deleted ||
-				!HnswFilterMatch(so->filter, etup))
+				!AmFilterMatch(so->filter, HnswElementTupleKeys(etup)))
 				continue;
 			ItemPointerSet(&tid, blkno, off);
 			if ((e = ExactElement(so, etup, &tid)) == NULL)

@@ -105,7 +105,7 @@ struct HnswSearchData
 	pairingheap *discarded;		/* nearest first; NULL without
 								 * HNSW_SEARCH_DISCARDED */
 	int64		tuples;			/* elements read */
-	HnswFilter	filter;			/* scan keys on filter columns, or NULL */
+	AmFilter	filter;			/* scan keys on filter columns, or NULL */
 	int64		matches;		/* live elements read that pass it */
 	int64		maxTuples;		/* level 0 stops after this many reads ... */
 	bool		budgetHit;		/* ... and says so here; 0: no limit */
@@ -452,7 +452,7 @@ LoadElement(HnswSearch search, ItemPointer tid, const float *bound)
 			if (search->filter != NULL)
 			{
 				matches = !etup->deleted &&
-					HnswFilterMatch(search->filter, etup);
+					AmFilterMatch(search->filter, HnswElementTupleKeys(etup));
 				if (matches)
 					search->matches++;
 			}
@@ -834,12 +834,12 @@ HnswSearchTuples(HnswSearch search)
 }
 
 /*
- * Evaluate filter (HnswFilterBegin; NULL for none) on every element read
+ * Evaluate filter (AmFilterBegin; NULL for none) on every element read
  * from now on: at level 0, elements that fail it route the search but are
  * never results, and carry no heap TIDs.
  */
 void
-HnswSearchSetFilter(HnswSearch search, HnswFilter filter)
+HnswSearchSetFilter(HnswSearch search, AmFilter filter)
 {
 	search->filter = filter;
 }

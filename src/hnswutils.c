@@ -365,7 +365,7 @@ HnswValueSize(Datum value)
 
 /*
  * Size of the element tuple of a value (detoasted) with these keys
- * (HnswFormKeys; NULL for a one-column index).
+ * (AmFormFilterKeys; NULL for a one-column index).
  */
 Size
 HnswElementTupleSize(Datum value, IndexTuple keys)

@@ -1,0 +1,296 @@
+/*-------------------------------------------------------------------------
+ *
+ * amfilter.c
+ *	  Filter columns of our vector access methods (hnsw, ivfflat, ivf):
+ *	  their storage with each indexed value, the evaluation of scan keys
+ *	  on them, and their operator classes' check.
+ *
+ * An index may have more than one column: the first is the vector (an
+ * ordering operator class), the others are scalar columns with the filter
+ * operator classes (integer_ops, text_ops, bool_ops, array_ops of each
+ * access method, sql/install/), whose operators are search operators with
+ * no support functions.  The planner then treats WHERE clauses on those
+ * columns as index conditions, and a scan receives them as scan keys whose
+ * sk_func is the operator's own function.
+ *
+ * Each indexed value of such an index carries the row's scalar values (an
+ * hnsw element after its vector, hnsw.h; an ivf list item after its value
+ * or code, ivf.h): an index tuple formed with the index's descriptor, the
+ * vector attribute NULL, so that NULLs, varlena values and alignment are
+ * PostgreSQL's usual ones.
+ *
+ * A scan evaluates the keys on the stored tuple in place, under the
+ * page's shared lock it holds anyway, with the key's collation, in a
+ * memory context reset after each tuple; a NULL key (a strict operator
+ * against NULL) matches nothing, and a NULL stored value fails every key.
+ * The access methods do not take = ANY (array) keys (amsearcharray): on a
+ * column after the first, PostgreSQL 15 would not keep the index order
+ * for them.
+ *
+ * IDENTIFICATION
+ *	  src/amfilter.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/itup.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_amop.h"
+#include "catalog/pg_amproc.h"
+#include "catalog/pg_opclass.h"
+#include "catalog/pg_type.h"
+#include "utils/catcache.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "amfilter.h"
+
+/* One scan key, ready to evaluate */
+typedef struct AmFilterKey
+{
+	AttrNumber	attno;			/* index attribute, 2 .. natts */
+	FmgrInfo   *func;			/* the operator's function */
+	Oid			collation;
+	Datum		argument;		/* the comparison value */
+} AmFilterKey;
+
+struct AmFilterData
+{
+	TupleDesc	tupdesc;		/* the index's */
+	MemoryContext evalCtx;		/* what operators allocate (detoasting) */
+	bool		never;			/* a key can match nothing */
+	int			nkeys;
+	AmFilterKey keys[FLEXIBLE_ARRAY_MEMBER];
+};
+
+/*
+ * Whether column attno (1-based) of the index has an ordering operator
+ * class, i.e. is a vector column.
+ */
+static bool
+IsVectorColumn(Relation index, AttrNumber attno, int distanceProc)
+{
+	return OidIsValid(index_getprocid(index, attno, distanceProc));
+}
+
+/*
+ * Check the columns of a new index: a vector column first, and no other.
+ * Called by ambuild and ambuildempty.
+ */
+void
+AmCheckFilterColumns(Relation index, const char *amname, int distanceProc)
+{
+	int			natts = IndexRelationGetNumberOfKeyAttributes(index);
+
+	if (!IsVectorColumn(index, 1, distanceProc))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("first column of %s index \"%s\" must be a vector column",
+						amname, RelationGetRelationName(index)),
+				 errhint("Put the vector column first, with a vector operator class such as vector_l2_ops, and the filter columns after it.")));
+
+	for (AttrNumber attno = 2; attno <= natts; attno++)
+		if (IsVectorColumn(index, attno, distanceProc))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s index \"%s\" can have only one vector column",
+							amname, RelationGetRelationName(index)),
+					 errhint("Create one index for each vector column.")));
+}
+
+/*
+ * The keys of one row: an index tuple of its scalar values (palloc'd in
+ * the current memory context), the vector attribute NULL; NULL for an
+ * index with one column.
+ */
+IndexTuple
+AmFormFilterKeys(Relation index, Datum *values, bool *isnull)
+{
+	int			natts = IndexRelationGetNumberOfKeyAttributes(index);
+	bool		nulls[INDEX_MAX_KEYS];
+	IndexTuple	itup;
+
+	if (natts <= 1)
+		return NULL;
+
+	memcpy(nulls, isnull, sizeof(bool) * natts);
+	nulls[0] = true;
+	itup = index_form_tuple(RelationGetDescr(index), values, nulls);
+	ItemPointerSetInvalid(&itup->t_tid);
+	return itup;
+}
+
+/*
+ * Whether two elements' keys are identical (bytes; both NULL for a
+ * one-column index).
+ */
+bool
+AmFilterKeysEqual(IndexTuple a, IndexTuple b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return IndexTupleSize(a) == IndexTupleSize(b) &&
+		memcmp(a, b, IndexTupleSize(a)) == 0;
+}
+
+/*
+ * Prepare the scan keys of a scan (the non-ORDER-BY ones) for evaluation;
+ * NULL when there are none.  Allocates in the current memory context; the scan
+ * keys must outlive the filter.
+ */
+AmFilter
+AmFilterBegin(Relation index, ScanKey keys, int nkeys)
+{
+	AmFilter	filter;
+
+	if (nkeys <= 0)
+		return NULL;
+
+	filter = palloc0(offsetof(struct AmFilterData, keys) +
+					 sizeof(AmFilterKey) * nkeys);
+	filter->tupdesc = RelationGetDescr(index);
+	filter->evalCtx = AllocSetContextCreate(CurrentMemoryContext,
+											"Filter column evaluation context",
+											ALLOCSET_SMALL_SIZES);
+	filter->nkeys = nkeys;
+	for (int i = 0; i < nkeys; i++)
+	{
+		ScanKey		sk = &keys[i];
+		AmFilterKey *k = &filter->keys[i];
+
+		k->attno = sk->sk_attno;
+		k->func = &sk->sk_func;
+		k->collation = sk->sk_collation;
+		k->argument = sk->sk_argument;
+
+		if (sk->sk_flags & SK_ISNULL)
+			filter->never = true;
+		else if (sk->sk_flags & SK_SEARCHARRAY)
+			elog(ERROR, "unexpected array scan key on index \"%s\"",
+				 RelationGetRelationName(index));
+	}
+	return filter;
+}
+
+/*
+ * Whether the filter matches no element whatever its keys (a NULL key):
+ * the scan then returns nothing.
+ */
+bool
+AmFilterNeverMatches(AmFilter filter)
+{
+	return filter != NULL && filter->never;
+}
+
+/*
+ * Whether the stored keys satisfy every scan key.  The caller holds a lock
+ * on their page (or has a copy).
+ */
+bool
+AmFilterMatch(AmFilter filter, IndexTuple itup)
+{
+	MemoryContext oldCtx;
+	bool		match = true;
+
+	if (filter == NULL)
+		return true;
+	if (filter->never || itup == NULL)
+		return false;
+
+	/* operators may detoast (arrays with short headers): freed here */
+	oldCtx = MemoryContextSwitchTo(filter->evalCtx);
+	for (int i = 0; i < filter->nkeys && match; i++)
+	{
+		AmFilterKey *k = &filter->keys[i];
+		bool		isnull;
+		Datum		value = index_getattr(itup, k->attno, filter->tupdesc,
+										  &isnull);
+
+		match = !isnull &&
+			DatumGetBool(FunctionCall2Coll(k->func, k->collation, value,
+										   k->argument));
+	}
+	MemoryContextSwitchTo(oldCtx);
+	MemoryContextReset(filter->evalCtx);
+	return match;
+}
+
+/*
+ * Whether an operator class's family has search operators: a filter
+ * operator class.
+ */
+bool
+AmIsFilterOpclass(Oid opclassoid)
+{
+	HeapTuple	classtup;
+	CatCList   *oprlist;
+	bool		result = false;
+
+	classtup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclassoid));
+	if (!HeapTupleIsValid(classtup))
+		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
+	oprlist = SearchSysCacheList1(AMOPSTRATEGY,
+								  ObjectIdGetDatum(((Form_pg_opclass) GETSTRUCT(classtup))->opcfamily));
+	for (int i = 0; i < oprlist->n_members && !result; i++)
+		result = ((Form_pg_amop) GETSTRUCT(&oprlist->members[i]->tuple))->amoppurpose == AMOP_SEARCH;
+	ReleaseCatCacheList(oprlist);
+	ReleaseSysCache(classtup);
+	return result;
+}
+
+/*
+ * amvalidate of a filter operator class: search operators returning
+ * boolean only, no support functions.
+ */
+bool
+AmValidateFilterOpclass(Oid opclassoid, const char *amname)
+{
+	bool		result = true;
+	HeapTuple	classtup;
+	Form_pg_opclass classform;
+	CatCList   *proclist;
+	CatCList   *oprlist;
+
+	classtup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclassoid));
+	if (!HeapTupleIsValid(classtup))
+		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
+	classform = (Form_pg_opclass) GETSTRUCT(classtup);
+
+	proclist = SearchSysCacheList1(AMPROCNUM,
+								   ObjectIdGetDatum(classform->opcfamily));
+	if (proclist->n_members > 0)
+	{
+		ereport(INFO,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("%s filter operator class \"%s\" has support functions",
+						amname, NameStr(classform->opcname))));
+		result = false;
+	}
+
+	oprlist = SearchSysCacheList1(AMOPSTRATEGY,
+								  ObjectIdGetDatum(classform->opcfamily));
+	for (int i = 0; i < oprlist->n_members; i++)
+	{
+		Form_pg_amop oprform = (Form_pg_amop) GETSTRUCT(&oprlist->members[i]->tuple);
+
+		if (oprform->amoppurpose != AMOP_SEARCH ||
+			get_op_rettype(oprform->amopopr) != BOOLOID)
+		{
+			ereport(INFO,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("%s filter operator class \"%s\" contains an operator that is not a boolean search operator",
+							amname, NameStr(classform->opcname))));
+			result = false;
+		}
+	}
+
+	ReleaseCatCacheList(oprlist);
+	ReleaseCatCacheList(proclist);
+	ReleaseSysCache(classtup);
+	return result;
+}

@@ -1,0 +1,68 @@
+/*-------------------------------------------------------------------------
+ *
+ * amfilter.h
+ *	  Filter columns, which hnsw, ivfflat and ivf share: scalar columns
+ *	  after the vector column, stored with each indexed value, and the scan
+ *	  keys evaluated on them.
+ *
+ * IDENTIFICATION
+ *	  src/amfilter.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AMFILTER_H
+#define AMFILTER_H
+
+#include "postgres.h"
+
+#include "access/itup.h"
+#include "access/skey.h"
+#include "utils/relcache.h"
+
+/* Scan keys on filter columns, ready to evaluate (amfilter.c) */
+typedef struct AmFilterData *AmFilter;
+
+/*
+ * Check the columns of a new index of access method amname: the first is
+ * a vector column (its operator class has support function distanceProc),
+ * the others are not.  ERROR otherwise.
+ */
+extern void AmCheckFilterColumns(Relation index, const char *amname,
+								 int distanceProc);
+
+/*
+ * The filter values of one row (values, isnull as aminsert gets them): an
+ * index tuple of the index's descriptor with the vector attribute NULL,
+ * palloc'd; NULL for an index with one column.
+ */
+extern IndexTuple AmFormFilterKeys(Relation index, Datum *values,
+								   bool *isnull);
+
+/* Whether two rows' filter values are identical (both NULL: one column) */
+extern bool AmFilterKeysEqual(IndexTuple a, IndexTuple b);
+
+/*
+ * The scan keys of a scan, prepared; NULL without any.  Allocates in the
+ * current memory context; the scan keys must outlive the filter.
+ */
+extern AmFilter AmFilterBegin(Relation index, ScanKey keys, int nkeys);
+
+/* Whether no row can match (a NULL comparison value) */
+extern bool AmFilterNeverMatches(AmFilter filter);
+
+/*
+ * Whether the stored filter values (AmFormFilterKeys's tuple; NULL: none)
+ * satisfy every scan key.  A NULL filter matches everything.
+ */
+extern bool AmFilterMatch(AmFilter filter, IndexTuple keys);
+
+/*
+ * Operator classes of filter columns: whether an operator class is one
+ * (its family has search operators), and its amvalidate (boolean search
+ * operators only, no support functions; problems reported as INFO naming
+ * amname).
+ */
+extern bool AmIsFilterOpclass(Oid opclassoid);
+extern bool AmValidateFilterOpclass(Oid opclassoid, const char *amname);
+
+#endif							/* AMFILTER_H */
