@@ -40,6 +40,13 @@
 #include "utils/rel.h"
 
 #include "access/htup_details.h"
+#include "access/tableam.h"
+#include "catalog/index.h"
+#include "commands/defrem.h"
+#include "executor/executor.h"
+#include "storage/bufmgr.h"
+#include "utils/datum.h"
+#include "utils/snapmgr.h"
 #include "catalog/pg_amop.h"
 #include "catalog/pg_amproc.h"
 #include "catalog/pg_opclass.h"
@@ -83,9 +90,10 @@ IsVectorColumn(Relation index, AttrNumber attno, int distanceProc)
  * Called by ambuild and ambuildempty.
  */
 void
-AmCheckFilterColumns(Relation index, const char *amname, int distanceProc)
+AmCheckFilterColumns(Relation index, int distanceProc)
 {
 	int			natts = IndexRelationGetNumberOfKeyAttributes(index);
+	char	   *amname = get_am_name(index->rd_rel->relam);
 
 	if (!IsVectorColumn(index, 1, distanceProc))
 		ereport(ERROR,
@@ -293,4 +301,85 @@ AmValidateFilterOpclass(Oid opclassoid, const char *amname)
 	ReleaseCatCacheList(proclist);
 	ReleaseSysCache(classtup);
 	return result;
+}
+
+struct AmFilterCheckData
+{
+	Relation	heap;
+	Relation	index;
+	BlockNumber heapBlocks;
+	IndexInfo  *indexInfo;
+	EState	   *estate;
+	TupleTableSlot *slot;
+};
+
+/*
+ * Prepare milvus_index_check's comparison of filter values; NULL for an
+ * index with one column.
+ */
+AmFilterCheck
+AmFilterCheckBegin(Relation heap, Relation index)
+{
+	AmFilterCheck fc;
+
+	if (IndexRelationGetNumberOfKeyAttributes(index) <= 1)
+		return NULL;
+	fc = palloc0(sizeof(struct AmFilterCheckData));
+	fc->heap = heap;
+	fc->index = index;
+	fc->heapBlocks = RelationGetNumberOfBlocks(heap);
+	fc->indexInfo = BuildIndexInfo(index);
+	fc->estate = CreateExecutorState();
+	fc->slot = table_slot_create(heap, NULL);
+	GetPerTupleExprContext(fc->estate)->ecxt_scantuple = fc->slot;
+	return fc;
+}
+
+/*
+ * Compare the stored filter values (keys; NULL: none) of heaptid with its
+ * row's: the first index column that differs, or 0.
+ */
+int
+AmFilterCheckRow(AmFilterCheck fc, ItemPointer heaptid, IndexTuple keys)
+{
+	TupleDesc	tupdesc = RelationGetDescr(fc->index);
+	int			natts = IndexRelationGetNumberOfKeyAttributes(fc->index);
+	Datum		values[INDEX_MAX_KEYS];
+	bool		isnull[INDEX_MAX_KEYS];
+	int			result = 0;
+
+	if (ItemPointerGetBlockNumber(heaptid) >= fc->heapBlocks ||
+		!table_tuple_fetch_row_version(fc->heap, heaptid, SnapshotAny,
+									   fc->slot))
+		return 0;
+	FormIndexDatum(fc->indexInfo, fc->slot, fc->estate, values, isnull);
+
+	for (AttrNumber attno = 2; attno <= natts && result == 0; attno++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, attno - 1);
+		bool		snull = true;
+		Datum		stored = (Datum) 0;
+
+		if (keys != NULL)
+			stored = index_getattr(keys, attno, tupdesc, &snull);
+		if (snull != isnull[attno - 1] ||
+			(!snull && !datum_image_eq(stored, values[attno - 1],
+									   att->attbyval, att->attlen)))
+			result = attno;
+	}
+	ResetPerTupleExprContext(fc->estate);
+	return result;
+}
+
+/*
+ * Free what AmFilterCheckBegin set up (NULL is fine).
+ */
+void
+AmFilterCheckEnd(AmFilterCheck fc)
+{
+	if (fc == NULL)
+		return;
+	ExecDropSingleTupleTableSlot(fc->slot);
+	FreeExecutorState(fc->estate);
+	pfree(fc);
 }

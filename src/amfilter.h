@@ -23,12 +23,11 @@
 typedef struct AmFilterData *AmFilter;
 
 /*
- * Check the columns of a new index of access method amname: the first is
+ * Check the columns of a new index: the first is
  * a vector column (its operator class has support function distanceProc),
  * the others are not.  ERROR otherwise.
  */
-extern void AmCheckFilterColumns(Relation index, const char *amname,
-								 int distanceProc);
+extern void AmCheckFilterColumns(Relation index, int distanceProc);
 
 /*
  * The filter values of one row (values, isnull as aminsert gets them): an
@@ -55,6 +54,22 @@ extern bool AmFilterNeverMatches(AmFilter filter);
  * satisfy every scan key.  A NULL filter matches everything.
  */
 extern bool AmFilterMatch(AmFilter filter, IndexTuple keys);
+
+/*
+ * milvus_index_check's comparison of stored filter values with the heap
+ * rows': AmFilterCheckBegin returns NULL for an index with one column;
+ * AmFilterCheckRow returns the first index column (2 ..) whose stored
+ * value differs from the row's at heaptid, computed again as an insert
+ * would (index expressions included), or 0 when they agree or the TID
+ * holds no tuple any more (any version it holds has the values it was
+ * indexed with).  The caller holds no index buffer lock.
+ */
+typedef struct AmFilterCheckData *AmFilterCheck;
+
+extern AmFilterCheck AmFilterCheckBegin(Relation heap, Relation index);
+extern int	AmFilterCheckRow(AmFilterCheck fc, ItemPointer heaptid,
+							 IndexTuple keys);
+extern void AmFilterCheckEnd(AmFilterCheck fc);
 
 /*
  * Operator classes of filter columns: whether an operator class is one

@@ -1321,7 +1321,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data",
 			 RelationGetRelationName(index));
-	AmCheckFilterColumns(index, "hnsw", HNSW_DISTANCE_PROC);
+	AmCheckFilterColumns(index, HNSW_DISTANCE_PROC);
 	MilvusStatBuildStart(index);
 
 	InitBuildState(&state, heap, index);
@@ -1370,7 +1370,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 void
 hnswbuildempty(Relation index)
 {
-	AmCheckFilterColumns(index, "hnsw", HNSW_DISTANCE_PROC);
+	AmCheckFilterColumns(index, HNSW_DISTANCE_PROC);
 	CreateMetaPage(index, INIT_FORKNUM, GetDimensions(index), HnswGetM(index),
 				   HnswGetEfConstruction(index));
 }

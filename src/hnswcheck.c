@@ -40,11 +40,9 @@
 #include "catalog/index.h"
 #include "catalog/pg_am.h"
 #include "commands/defrem.h"
-#include "executor/executor.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/datum.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -376,59 +374,17 @@ CollectKeys(CheckState *cs, BlockNumber blkno)
 }
 
 /*
- * Compare the keys an element stores for a heap row with the row's values
- * (values, isnull: FormIndexDatum's); report each filter column that
- * differs.
- */
-static void
-CompareKeys(CheckState *cs, CheckKeys *ck, Datum *values, bool *isnull)
-{
-	TupleDesc	tupdesc = RelationGetDescr(cs->index);
-	int			natts = IndexRelationGetNumberOfKeyAttributes(cs->index);
-
-	for (AttrNumber attno = 2; attno <= natts; attno++)
-	{
-		Form_pg_attribute att = TupleDescAttr(tupdesc, attno - 1);
-		bool		snull = true;
-		Datum		stored = (Datum) 0;
-
-		if (ck->keys != NULL)
-			stored = index_getattr(ck->keys, attno, tupdesc, &snull);
-		if (snull == isnull[attno - 1] &&
-			(snull || datum_image_eq(stored, values[attno - 1],
-									 att->attbyval, att->attlen)))
-			continue;
-		IndexCheckReport(cs->out, "wrong filter column value",
-						 "heap TID (%u,%u), index column %d",
-						 ItemPointerGetBlockNumber(&ck->heaptid),
-						 ItemPointerGetOffsetNumber(&ck->heaptid), attno);
-	}
-}
-
-/*
  * Pass 5 (multicolumn indexes): the stored filter column values of every
- * element must be its heap rows' (any row version the TID holds: a
- * version's values never change).
+ * element must be its heap rows' (AmFilterCheckRow).
  */
 static void
 CheckKeyValues(CheckState *cs)
 {
 	BlockNumber nblocks = RelationGetNumberOfBlocks(cs->index);
-	BlockNumber heapblocks = RelationGetNumberOfBlocks(cs->heap);
-	IndexInfo  *indexInfo;
-	EState	   *estate;
-	TupleTableSlot *slot;
-	Datum		values[INDEX_MAX_KEYS];
-	bool		isnull[INDEX_MAX_KEYS];
+	AmFilterCheck fc = AmFilterCheckBegin(cs->heap, cs->index);
 
-	if (IndexRelationGetNumberOfKeyAttributes(cs->index) <= 1)
+	if (fc == NULL)
 		return;
-
-	indexInfo = BuildIndexInfo(cs->index);
-	estate = CreateExecutorState();
-	slot = table_slot_create(cs->heap, NULL);
-	GetPerTupleExprContext(estate)->ecxt_scantuple = slot;
-
 	for (BlockNumber blkno = HNSW_HEAD_BLKNO; blkno < nblocks; blkno++)
 	{
 		List	   *pairs;
@@ -441,27 +397,20 @@ CheckKeyValues(CheckState *cs)
 		foreach(lc, pairs)
 		{
 			CheckKeys  *ck = lfirst(lc);
+			int			attno = AmFilterCheckRow(fc, &ck->heaptid, ck->keys);
 
-			if (ItemPointerGetBlockNumber(&ck->heaptid) >= heapblocks ||
-				!table_tuple_fetch_row_version(cs->heap, &ck->heaptid,
-											   SnapshotAny, slot))
-				continue;
-			FormIndexDatum(indexInfo, slot, estate, values, isnull);
-			CompareKeys(cs, ck, values, isnull);
-			ResetPerTupleExprContext(estate);
-		}
-		foreach(lc, pairs)
-		{
-			CheckKeys  *ck = lfirst(lc);
-
+			if (attno > 0)
+				IndexCheckReport(cs->out, "wrong filter column value",
+								 "heap TID (%u,%u), index column %d",
+								 ItemPointerGetBlockNumber(&ck->heaptid),
+								 ItemPointerGetOffsetNumber(&ck->heaptid),
+								 attno);
 			if (ck->keys != NULL)
 				pfree(ck->keys);
 		}
 		list_free_deep(pairs);
 	}
-
-	ExecDropSingleTupleTableSlot(slot);
-	FreeExecutorState(estate);
+	AmFilterCheckEnd(fc);
 }
 
 /*

@@ -87,3 +87,182 @@ CREATE OPERATOR CLASS halfvec_cosine_ops
 	FOR TYPE halfvec USING ivf AS
 	OPERATOR 1 <=> (halfvec, halfvec) FOR ORDER BY float_ops,
 	FUNCTION 1 cosine_distance(halfvec, halfvec);
+
+-- Filter columns (as for hnsw, sql/install/50_hnsw.sql): scalar columns
+-- after the vector, whose WHERE clauses a scan tests on each list tuple
+-- before computing its distance (ivfscan.c).
+CREATE OPERATOR FAMILY integer_ops USING ivfflat;
+
+CREATE OPERATOR CLASS int2_ops
+	DEFAULT FOR TYPE int2 USING ivfflat FAMILY integer_ops AS
+	OPERATOR 1 < (int2, int2),
+	OPERATOR 2 <= (int2, int2),
+	OPERATOR 3 = (int2, int2),
+	OPERATOR 4 >= (int2, int2),
+	OPERATOR 5 > (int2, int2),
+	OPERATOR 6 <> (int2, int2);
+
+CREATE OPERATOR CLASS int4_ops
+	DEFAULT FOR TYPE int4 USING ivfflat FAMILY integer_ops AS
+	OPERATOR 1 < (int4, int4),
+	OPERATOR 2 <= (int4, int4),
+	OPERATOR 3 = (int4, int4),
+	OPERATOR 4 >= (int4, int4),
+	OPERATOR 5 > (int4, int4),
+	OPERATOR 6 <> (int4, int4);
+
+CREATE OPERATOR CLASS int8_ops
+	DEFAULT FOR TYPE int8 USING ivfflat FAMILY integer_ops AS
+	OPERATOR 1 < (int8, int8),
+	OPERATOR 2 <= (int8, int8),
+	OPERATOR 3 = (int8, int8),
+	OPERATOR 4 >= (int8, int8),
+	OPERATOR 5 > (int8, int8),
+	OPERATOR 6 <> (int8, int8);
+
+ALTER OPERATOR FAMILY integer_ops USING ivfflat ADD
+	OPERATOR 1 < (int2, int4),
+	OPERATOR 2 <= (int2, int4),
+	OPERATOR 3 = (int2, int4),
+	OPERATOR 4 >= (int2, int4),
+	OPERATOR 5 > (int2, int4),
+	OPERATOR 6 <> (int2, int4),
+	OPERATOR 1 < (int2, int8),
+	OPERATOR 2 <= (int2, int8),
+	OPERATOR 3 = (int2, int8),
+	OPERATOR 4 >= (int2, int8),
+	OPERATOR 5 > (int2, int8),
+	OPERATOR 6 <> (int2, int8),
+	OPERATOR 1 < (int4, int2),
+	OPERATOR 2 <= (int4, int2),
+	OPERATOR 3 = (int4, int2),
+	OPERATOR 4 >= (int4, int2),
+	OPERATOR 5 > (int4, int2),
+	OPERATOR 6 <> (int4, int2),
+	OPERATOR 1 < (int4, int8),
+	OPERATOR 2 <= (int4, int8),
+	OPERATOR 3 = (int4, int8),
+	OPERATOR 4 >= (int4, int8),
+	OPERATOR 5 > (int4, int8),
+	OPERATOR 6 <> (int4, int8),
+	OPERATOR 1 < (int8, int2),
+	OPERATOR 2 <= (int8, int2),
+	OPERATOR 3 = (int8, int2),
+	OPERATOR 4 >= (int8, int2),
+	OPERATOR 5 > (int8, int2),
+	OPERATOR 6 <> (int8, int2),
+	OPERATOR 1 < (int8, int4),
+	OPERATOR 2 <= (int8, int4),
+	OPERATOR 3 = (int8, int4),
+	OPERATOR 4 >= (int8, int4),
+	OPERATOR 5 > (int8, int4),
+	OPERATOR 6 <> (int8, int4);
+
+CREATE OPERATOR CLASS text_ops
+	DEFAULT FOR TYPE text USING ivfflat AS
+	OPERATOR 1 < (text, text),
+	OPERATOR 2 <= (text, text),
+	OPERATOR 3 = (text, text),
+	OPERATOR 4 >= (text, text),
+	OPERATOR 5 > (text, text),
+	OPERATOR 6 <> (text, text);
+
+CREATE OPERATOR CLASS bool_ops
+	DEFAULT FOR TYPE bool USING ivfflat AS
+	OPERATOR 3 = (bool, bool),
+	OPERATOR 6 <> (bool, bool);
+
+CREATE OPERATOR CLASS array_ops
+	DEFAULT FOR TYPE anyarray USING ivfflat AS
+	OPERATOR 1 && (anyarray, anyarray),
+	OPERATOR 2 @> (anyarray, anyarray),
+	OPERATOR 3 <@ (anyarray, anyarray),
+	OPERATOR 4 = (anyarray, anyarray);
+
+CREATE OPERATOR FAMILY integer_ops USING ivf;
+
+CREATE OPERATOR CLASS int2_ops
+	DEFAULT FOR TYPE int2 USING ivf FAMILY integer_ops AS
+	OPERATOR 1 < (int2, int2),
+	OPERATOR 2 <= (int2, int2),
+	OPERATOR 3 = (int2, int2),
+	OPERATOR 4 >= (int2, int2),
+	OPERATOR 5 > (int2, int2),
+	OPERATOR 6 <> (int2, int2);
+
+CREATE OPERATOR CLASS int4_ops
+	DEFAULT FOR TYPE int4 USING ivf FAMILY integer_ops AS
+	OPERATOR 1 < (int4, int4),
+	OPERATOR 2 <= (int4, int4),
+	OPERATOR 3 = (int4, int4),
+	OPERATOR 4 >= (int4, int4),
+	OPERATOR 5 > (int4, int4),
+	OPERATOR 6 <> (int4, int4);
+
+CREATE OPERATOR CLASS int8_ops
+	DEFAULT FOR TYPE int8 USING ivf FAMILY integer_ops AS
+	OPERATOR 1 < (int8, int8),
+	OPERATOR 2 <= (int8, int8),
+	OPERATOR 3 = (int8, int8),
+	OPERATOR 4 >= (int8, int8),
+	OPERATOR 5 > (int8, int8),
+	OPERATOR 6 <> (int8, int8);
+
+ALTER OPERATOR FAMILY integer_ops USING ivf ADD
+	OPERATOR 1 < (int2, int4),
+	OPERATOR 2 <= (int2, int4),
+	OPERATOR 3 = (int2, int4),
+	OPERATOR 4 >= (int2, int4),
+	OPERATOR 5 > (int2, int4),
+	OPERATOR 6 <> (int2, int4),
+	OPERATOR 1 < (int2, int8),
+	OPERATOR 2 <= (int2, int8),
+	OPERATOR 3 = (int2, int8),
+	OPERATOR 4 >= (int2, int8),
+	OPERATOR 5 > (int2, int8),
+	OPERATOR 6 <> (int2, int8),
+	OPERATOR 1 < (int4, int2),
+	OPERATOR 2 <= (int4, int2),
+	OPERATOR 3 = (int4, int2),
+	OPERATOR 4 >= (int4, int2),
+	OPERATOR 5 > (int4, int2),
+	OPERATOR 6 <> (int4, int2),
+	OPERATOR 1 < (int4, int8),
+	OPERATOR 2 <= (int4, int8),
+	OPERATOR 3 = (int4, int8),
+	OPERATOR 4 >= (int4, int8),
+	OPERATOR 5 > (int4, int8),
+	OPERATOR 6 <> (int4, int8),
+	OPERATOR 1 < (int8, int2),
+	OPERATOR 2 <= (int8, int2),
+	OPERATOR 3 = (int8, int2),
+	OPERATOR 4 >= (int8, int2),
+	OPERATOR 5 > (int8, int2),
+	OPERATOR 6 <> (int8, int2),
+	OPERATOR 1 < (int8, int4),
+	OPERATOR 2 <= (int8, int4),
+	OPERATOR 3 = (int8, int4),
+	OPERATOR 4 >= (int8, int4),
+	OPERATOR 5 > (int8, int4),
+	OPERATOR 6 <> (int8, int4);
+
+CREATE OPERATOR CLASS text_ops
+	DEFAULT FOR TYPE text USING ivf AS
+	OPERATOR 1 < (text, text),
+	OPERATOR 2 <= (text, text),
+	OPERATOR 3 = (text, text),
+	OPERATOR 4 >= (text, text),
+	OPERATOR 5 > (text, text),
+	OPERATOR 6 <> (text, text);
+
+CREATE OPERATOR CLASS bool_ops
+	DEFAULT FOR TYPE bool USING ivf AS
+	OPERATOR 3 = (bool, bool),
+	OPERATOR 6 <> (bool, bool);
+
+CREATE OPERATOR CLASS array_ops
+	DEFAULT FOR TYPE anyarray USING ivf AS
+	OPERATOR 1 && (anyarray, anyarray),
+	OPERATOR 2 @> (anyarray, anyarray),
+	OPERATOR 3 <@ (anyarray, anyarray),
+	OPERATOR 4 = (anyarray, anyarray);
