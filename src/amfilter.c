@@ -256,18 +256,20 @@ AmIsFilterOpclass(Oid opclassoid)
  * boolean only, no support functions.
  */
 bool
-AmValidateFilterOpclass(Oid opclassoid, const char *amname)
+AmValidateFilterOpclass(Oid opclassoid)
 {
 	bool		result = true;
 	HeapTuple	classtup;
 	Form_pg_opclass classform;
 	CatCList   *proclist;
 	CatCList   *oprlist;
+	char	   *amname;
 
 	classtup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclassoid));
 	if (!HeapTupleIsValid(classtup))
 		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
 	classform = (Form_pg_opclass) GETSTRUCT(classtup);
+	amname = get_am_name(classform->opcmethod);
 
 	proclist = SearchSysCacheList1(AMPROCNUM,
 								   ObjectIdGetDatum(classform->opcfamily));

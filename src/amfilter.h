@@ -75,9 +75,9 @@ extern void AmFilterCheckEnd(AmFilterCheck fc);
  * Operator classes of filter columns: whether an operator class is one
  * (its family has search operators), and its amvalidate (boolean search
  * operators only, no support functions; problems reported as INFO naming
- * amname).
+ * the operator class's access method).
  */
 extern bool AmIsFilterOpclass(Oid opclassoid);
-extern bool AmValidateFilterOpclass(Oid opclassoid, const char *amname);
+extern bool AmValidateFilterOpclass(Oid opclassoid);
 
 #endif							/* AMFILTER_H */

@@ -318,10 +318,10 @@ static bool
 hnswvalidate(Oid opclassoid)
 {
 	if (AmIsFilterOpclass(opclassoid))
-		return AmValidateFilterOpclass(opclassoid, "hnsw");
-	return ValidateOrderingOpclass(opclassoid, "hnsw", HNSW_DISTANCE_PROC,
-									   (1 << HNSW_NORM_PROC) |
-									   (1 << HNSW_NORMALIZE_PROC));
+		return AmValidateFilterOpclass(opclassoid);
+	return ValidateOrderingOpclass(opclassoid, HNSW_DISTANCE_PROC,
+								   (1 << HNSW_NORM_PROC) |
+								   (1 << HNSW_NORMALIZE_PROC));
 }
 
 /*

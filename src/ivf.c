@@ -363,8 +363,8 @@ static bool
 ivfvalidate(Oid opclassoid)
 {
 	if (AmIsFilterOpclass(opclassoid))
-		return AmValidateFilterOpclass(opclassoid, "ivf");
-	return ValidateOrderingOpclass(opclassoid, "ivf", IVF_DISTANCE_PROC, 0);
+		return AmValidateFilterOpclass(opclassoid);
+	return ValidateOrderingOpclass(opclassoid, IVF_DISTANCE_PROC, 0);
 }
 
 /*
