@@ -422,6 +422,7 @@ extern int64 HnswSearchTuples(HnswSearch search);
 extern void HnswSearchSetFilter(HnswSearch search, AmFilter filter);
 extern void HnswSearchSetBudget(HnswSearch search, int64 maxTuples);
 extern bool HnswSearchBudgetHit(HnswSearch search);
+extern Buffer HnswReadBufferForPass(Relation index, BlockNumber blkno);
 extern int64 HnswSearchMatches(HnswSearch search);
 extern int	HnswLoadNeighbors(Relation index, ItemPointer neighbortid,
 							  int level, int m, ItemPointerData *tids);

@@ -396,7 +396,7 @@ StartExact(IndexScanDesc scan)
 	so->exactItems = palloc(sizeof(HnswSearchElement) * capacity);
 	for (BlockNumber blkno = HNSW_HEAD_BLKNO; blkno < nblocks; blkno++)
 	{
-		Buffer		buf = ReadBuffer(index, blkno);
+		Buffer		buf = HnswReadBufferForPass(index, blkno);
 		Page		page;
 
 		CHECK_FOR_INTERRUPTS();

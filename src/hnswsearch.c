@@ -806,6 +806,24 @@ HnswSearchTuples(HnswSearch search)
 }
 
 /*
+ * Pin block blkno of the index through the recent-buffer cache (above),
+ * for a scan's exact pass over every page, and prefetch the buffer header
+ * and the start of block blkno + 1 if the cache knows where it is.
+ */
+Buffer
+HnswReadBufferForPass(Relation index, BlockNumber blkno)
+{
+	Buffer		next = RecentBuffer(index, blkno + 1);
+
+	if (next != InvalidBuffer)
+	{
+		__builtin_prefetch(GetBufferDescriptor(next - 1));
+		__builtin_prefetch(BufferGetBlock(next));
+	}
+	return ReadBufferCached(index, blkno);
+}
+
+/*
  * Evaluate filter (AmFilterBegin; NULL for none) on every element read
  * from now on: at level 0, elements that fail it route the search but are
  * never results, and carry no heap TIDs.
