@@ -33,6 +33,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "bitvec.h"
 #include "distance.h"
 #include "flat.h"
 #include "hnsw.h"
@@ -53,6 +54,7 @@ void
 _PG_init(void)
 {
 	DistanceInit(DISTANCE_IMPL_AVX512);
+	BitvecInit();
 	HnswInit();
 	FlatInit();
 	IvfInit();
