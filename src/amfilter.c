@@ -229,23 +229,26 @@ AmFilterMatch(AmFilter filter, IndexTuple itup)
 }
 
 /*
- * Whether an operator class's family has search operators: a filter
- * operator class.
+ * Whether an operator class is a filter operator class: its family has
+ * operators, none of them an ordering operator (a vector operator class
+ * has one; a search operator beside it, as flat's bit classes have, does
+ * not make it a filter class).
  */
 bool
 AmIsFilterOpclass(Oid opclassoid)
 {
 	HeapTuple	classtup;
 	CatCList   *oprlist;
-	bool		result = false;
+	bool		result;
 
 	classtup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclassoid));
 	if (!HeapTupleIsValid(classtup))
 		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
 	oprlist = SearchSysCacheList1(AMOPSTRATEGY,
 								  ObjectIdGetDatum(((Form_pg_opclass) GETSTRUCT(classtup))->opcfamily));
-	for (int i = 0; i < oprlist->n_members && !result; i++)
-		result = ((Form_pg_amop) GETSTRUCT(&oprlist->members[i]->tuple))->amoppurpose == AMOP_SEARCH;
+	result = oprlist->n_members > 0;
+	for (int i = 0; i < oprlist->n_members && result; i++)
+		result = ((Form_pg_amop) GETSTRUCT(&oprlist->members[i]->tuple))->amoppurpose != AMOP_ORDER;
 	ReleaseCatCacheList(oprlist);
 	ReleaseSysCache(classtup);
 	return result;
