@@ -419,7 +419,8 @@ extern List *HnswSearchResume(HnswSearch search, int ef);
 extern HnswSearchElement HnswSearchFirstDiscarded(HnswSearch search);
 extern HnswSearchElement HnswSearchPopDiscarded(HnswSearch search);
 extern int64 HnswSearchTuples(HnswSearch search);
-extern void HnswSearchSetFilter(HnswSearch search, AmFilter filter);
+extern void HnswSearchSetFilter(HnswSearch search, AmFilter filter,
+								bool matchesOnly);
 extern void HnswSearchSetBudget(HnswSearch search, int64 maxTuples);
 extern bool HnswSearchBudgetHit(HnswSearch search);
 extern Buffer HnswReadBufferForPass(Relation index, BlockNumber blkno);

@@ -234,7 +234,8 @@ StartScan(IndexScanDesc scan)
 								  HNSW_SEARCH_DISCARDED : 0));
 	if (so->filter != NULL)
 	{
-		HnswSearchSetFilter(so->search, so->filter);
+		HnswSearchSetFilter(so->search, so->filter,
+							so->mode == HNSW_ITERATIVE_SCAN_OFF);
 		so->budget = Max(HNSW_FILTER_PROBE, 2 * (int64) so->efSearch);
 		HnswSearchSetBudget(so->search, so->budget);
 	}

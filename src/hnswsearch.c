@@ -85,6 +85,7 @@ struct HnswSearchData
 								 * HNSW_SEARCH_DISCARDED */
 	int64		tuples;			/* elements read */
 	AmFilter	filter;			/* scan keys on filter columns, or NULL */
+	bool		matchesOnly;	/* only matching elements are results */
 	int64		matches;		/* live elements read that pass it */
 	int64		maxTuples;		/* level 0 stops after this many reads ... */
 	bool		budgetHit;		/* ... and says so here; 0: no limit */
@@ -517,15 +518,16 @@ AddResult(pairingheap *W, int *wlen, HnswSearchElement e, int ef,
 
 /*
  * Whether an element only routes a layer search at level, never entering
- * its result set: a deleted one, and at level 0 one that fails the
- * search's filter (it is still expanded, so that the search goes on
- * through it towards elements that pass).
+ * its result set: a deleted one, and at level 0, when the filter asks for
+ * it (HnswSearchSetFilter's matchesOnly), one that fails the search's
+ * filter (it is still expanded, so that the search goes on through it
+ * towards elements that pass).
  */
 static inline bool
 RouteOnly(HnswSearch search, HnswSearchElement e, int level)
 {
 	return e->deleted ||
-		(level == 0 && search->filter != NULL && !e->matches);
+		(level == 0 && search->matchesOnly && !e->matches);
 }
 
 /*
@@ -825,13 +827,18 @@ HnswReadBufferForPass(Relation index, BlockNumber blkno)
 
 /*
  * Evaluate filter (AmFilterBegin; NULL for none) on every element read
- * from now on: at level 0, elements that fail it route the search but are
- * never results, and carry no heap TIDs.
+ * from now on: elements that fail it carry no heap TIDs (matches false),
+ * so that a scan never returns them.  With matchesOnly, at level 0 they
+ * route the search but never enter its result set, which then holds ef
+ * matching elements (the search goes on until it has them); without, they
+ * count in the result set like any element, and the search stops as an
+ * unfiltered one does (an iterative scan then resumes for more).
  */
 void
-HnswSearchSetFilter(HnswSearch search, AmFilter filter)
+HnswSearchSetFilter(HnswSearch search, AmFilter filter, bool matchesOnly)
 {
 	search->filter = filter;
+	search->matchesOnly = filter != NULL && matchesOnly;
 }
 
 /*
