@@ -29,6 +29,19 @@
  * then, as in pgvector, the elements already read and discarded are still
  * returned in distance order (no more pages are read), and the scan ends.
  *
+ * Filtered scans (scan keys on filter columns, amfilter.c): the search
+ * evaluates them on every element it reads; elements that fail are never
+ * returned (no heap visit) but route the search.  With iterative scans
+ * they count in the ef-bounded result set like any element, so batches
+ * end as unfiltered ones do and the scan resumes for more; without, the
+ * search insists on ef_search matching results.  The level-0 search stops
+ * at budgets of reads (HNSW_FILTER_PROBE, then doubling) to check the
+ * match rate: when finding ef_search more matches would still take reads
+ * of milvus.hnsw_filter_exact_fraction of the index (ShouldGoExact), the
+ * scan switches to an exact pass over every page (StartExact): filter
+ * first, a distance for the matches only, sorted, and returned without
+ * the heap TIDs already returned.
+ *
  * Everything lives in a memory context created in hnswbeginscan, reset in
  * hnswrescan and deleted in hnswendscan; its size is what the memory limit
  * measures.  Heap TIDs are copied out of the index, so no buffer pin is

@@ -34,6 +34,12 @@
  * is full.  When it finds no live element at all, it returns the nearest
  * deleted one, so that a descent can go on from there.
  *
+ * Filter (HnswSearchSetFilter): elements that fail a scan's filter carry
+ * no heap TIDs; at level 0 they either route only, as deleted ones do, or
+ * count in the result set, as the scan asks.  A budget of reads
+ * (HnswSearchSetBudget) stops a level-0 search early, resumable: what it
+ * left unexpanded goes to the discarded heap (a copy, for the results).
+ *
  * Discarded heap: with HNSW_SEARCH_DISCARDED, what a level-0 search drops
  * (elements pushed out of the result set, and neighbours farther than all
  * of it) goes to a heap, nearest first, instead of being forgotten.
