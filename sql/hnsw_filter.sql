@@ -83,6 +83,11 @@ INSERT INTO hf_conds VALUES
 SET hnsw.ef_search = 1000;
 SET milvus.hnsw_filter_exact_fraction = 0;
 SELECT cond, hf_check(cond) FROM hf_conds;
+-- with iterative scans, failing elements count in the search's result set
+-- and the scan resumes: exact too
+SET hnsw.iterative_scan = strict_order;
+SELECT cond, hf_check(cond) FROM hf_conds;
+RESET hnsw.iterative_scan;
 -- PostgreSQL turns flag = true into flag, which only btree matches, and
 -- on PostgreSQL 15 an index path with = ANY (array) on a column after the
 -- first is not ordered: these stay filters
