@@ -13,18 +13,22 @@ SELECT opc.opcname, opf.opfname, amvalidate(opc.oid) FROM pg_opclass opc
 	ORDER BY 1;
 
 CREATE TABLE hf (id int, v vector(3), cat int, small int2, big int8,
-	label text, flag bool, tags int[], tags8 int8[]);
+	label text, flag bool, tags int[], tags8 int8[], score float8,
+	day date, at timestamptz, amount numeric, uid uuid);
 INSERT INTO hf SELECT i,
 	ARRAY[sin(i), cos(i * 1.3), sin(i * 0.37)]::vector,
 	i % 50, (i % 7)::int2, (i % 13)::int8, 'l' || (i % 20), i % 3 = 0,
-	ARRAY[i % 5, i % 11], ARRAY[i % 4]::int8[]
+	ARRAY[i % 5, i % 11], ARRAY[i % 4]::int8[], (i % 101) / 100.0,
+	date '2024-01-01' + i % 90, timestamptz '2024-01-01 00:00+00' + i * interval '1 hour',
+	(i % 37) * 0.5, md5(i::text)::uuid
 	FROM generate_series(1, 2000) i;
 -- NULL filter values are indexed, and match no strict operator
 UPDATE hf SET cat = NULL, label = NULL, tags = NULL WHERE id % 97 = 0;
 -- a NULL vector is not indexed
 INSERT INTO hf VALUES (0, NULL, 1, 1, 1, 'l1', true, '{1}', '{1}');
 CREATE INDEX hf_idx ON hf USING hnsw
-	(v vector_l2_ops, cat, small, big, label, flag, tags, tags8)
+	(v vector_l2_ops, cat, small, big, label, flag, tags, tags8, score, day,
+	 at, amount, uid)
 	WITH (m = 8, ef_construction = 40);
 ANALYZE hf;
 
@@ -76,6 +80,9 @@ INSERT INTO hf_conds VALUES
 	('label <> ''l1'''),
 	('tags && ''{1,3}'''), ('tags @> ''{2,7}'''), ('tags <@ ''{0,1,2,3}'''),
 	('tags = ''{4,4}'''), ('tags8 && ''{1}''::int8[]'),
+	('score < 0.3'), ('score >= 0.9::float4'), ('day > ''2024-03-01'''),
+	('at < ''2024-01-20 00:00+00'''), ('amount <= 10.5'),
+	('uid = md5(''5'')::uuid'),
 	('cat < 20 AND flag = true AND label = ''l3'''),
 	('cat = 999');
 
@@ -246,7 +253,7 @@ ORDER BY 2, id LIMIT 3;
 CREATE INDEX ON hf USING hnsw (cat, v vector_l2_ops);
 CREATE INDEX ON hf USING hnsw (v vector_l2_ops, v vector_cosine_ops);
 CREATE INDEX ON hf USING hnsw (v vector_l2_ops, cat, v vector_ip_ops);
-ALTER TABLE hf ADD COLUMN f float8;
+ALTER TABLE hf ADD COLUMN f jsonb;
 CREATE INDEX ON hf USING hnsw (v vector_l2_ops, f);
 CREATE INDEX ON hf USING hnsw (v vector_l2_ops) INCLUDE (cat);
 CREATE TABLE hf_big (v vector(3), t text);

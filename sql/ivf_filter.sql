@@ -12,11 +12,12 @@ SELECT opc.opcname, am.amname, amvalidate(opc.oid) FROM pg_opclass opc
 	ORDER BY 2, 1;
 
 CREATE TABLE vf (id int, v vector(4), cat int, big int8, label text,
-	flag bool, tags int[]);
+	flag bool, tags int[], at timestamptz, score float4);
 INSERT INTO vf SELECT i,
 	ARRAY[sin(i), cos(i * 1.3), sin(i * 0.37), cos(i * 0.11)]::vector,
 	i % 50, (i % 13)::int8, 'l' || (i % 20), i % 3 = 0,
-	ARRAY[i % 5, i % 11]
+	ARRAY[i % 5, i % 11], timestamptz '2024-01-01 00:00+00' + i * interval '1 hour',
+	(i % 101) / 100.0
 	FROM generate_series(1, 3000) i;
 UPDATE vf SET cat = NULL, label = NULL, tags = NULL WHERE id % 97 = 0;
 ANALYZE vf;
@@ -62,6 +63,7 @@ INSERT INTO vf_conds VALUES
 	('cat < 10'), ('cat = 7'), ('cat >= 45'), ('cat <> 0'), ('cat = 5::int8'),
 	('big = 5'), ('big > 10::int2'), ('label = ''l3'''), ('label < ''l12'''),
 	('tags && ''{1,3}'''), ('tags @> ''{2,7}'''), ('tags <@ ''{0,1,2,3}'''),
+	('at >= ''2024-02-01 00:00+00'''), ('score < 0.2::float8'),
 	('cat < 20 AND label = ''l3'' AND big <> 1'), ('cat = 999');
 
 -- every list probed (and every candidate re-ranked): exact
@@ -69,15 +71,15 @@ SET ivfflat.probes = 10;
 SET ivf.probes = 10;
 SET ivf.rerank = 100000;
 CREATE INDEX vf_ivfflat ON vf USING ivfflat (v vector_l2_ops, cat, big, label,
-	flag, tags) WITH (lists = 10);
+	flag, tags, at, score) WITH (lists = 10);
 SELECT cond, vf_check('vf_ivfflat', cond) FROM vf_conds;
 DROP INDEX vf_ivfflat;
 CREATE INDEX vf_sq8 ON vf USING ivf (v vector_l2_ops, cat, big, label,
-	flag, tags) WITH (lists = 10, quantizer = 'sq8');
+	flag, tags, at, score) WITH (lists = 10, quantizer = 'sq8');
 SELECT cond, vf_check('vf_sq8', cond) FROM vf_conds;
 DROP INDEX vf_sq8;
 CREATE INDEX vf_pq ON vf USING ivf (v vector_l2_ops, cat, big, label,
-	flag, tags) WITH (lists = 10, quantizer = 'pq', pq_m = 2);
+	flag, tags, at, score) WITH (lists = 10, quantizer = 'pq', pq_m = 2);
 SELECT cond, vf_check('vf_pq', cond) FROM vf_conds;
 
 -- a boolean parameter is an index condition
