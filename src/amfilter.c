@@ -7,8 +7,9 @@
  *
  * An index may have more than one column: the first is the vector (an
  * ordering operator class), the others are scalar columns with the filter
- * operator classes (integer_ops, text_ops, bool_ops, array_ops of each
- * access method, sql/install/), whose operators are search operators with
+ * operator classes (integers, floats, numeric, dates and times, text,
+ * boolean, uuid and arrays, for each access method in sql/install/),
+ * whose operators are search operators with
  * no support functions.  The planner then treats WHERE clauses on those
  * columns as index conditions, and a scan receives them as scan keys whose
  * sk_func is the operator's own function.
