@@ -39,6 +39,7 @@
 
 #include "hnsw.h"
 #include "amcommon.h"
+#include "amfilter.h"
 #include "buildthreads.h"
 
 PGDLLEXPORT PG_FUNCTION_INFO_V1(hnswhandler);
@@ -48,6 +49,7 @@ int			hnsw_iterative_scan = HNSW_ITERATIVE_SCAN_OFF;
 int			hnsw_max_scan_tuples = 20000;
 double		hnsw_scan_mem_multiplier = 1;
 int			hnsw_build_threads = -1;
+double		hnsw_filter_exact_fraction = 0.25;
 
 static relopt_kind hnsw_relopt_kind;
 
@@ -100,6 +102,12 @@ HnswInit(void)
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("hnsw");
+
+	DefineCustomRealVariable("milvus.hnsw_filter_exact_fraction",
+							 "Sets the share of an hnsw index a filtered scan may still have to read in the graph before it reads the whole index exactly instead",
+							 "When a scan with conditions on filter columns would still need to read this fraction of the index's elements at the match rate it sees, it reads every page once instead and returns the matching rows in exact order; 0 never does.",
+							 &hnsw_filter_exact_fraction, 0.25, 0, 1,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 
 	BuildThreadsInit();
 	DefineCustomIntVariable("milvus.hnsw_build_threads",
@@ -304,12 +312,15 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 }
 
 /*
- * Validate an operator class: one ordering operator (strategy 1) and the
- * distance support function, optionally the norm function.
+ * Validate an operator class: for a vector column, one ordering operator
+ * (strategy 1) and the distance support function, optionally the norm
+ * function; for a filter column, boolean search operators only.
  */
 static bool
 hnswvalidate(Oid opclassoid)
 {
+	if (AmIsFilterOpclass(opclassoid))
+		return AmValidateFilterOpclass(opclassoid);
 	return ValidateOrderingOpclass(opclassoid, HNSW_DISTANCE_PROC,
 								   (1 << HNSW_NORM_PROC) |
 								   (1 << HNSW_NORMALIZE_PROC));
@@ -344,6 +355,13 @@ hnswhandler(PG_FUNCTION_ARGS)
 {
 	IndexAmRoutine *amroutine = MakeOrderingAmRoutine(3);
 
+	/*
+	 * Filter columns after the vector (amfilter.c): their WHERE clauses
+	 * are index conditions the scan evaluates.  Not = ANY (array): on a
+	 * column after the first, PostgreSQL 15 gives up the index order for
+	 * it, so that such a path could not serve ORDER BY anyway.
+	 */
+	amroutine->amcanmulticol = true;
 	amroutine->ambuild = hnswbuild;
 	amroutine->ambuildempty = hnswbuildempty;
 	amroutine->aminsert = hnswinsert;

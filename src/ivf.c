@@ -36,6 +36,7 @@
 
 #include "ivf.h"
 #include "amcommon.h"
+#include "amfilter.h"
 #include "buildthreads.h"
 
 PGDLLEXPORT PG_FUNCTION_INFO_V1(ivfflathandler);
@@ -369,12 +370,15 @@ ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 }
 
 /*
- * Validate an operator class: one ordering operator (strategy 1) and the
- * distance support function.
+ * Validate an operator class: for a vector column, one ordering operator
+ * (strategy 1) and the distance support function; for a filter column,
+ * boolean search operators only.
  */
 static bool
 ivfvalidate(Oid opclassoid)
 {
+	if (AmIsFilterOpclass(opclassoid))
+		return AmValidateFilterOpclass(opclassoid);
 	return ValidateOrderingOpclass(opclassoid, IVF_DISTANCE_PROC, 0);
 }
 
@@ -407,6 +411,8 @@ MakeRoutine(amoptions_function options)
 {
 	IndexAmRoutine *amroutine = MakeOrderingAmRoutine(1);
 
+	/* filter columns after the vector (amfilter.c), not = ANY: see hnsw.c */
+	amroutine->amcanmulticol = true;
 	amroutine->ambuild = ivfbuild;
 	amroutine->ambuildempty = ivfbuildempty;
 	amroutine->aminsert = ivfinsert;
