@@ -3,4 +3,4 @@
 OBJS += src/annoy.o src/annoyutils.o src/annoybuild.o src/annoyinsert.o \
 	src/annoyscan.o src/annoyvacuum.o src/annoycheck.o
 
-REGRESS += annoy
+REGRESS += annoy annoy_bit
