@@ -159,6 +159,26 @@ SELECT annoy_same_as_exact(format(
 FROM awide WHERE id IN (7, 77, 777) ORDER BY id;
 DROP TABLE awide;
 
+-- collections (Milvus's ANNOY index type) and the DSL's search_k
+SELECT milvus_create_collection('annoy_films', 3, 'L2', 'ANNOY', '{"n_trees": 4}');
+INSERT INTO annoy_films (embedding)
+SELECT ARRAY[i, i % 7, i % 5]::real[]::vector FROM generate_series(1, 300) i;
+SELECT index_type, index_params, metric FROM milvus_collection_info('annoy_films');
+SELECT milvus_create_collection('annoy_bad', 3, 'L2', 'ANNOY', '{"nlist": 4}');
+SELECT milvus_create_collection('annoy_bad', 3, 'L1', 'ANNOY');
+SELECT query_no, id, round(distance::numeric, 4) AS distance
+FROM milvus_search('annoy_films', '{"bool": {"must": [{"vector": {"embedding":
+	{"topk": 3, "query": [[10, 3, 0]], "metric_type": "L2",
+	 "params": {"search_k": 1}}}}]}}');
+SELECT query_no, id, round(distance::numeric, 4) AS distance
+FROM milvus_search('annoy_films', '{"bool": {"must": [{"vector": {"embedding":
+	{"topk": 2, "query": [[20, 6, 0]], "metric_type": "L2",
+	 "params": {"search_k": -1}}}}]}}');
+SELECT milvus_search_sql('annoy_films', '{"bool": {"must": [{"vector": {"embedding":
+	{"topk": 1, "query": [[20, 6, 0]], "metric_type": "L2",
+	 "params": {"search_k": 0}}}}]}}');
+SELECT milvus_drop_collection('annoy_films');
+
 DROP TABLE av, aq;
 DROP FUNCTION annoy_same_as_exact(text);
 RESET annoy.search_k;
