@@ -33,9 +33,6 @@
 #include "halfutils.h"
 #include "indexcheck.h"
 
-/* Deeper than any tree can be: a cycle */
-#define ANNOY_CHECK_MAX_DEPTH	100000
-
 /* A live value of the vector store, with its visits in the current tree */
 typedef struct CheckEntry
 {
