@@ -371,12 +371,11 @@ BitIsSet(const uint8 *b, uint32 i)
 double
 AnnoyMargin(const AnnoyLayout *layout, AnnoySplit split, AnnoyPoint p)
 {
-	double		dot = 0;
+	double		dot;
 
 	if (layout->kind == ANNOY_SPLIT_HAMMING)
 		return BitIsSet(p.b, split->bit) ? 1 : 0;
-	for (int i = 0; i < layout->dimensions; i++)
-		dot += (double) split->normal[i] * p.f[i];
+	dot = DistanceInnerProduct(split->normal, p.f, layout->dimensions);
 	if (layout->kind == ANNOY_SPLIT_EUCLIDEAN)
 		dot += split->offset;
 	return dot;
