@@ -159,6 +159,23 @@ SELECT annoy_same_as_exact(format(
 FROM awide WHERE id IN (7, 77, 777) ORDER BY id;
 DROP TABLE awide;
 
+-- a build and a scan can be cancelled (statement_timeout)
+CREATE TABLE acancel (id int, v vector(32));
+INSERT INTO acancel SELECT i, array_fill((i % 1000)::real, ARRAY[32])::vector
+	FROM generate_series(1, 100000) i;
+SET statement_timeout = '20ms';
+CREATE INDEX acancel_v ON acancel USING annoy (v vector_l2_ops);
+RESET statement_timeout;
+SELECT count(*) FROM pg_class WHERE relname = 'acancel_v';
+CREATE INDEX acancel_v ON acancel USING annoy (v vector_l2_ops) WITH (n_trees = 2);
+SET annoy.search_k = 1;
+SET statement_timeout = '20ms';
+SELECT count(*) FROM (SELECT id FROM acancel ORDER BY v <-> array_fill(3::real, ARRAY[32])::vector) s;
+RESET statement_timeout;
+SELECT count(*) FROM (SELECT id FROM acancel ORDER BY v <-> array_fill(3::real, ARRAY[32])::vector LIMIT 5) s;
+SET annoy.search_k = 100000;
+DROP TABLE acancel;
+
 -- collections (Milvus's ANNOY index type) and the DSL's search_k
 SELECT milvus_create_collection('annoy_films', 3, 'L2', 'ANNOY', '{"n_trees": 4}');
 INSERT INTO annoy_films (embedding)
