@@ -1,7 +1,7 @@
 # mk/types.mk: the vector types, their parsers and distance kernels.
 
 OBJS += src/milvus.o src/distance.o src/vector.o src/aggstate.o
-OBJS += src/vecparse.o src/vecerror.o
+OBJS += src/vecparse.o src/vecerror.o src/vecarray.o
 OBJS += src/halfvec.o src/distance_half.o
 OBJS += src/sparsevec.o src/distance_sparse.o
 OBJS += src/bitvec.o src/distance_bit.o

@@ -13,6 +13,7 @@ PACKAGES=(
 	libipc-run-perl
 	clang-14 libclang-rt-14-dev
 	libmicrohttpd-dev curl
+	pgpool2
 	python3 python3-psycopg python3-numpy python3-faiss python3-hnswlib
 )
 case "${1:-}" in
@@ -41,3 +42,8 @@ log "installing missing packages: ${missing[*]}"
 as_root apt-get update -q
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	--no-install-recommends "${missing[@]}"
+# pgpool2's package starts a system pgpool; the tests (test/t/090_pgpool.pl)
+# start their own, on private ports: stop that one
+if [[ " ${missing[*]} " == *" pgpool2 "* ]]; then
+	as_root invoke-rc.d pgpool2 stop >/dev/null 2>&1 || true
+fi

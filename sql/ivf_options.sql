@@ -83,4 +83,18 @@ SELECT opc.opcname, am.amname, amvalidate(opc.oid)
 	FROM pg_opclass opc JOIN pg_am am ON am.oid = opc.opcmethod
 	WHERE am.amname IN ('ivfflat', 'ivf') ORDER BY 2, 1;
 
+-- a broken operator class is reported under its own access method's name
+CREATE OPERATOR CLASS broken_l2_ops FOR TYPE vector USING ivfflat AS
+	OPERATOR 1 <-> (vector, vector) FOR ORDER BY float_ops;
+CREATE OPERATOR CLASS broken_l2_ops FOR TYPE vector USING ivf AS
+	OPERATOR 1 <-> (vector, vector) FOR ORDER BY float_ops;
+SELECT amvalidate(opc.oid)
+	FROM pg_opclass opc JOIN pg_am am ON am.oid = opc.opcmethod
+	WHERE opc.opcname = 'broken_l2_ops' AND am.amname = 'ivfflat';
+SELECT amvalidate(opc.oid)
+	FROM pg_opclass opc JOIN pg_am am ON am.oid = opc.opcmethod
+	WHERE opc.opcname = 'broken_l2_ops' AND am.amname = 'ivf';
+DROP OPERATOR FAMILY broken_l2_ops USING ivfflat;
+DROP OPERATOR FAMILY broken_l2_ops USING ivf;
+
 DROP TABLE ivo;

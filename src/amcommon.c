@@ -2,7 +2,8 @@
  *
  * amcommon.c
  *	  What our access methods share: their IndexAmRoutine capabilities,
- *	  page extension, and ValidateOrderingOpclass, their amvalidate.
+ *	  page extension, ValidateOrderingOpclass, their amvalidate, and
+ *	  ExtensionTypeOid, the indexed type by OID.
  *
  * IDENTIFICATION
  *	  src/amcommon.c
@@ -15,10 +16,13 @@
 #include "catalog/pg_amop.h"
 #include "catalog/pg_amproc.h"
 #include "catalog/pg_opclass.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "commands/vacuum.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/catcache.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
 #include "amcommon.h"
@@ -62,13 +66,13 @@ ExtendIndex(Relation index, ForkNumber forkNum)
 }
 
 bool
-ValidateOrderingOpclass(Oid opclassoid, const char *amname, int distanceProc,
-						uint32 optionalProcs)
+ValidateOrderingOpclass(Oid opclassoid, int distanceProc, uint32 optionalProcs)
 {
 	bool		result = true;
 	HeapTuple	classtup;
 	Form_pg_opclass classform;
 	char	   *opclassname;
+	char	   *amname;
 	CatCList   *proclist;
 	CatCList   *oprlist;
 	bool		hasdistance = false;
@@ -78,6 +82,7 @@ ValidateOrderingOpclass(Oid opclassoid, const char *amname, int distanceProc,
 		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
 	classform = (Form_pg_opclass) GETSTRUCT(classtup);
 	opclassname = NameStr(classform->opcname);
+	amname = get_am_name(classform->opcmethod);
 
 	proclist = SearchSysCacheList1(AMPROCNUM,
 								   ObjectIdGetDatum(classform->opcfamily));
@@ -127,4 +132,12 @@ ValidateOrderingOpclass(Oid opclassoid, const char *amname, int distanceProc,
 	ReleaseCatCacheList(proclist);
 	ReleaseSysCache(classtup);
 	return result;
+}
+
+Oid
+ExtensionTypeOid(const char *typname, Oid procid)
+{
+	return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+						   CStringGetDatum(typname),
+						   ObjectIdGetDatum(get_func_namespace(procid)));
 }

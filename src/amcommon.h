@@ -2,8 +2,8 @@
  *
  * amcommon.h
  *	  What our ordering-only access methods (hnsw, flat, ivfflat, ivf)
- *	  share: their capabilities, page extension and the operator class
- *	  check.
+ *	  share: their capabilities, page extension, the operator class
+ *	  check and the lookup of the extension's types.
  *
  * IDENTIFICATION
  *	  src/amcommon.h
@@ -39,9 +39,20 @@ extern Buffer ExtendIndex(Relation index, ForkNumber forkNum);
  * distance support function (number distanceProc) and may have the support
  * functions whose numbers are set in optionalProcs (bit n for number n);
  * every operator must be an ordering operator with strategy 1.  Problems
- * are reported as INFO naming amname, as PostgreSQL's own checks do.
+ * are reported as INFO naming the operator class's access method (from the
+ * catalog: ivfflat and ivf share one amvalidate), as PostgreSQL's own
+ * checks do.
  */
-extern bool ValidateOrderingOpclass(Oid opclassoid, const char *amname,
-									int distanceProc, uint32 optionalProcs);
+extern bool ValidateOrderingOpclass(Oid opclassoid, int distanceProc,
+									uint32 optionalProcs);
+
+/*
+ * The OID of the extension's type typname ("vector", "halfvec"), found in
+ * the schema of procid, one of the extension's functions (an operator
+ * class's support function); InvalidOid when that schema has no such type.
+ * An indexed column's type compared with it is the extension's own, not
+ * another type of the same name.
+ */
+extern Oid	ExtensionTypeOid(const char *typname, Oid procid);
 
 #endif							/* AMCOMMON_H */

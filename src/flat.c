@@ -122,7 +122,7 @@ flatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 static bool
 flatvalidate(Oid opclassoid)
 {
-	return ValidateOrderingOpclass(opclassoid, "flat", FLAT_DISTANCE_PROC, 0);
+	return ValidateOrderingOpclass(opclassoid, FLAT_DISTANCE_PROC, 0);
 }
 
 /*

@@ -119,15 +119,8 @@ CheckPage(Relation heap, BlockNumber *heapBlocks, BlockNumber blkno, Page page,
 	{
 		ItemPointer tid = &pageTids[i];
 
-		/* the table may have grown since it was measured */
-		if (ItemPointerGetBlockNumberNoCheck(tid) >= *heapBlocks)
-			*heapBlocks = RelationGetNumberOfBlocks(heap);
-		if (!ItemPointerIsValid(tid) ||
-			!IndexCheckHeapTidExists(heap, *heapBlocks, tid))
-			IndexCheckReport(out, "missing heap tuple",
-							 "block %u slot %d: heap tid (%u,%u)", blkno, i,
-							 ItemPointerGetBlockNumberNoCheck(tid),
-							 ItemPointerGetOffsetNumberNoCheck(tid));
+		IndexCheckHeapTid(out, heap, heapBlocks, tid, "in block %u slot %d",
+						  blkno, i);
 		if (!ValueIsFinite(meta->metric, FlatPageValue(page, layout, i),
 						   meta->dimensions))
 			IndexCheckReport(out, "bad value",

@@ -18,13 +18,14 @@
 #include <math.h>
 
 #include "access/genam.h"
-#include "parser/parse_type.h"
+#include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/varbit.h"
 
+#include "amcommon.h"
 #include "distance.h"
 #include "flat.h"
 #include "halfvec.h"
@@ -52,22 +53,36 @@ static const struct
 };
 
 /*
+ * The name FlatMetrics knows the type typid (a base type) by: "vector" or
+ * "halfvec" when it is the extension's type of that name (procid is the
+ * extension's distance function), "bit" for bit and varbit; else NULL.
+ */
+static const char *
+IndexedTypeName(Oid typid, Oid procid)
+{
+	if (typid == BITOID || typid == VARBITOID)
+		return "bit";
+	if (typid == ExtensionTypeOid("vector", procid))
+		return "vector";
+	if (typid == ExtensionTypeOid("halfvec", procid))
+		return "halfvec";
+	return NULL;
+}
+
+/*
  * The metric of the index's operator class, from the column type and the
  * name of its distance support function.
  */
 FlatMetric
 FlatGetMetric(Relation index)
 {
-	Oid			typid = TupleDescAttr(index->rd_att, 0)->atttypid;
+	Oid			typid = getBaseType(TupleDescAttr(index->rd_att, 0)->atttypid);
 	Oid			procid = index_getprocid(index, 1, FLAT_DISTANCE_PROC);
-	Type		type = typeidType(getBaseType(typid));
-	char	   *typname = typeTypeName(type);	/* unqualified, on any path */
+	const char *typname = IndexedTypeName(typid, procid);
 	char	   *procname = get_func_name(procid);
 
-	ReleaseSysCache(type);
-	if (strcmp(typname, "varbit") == 0)
-		typname = "bit";
-	for (int i = 0; procname != NULL && i < lengthof(FlatMetrics); i++)
+	for (int i = 0; typname != NULL && procname != NULL &&
+		 i < lengthof(FlatMetrics); i++)
 	{
 		if (strcmp(typname, FlatMetrics[i].typname) == 0 &&
 			strcmp(procname, FlatMetrics[i].procname) == 0)
@@ -76,7 +91,7 @@ FlatGetMetric(Relation index)
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("flat index does not support distance function \"%s\" on type %s",
-					procname ? procname : "?", typname)));
+					procname ? procname : "?", format_type_be(typid))));
 	return FLAT_METRIC_INVALID;	/* keep compiler quiet */
 }
 

@@ -436,39 +436,6 @@ vector_to_halfvec(PG_FUNCTION_ARGS)
 }
 
 /*
- * Convert one array element of type elemtype to a checked half.
- */
-static uint16
-ArrayElementToHalf(Datum elem, Oid elemtype)
-{
-	float		value;
-
-	switch (elemtype)
-	{
-		case INT4OID:
-			value = (float) DatumGetInt32(elem);
-			break;
-		case FLOAT4OID:
-			value = DatumGetFloat4(elem);
-			break;
-		case FLOAT8OID:
-			/* beyond float's range becomes infinity, rejected below */
-			value = (float) DatumGetFloat8(elem);
-			break;
-		case NUMERICOID:
-			value = DatumGetFloat4(DirectFunctionCall1(numeric_float4, elem));
-			break;
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("unsupported array element type %s",
-							format_type_be(elemtype))));
-	}
-
-	return FloatToHalfChecked(value);
-}
-
-/*
  * array_to_halfvec: integer[], real[], double precision[], numeric[] ->
  * halfvec
  */
@@ -478,34 +445,17 @@ array_to_halfvec(PG_FUNCTION_ARGS)
 	ArrayType  *array = PG_GETARG_ARRAYTYPE_P(0);
 	int32		typmod = PG_GETARG_INT32(1);
 	Oid			elemtype = ARR_ELEMTYPE(array);
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	Datum	   *elems;
-	bool	   *nulls;
 	int			n;
+	Datum	   *elems = VecArrayElements(array, &n);
 	HalfVector	result;
-
-	if (ARR_NDIM(array) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("array must be 1-D")));
-
-	if (ARR_HASNULL(array) && array_contains_nulls(array))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("array must not contain nulls")));
-
-	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	deconstruct_array(array, elemtype, typlen, typbyval, typalign,
-					  &elems, &nulls, &n);
 
 	CheckDim(n);
 	CheckExpectedDim(typmod, n);
 
 	result = InitHalfVector(n);
 	for (int i = 0; i < n; i++)
-		result->x[i] = ArrayElementToHalf(elems[i], elemtype);
+		result->x[i] =
+			FloatToHalfChecked(VecArrayElementToFloat(elems[i], elemtype));
 
 	PG_RETURN_HALFVEC_P(result);
 }

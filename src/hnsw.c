@@ -308,9 +308,9 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 static bool
 hnswvalidate(Oid opclassoid)
 {
-	return ValidateOrderingOpclass(opclassoid, "hnsw", HNSW_DISTANCE_PROC,
-									   (1 << HNSW_NORM_PROC) |
-									   (1 << HNSW_NORMALIZE_PROC));
+	return ValidateOrderingOpclass(opclassoid, HNSW_DISTANCE_PROC,
+								   (1 << HNSW_NORM_PROC) |
+								   (1 << HNSW_NORMALIZE_PROC));
 }
 
 /*

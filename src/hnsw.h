@@ -312,6 +312,32 @@ extern void HnswFormElementTuple(HnswElementTuple etup, Datum value, int level,
 extern void HnswFormNeighborTuple(HnswNeighborTuple ntup, int level, int m);
 extern bool HnswElementAddHeapTid(HnswElementTuple etup, ItemPointer heaptid);
 
+/*
+ * An element's TID as one integer, block << 16 | offset: the key of the
+ * TID sets of searches (hnswsearch.c) and VACUUM (hnswvacuum.h).
+ */
+static inline uint64
+HnswTidKey(ItemPointer tid)
+{
+	return ((uint64) ItemPointerGetBlockNumber(tid) << 16) |
+		ItemPointerGetOffsetNumber(tid);
+}
+
+/*
+ * Hash an HnswTidKey for simplehash: the finaliser of 64-bit MurmurHash3,
+ * which mixes the block and offset bits in a few multiplies.
+ */
+static inline uint32
+HnswTidKeyHash(uint64 key)
+{
+	key ^= key >> 33;
+	key *= UINT64CONST(0xff51afd7ed558ccd);
+	key ^= key >> 33;
+	key *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	key ^= key >> 33;
+	return (uint32) key;
+}
+
 /* hnswsearch.c: graph search over the pages (used by scans and inserts) */
 typedef struct HnswCandidate
 {
@@ -384,7 +410,10 @@ extern List *HnswOrderFill(HnswSupport *support, List *pruned, Datum base);
 extern void HnswInsertElement(Relation index, HnswSupport *support,
 							  Datum value, ItemPointer heaptid);
 
-/* hnswvacuum.c: reuse of the elements VACUUM freed (for inserts) */
+/*
+ * hnswutils.c: reuse of the elements VACUUM freed (hnswvacuum.c records the
+ * space, hnswinsert.c reuses it)
+ */
 extern Size HnswFreeSlotSpace(Page page, BlockNumber blkno);
 extern bool HnswReuseFreeSlot(Page page, BlockNumber blkno,
 							  HnswElementTuple etup, Size etupSize,

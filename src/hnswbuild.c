@@ -44,7 +44,6 @@
 #include "catalog/pg_type.h"
 #include "commands/progress.h"
 #include "miscadmin.h"
-#include "parser/parse_type.h"
 #include "utils/backend_progress.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -205,12 +204,9 @@ GetGraphMetric(Relation index, HnswSupport *support)
 {
 	Oid			typid = TupleDescAttr(index->rd_att, 0)->atttypid;
 	Oid			procid = index_getprocid(index, 1, HNSW_DISTANCE_PROC);
-	Type		type = typeidType(typid);
-	char	   *typname = typeTypeName(type);	/* unqualified, on any path */
 	char	   *procname = get_func_name(procid);
 
-	ReleaseSysCache(type);
-	if (procname == NULL || strcmp(typname, "vector") != 0)
+	if (procname == NULL || typid != ExtensionTypeOid("vector", procid))
 		return HNSW_GRAPH_NONE;
 	if (strcmp(procname, "vector_l2_squared_distance") == 0)
 		return HNSW_GRAPH_L2;

@@ -310,10 +310,8 @@ CheckHeapTids(CheckState *cs)
 		{
 			ItemPointer tid = lfirst(lc);
 
-			if (!IndexCheckHeapTidExists(cs->heap, heapblocks, tid))
-				IndexCheckReport(cs->out, "missing heap tuple", "heap TID (%u,%u)",
-					   ItemPointerGetBlockNumber(tid),
-					   ItemPointerGetOffsetNumber(tid));
+			IndexCheckHeapTid(cs->out, cs->heap, &heapblocks, tid,
+							  "in block %u", blkno);
 		}
 		list_free_deep(tids);
 	}

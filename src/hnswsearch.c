@@ -66,30 +66,9 @@ typedef struct VisitedEntry
 	char		status;			/* used by simplehash */
 } VisitedEntry;
 
-/*
- * Hash a TID key: the finaliser of 64-bit MurmurHash3.
- */
-static inline uint32
-HashTidKey(uint64 key)
-{
-	key ^= key >> 33;
-	key *= UINT64CONST(0xff51afd7ed558ccd);
-	key ^= key >> 33;
-	key *= UINT64CONST(0xc4ceb9fe1a85ec53);
-	key ^= key >> 33;
-	return (uint32) key;
-}
-
 #define SH_PREFIX			visited
 #define SH_ELEMENT_TYPE		VisitedEntry
-#define SH_KEY_TYPE			uint64
-#define SH_KEY				key
-#define SH_HASH_KEY(tb, k)	HashTidKey(k)
-#define SH_EQUAL(tb, a, b)	((a) == (b))
-#define SH_SCOPE			static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
+#include "hnswtidset.h"
 
 /* Initial size of the visited set: enough for a search, not a scan's worth */
 #define HNSW_VISITED_MAX_INITIAL	16384
@@ -115,13 +94,6 @@ struct HnswSearchData
 	pairingheap_const_container(HnswSearchElementData, c_node, node))
 #define WNodeConstElement(node) ((HnswSearchElement) \
 	pairingheap_const_container(HnswSearchElementData, w_node, node))
-
-static inline uint64
-TidKey(ItemPointer tid)
-{
-	return ((uint64) ItemPointerGetBlockNumber(tid) << 16) |
-		ItemPointerGetOffsetNumber(tid);
-}
 
 /*
  * Recent-buffer cache: for each index, in the backend, the shared buffer
@@ -562,7 +534,7 @@ ExpandCandidate(HnswSearch search, HnswSearchElement c, int level, int ef,
 	{
 		bool		found;
 
-		visited_insert(search->visited, TidKey(&tids[i]), &found);
+		visited_insert(search->visited, HnswTidKey(&tids[i]), &found);
 		if (found)
 			continue;
 		tids[nu++] = tids[i];
@@ -642,7 +614,7 @@ SearchLayer(HnswSearch search, List *ep, int ef, int level, bool reset)
 		HnswSearchElement e = lfirst(lc);
 		bool		found;
 
-		visited_insert(search->visited, TidKey(&e->c.element), &found);
+		visited_insert(search->visited, HnswTidKey(&e->c.element), &found);
 		AddCandidate(e, ef, C, W, &wlen, discarded, &nearestDeleted);
 	}
 
@@ -717,7 +689,7 @@ HnswSearchDescend(HnswSearch search, ItemPointer entry, int entryLevel,
 		return NIL;
 
 	visited_reset(search->visited);
-	visited_insert(search->visited, TidKey(entry), &found);
+	visited_insert(search->visited, HnswTidKey(entry), &found);
 	e = LoadElement(search, entry, NULL);
 	if (e == NULL)
 		return NIL;

@@ -1,7 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * hnswutils.c
- *	  Page and tuple helpers of the hnsw access method, and its distances.
+ *	  Page and tuple helpers of the hnsw access method, its distances, and
+ *	  the reuse of elements VACUUM freed (shared by hnswvacuum.c and
+ *	  hnswinsert.c, so that neither calls the other).
  *
  * See hnsw.h for the page layout and the lock order.
  *
@@ -484,4 +486,123 @@ HnswOrderFill(HnswSupport *support, List *pruned, Datum base)
 		lfirst(lc) = items[i++].e;
 	pfree(items);
 	return pruned;
+}
+
+/* ---- reuse of the elements VACUUM freed ---------------------------------- */
+
+/*
+ * Whether a page is an initialised hnsw data page (the free space map may
+ * be stale after a crash).
+ */
+static bool
+IsDataPage(Page page)
+{
+	return !PageIsNew(page) &&
+		PageGetSpecialSize(page) == MAXALIGN(sizeof(HnswPageOpaqueData)) &&
+		HnswPageGetOpaque(page)->page_id == HNSW_PAGE_ID;
+}
+
+/*
+ * If the tuple at off of a data page is a free element whose neighbour
+ * tuple is on the same page, return the room the two take (MAXALIGNed)
+ * and set *noff to the neighbour tuple's offset; else return 0.
+ */
+static Size
+FreePairRoom(Page page, BlockNumber blkno, OffsetNumber off,
+			 OffsetNumber *noff)
+{
+	ItemId		eid = PageGetItemId(page, off);
+	ItemId		nid;
+	HnswElementTuple etup;
+
+	if (!ItemIdIsNormal(eid))
+		return 0;
+	etup = (HnswElementTuple) PageGetItem(page, eid);
+	if (etup->type != HNSW_ELEMENT_TUPLE_TYPE ||
+		etup->deleted != HNSW_ELEMENT_FREE ||
+		ItemPointerGetBlockNumberNoCheck(&etup->neighbortid) != blkno)
+		return 0;
+
+	*noff = ItemPointerGetOffsetNumberNoCheck(&etup->neighbortid);
+	if (*noff < FirstOffsetNumber || *noff > PageGetMaxOffsetNumber(page))
+		return 0;
+	nid = PageGetItemId(page, *noff);
+	if (!ItemIdIsNormal(nid) ||
+		((HnswNeighborTuple) PageGetItem(page, nid))->type !=
+		HNSW_NEIGHBOR_TUPLE_TYPE)
+		return 0;
+	return MAXALIGN(ItemIdGetLength(eid)) + MAXALIGN(ItemIdGetLength(nid));
+}
+
+/*
+ * What the free space map records for a page (whose lock the caller
+ * holds): the room of its largest free element with its neighbour tuple,
+ * plus the page's free space, so that an element and neighbour tuple that
+ * take up to that much fit (HnswReuseFreeSlot); 0 when it has no free
+ * element to reuse.  The map rounds down to steps of BLCKSZ / 256 bytes,
+ * so this rounds up: a request may rarely find a page a little too full.
+ * At most HNSW_FSM_MAX_SPACE.
+ */
+Size
+HnswFreeSlotSpace(Page page, BlockNumber blkno)
+{
+	Size		best = 0;
+
+	if (!IsDataPage(page))
+		return 0;
+	for (OffsetNumber off = FirstOffsetNumber;
+		 off <= PageGetMaxOffsetNumber(page); off = OffsetNumberNext(off))
+	{
+		OffsetNumber noff;
+
+		best = Max(best, FreePairRoom(page, blkno, off, &noff));
+	}
+	if (best == 0)
+		return 0;
+	return Min(best + PageGetExactFreeSpace(page) + BLCKSZ / 256 - 1,
+			   HNSW_FSM_MAX_SPACE);
+}
+
+/*
+ * Put an element tuple and its neighbour tuple in place of a free element
+ * and its neighbour tuple on a data page (registered for generic WAL, of
+ * block blkno) when they fit there, keeping the line pointers: set etup's
+ * neighbour TID and *tid to the element's TID.  Returns false when no free
+ * element on the page has room.
+ */
+bool
+HnswReuseFreeSlot(Page page, BlockNumber blkno, HnswElementTuple etup,
+				  Size etupSize, HnswNeighborTuple ntup, Size ntupSize,
+				  ItemPointer tid)
+{
+	Size		need = MAXALIGN(etupSize) + MAXALIGN(ntupSize);
+
+	if (!IsDataPage(page))
+		return false;
+	for (OffsetNumber off = FirstOffsetNumber;
+		 off <= PageGetMaxOffsetNumber(page); off = OffsetNumberNext(off))
+	{
+		OffsetNumber noff;
+		Size		room = FreePairRoom(page, blkno, off, &noff);
+		bool		ok;
+
+		if (room == 0 || need > room + PageGetExactFreeSpace(page))
+			continue;
+
+		/* overwrite the tuple that does not grow first: the other fits */
+		ItemPointerSet(&etup->neighbortid, blkno, noff);
+		if (MAXALIGN(etupSize) <=
+			MAXALIGN(ItemIdGetLength(PageGetItemId(page, off))))
+			ok = PageIndexTupleOverwrite(page, off, (Item) etup, etupSize) &&
+				PageIndexTupleOverwrite(page, noff, (Item) ntup, ntupSize);
+		else
+			ok = PageIndexTupleOverwrite(page, noff, (Item) ntup, ntupSize) &&
+				PageIndexTupleOverwrite(page, off, (Item) etup, etupSize);
+		if (!ok)
+			elog(ERROR, "could not reuse a free element in block %u of index",
+				 blkno);
+		ItemPointerSet(tid, blkno, off);
+		return true;
+	}
+	return false;
 }

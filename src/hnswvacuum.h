@@ -14,11 +14,10 @@
 #define MILVUS_HNSWVACUUM_H
 
 #include "access/genam.h"
-#include "common/hashfn.h"
 
 #include "hnsw.h"
 
-/* An element this VACUUM reclaims, keyed by TID as block << 16 | offset */
+/* An element this VACUUM reclaims, keyed by HnswTidKey */
 typedef struct DeletedEntry
 {
 	uint64		key;
@@ -28,15 +27,7 @@ typedef struct DeletedEntry
 
 #define SH_PREFIX			deleted
 #define SH_ELEMENT_TYPE		DeletedEntry
-#define SH_KEY_TYPE			uint64
-#define SH_KEY				key
-#define SH_HASH_KEY(tb, k)	(murmurhash32((uint32) (k)) ^ \
-							 murmurhash32((uint32) ((k) >> 32)))
-#define SH_EQUAL(tb, a, b)	((a) == (b))
-#define SH_SCOPE			static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
+#include "hnswtidset.h"
 
 typedef struct HnswVacuumState
 {
@@ -67,20 +58,13 @@ typedef struct HnswVacuumState
 	int64		nfreed;			/* elements freed */
 } HnswVacuumState;
 
-static inline uint64
-TidKey(ItemPointer tid)
-{
-	return ((uint64) ItemPointerGetBlockNumber(tid) << 16) |
-		ItemPointerGetOffsetNumber(tid);
-}
-
 /*
  * The hash entry of an element this VACUUM reclaims, or NULL.
  */
 static inline DeletedEntry *
 Reclaimed(HnswVacuumState *vs, ItemPointer tid)
 {
-	return deleted_lookup(vs->deleted, TidKey(tid));
+	return deleted_lookup(vs->deleted, HnswTidKey(tid));
 }
 
 /* hnswrepair.c */

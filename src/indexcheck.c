@@ -84,10 +84,10 @@ IndexCheckReport(IndexCheckOutput *out, const char *problem,
  * or one marked dead that VACUUM has not yet removed from the indexes (it
  * may skip index vacuuming when few such items exist).  Only a TID past the
  * table's end or on an unused line pointer is missing.  nblocks is the
- * table's length, read once by the caller.
+ * table's length as last read.
  */
-bool
-IndexCheckHeapTidExists(Relation heap, BlockNumber nblocks, ItemPointer tid)
+static bool
+HeapTidExists(Relation heap, BlockNumber nblocks, ItemPointer tid)
 {
 	BlockNumber blkno = ItemPointerGetBlockNumber(tid);
 	OffsetNumber off = ItemPointerGetOffsetNumber(tid);
@@ -104,6 +104,39 @@ IndexCheckHeapTidExists(Relation heap, BlockNumber nblocks, ItemPointer tid)
 		ItemIdIsUsed(PageGetItemId(page, off));
 	UnlockReleaseBuffer(buf);
 	return exists;
+}
+
+/*
+ * Check the heap TID an index tuple holds, and report "missing heap tuple"
+ * when it is invalid or names no line pointer in use (see HeapTidExists),
+ * with the detail "heap TID (block,offset) " followed by fmt, which says
+ * where the index holds it.  *nblocks is the table's length, which the
+ * caller reads once; it is read again for a TID past it, as the table may
+ * have grown since.  It share-locks one heap page at a time.  Returns
+ * whether the TID exists.
+ */
+bool
+IndexCheckHeapTid(IndexCheckOutput *out, Relation heap, BlockNumber *nblocks,
+				  ItemPointer tid, const char *fmt,...)
+{
+	char		where[128];
+	va_list		args;
+
+	if (ItemPointerIsValid(tid))
+	{
+		if (ItemPointerGetBlockNumber(tid) >= *nblocks)
+			*nblocks = RelationGetNumberOfBlocks(heap);
+		if (HeapTidExists(heap, *nblocks, tid))
+			return true;
+	}
+
+	va_start(args, fmt);
+	vsnprintf(where, sizeof(where), fmt, args);
+	va_end(args);
+	IndexCheckReport(out, "missing heap tuple", "heap TID (%u,%u) %s",
+					 ItemPointerGetBlockNumberNoCheck(tid),
+					 ItemPointerGetOffsetNumberNoCheck(tid), where);
+	return false;
 }
 
 /*

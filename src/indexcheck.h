@@ -6,7 +6,8 @@
  *
  * indexcheck.c opens the table and the index, checks the table's access
  * method and dispatches on the index's access method to its check function,
- * which reports each problem with IndexCheckReport.  A new access method
+ * which reports each problem with IndexCheckReport (a heap TID that names
+ * no tuple with IndexCheckHeapTid).  A new access method
  * adds its function to the table in indexcheck.c.
  *
  * IDENTIFICATION
@@ -37,8 +38,9 @@ typedef void (*IndexCheckFunction) (Relation heap, Relation index,
 
 extern void IndexCheckReport(IndexCheckOutput *out, const char *problem,
 							 const char *fmt,...) pg_attribute_printf(3, 4);
-extern bool IndexCheckHeapTidExists(Relation heap, BlockNumber nblocks,
-									ItemPointer tid);
+extern bool IndexCheckHeapTid(IndexCheckOutput *out, Relation heap,
+							  BlockNumber *nblocks, ItemPointer tid,
+							  const char *fmt,...) pg_attribute_printf(5, 6);
 
 /* the access methods' checks */
 extern void HnswCheckIndex(Relation heap, Relation index,

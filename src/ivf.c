@@ -360,7 +360,7 @@ ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 static bool
 ivfvalidate(Oid opclassoid)
 {
-	return ValidateOrderingOpclass(opclassoid, "ivf", IVF_DISTANCE_PROC, 0);
+	return ValidateOrderingOpclass(opclassoid, IVF_DISTANCE_PROC, 0);
 }
 
 /*

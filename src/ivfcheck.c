@@ -60,10 +60,8 @@ CheckTuple(IvfCheckState *cs, int list, BlockNumber blkno, OffsetNumber off,
 						 blkno, off, size, expected);
 		return;
 	}
-	if (!IndexCheckHeapTidExists(cs->heap, cs->heapBlocks, &tup->heaptid))
-		IndexCheckReport(cs->out, "missing heap tuple", "heap TID (%u,%u) in list %d",
-						 ItemPointerGetBlockNumber(&tup->heaptid),
-						 ItemPointerGetOffsetNumber(&tup->heaptid), list);
+	IndexCheckHeapTid(cs->out, cs->heap, &cs->heapBlocks, &tup->heaptid,
+					  "in list %d", list);
 	if (info->quantizer == IVF_QUANTIZER_FLAT)
 	{
 		float		own;

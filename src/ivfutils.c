@@ -26,6 +26,7 @@
 #include "utils/syscache.h"
 #include "utils/varbit.h"
 
+#include "amcommon.h"
 #include "distance.h"
 #include "halfutils.h"
 #include "halfvec.h"
@@ -41,24 +42,18 @@ IvfType
 IvfGetType(Relation index)
 {
 	Oid			typid = getBaseType(TupleDescAttr(index->rd_att, 0)->atttypid);
-	HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
-	IvfType		result = IVF_TYPE_VECTOR;
-	const char *typname;
+	Oid			procid = index_getprocid(index, 1, IVF_DISTANCE_PROC);
 
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for type %u", typid);
-	typname = NameStr(((Form_pg_type) GETSTRUCT(tup))->typname);
-	if (strcmp(typname, "halfvec") == 0)
-		result = IVF_TYPE_HALFVEC;
-	else if (typid == BITOID)
-		result = IVF_TYPE_BIT;
-	else if (strcmp(typname, "vector") != 0)
+	if (typid == BITOID)
+		return IVF_TYPE_BIT;
+	if (typid == ExtensionTypeOid("halfvec", procid))
+		return IVF_TYPE_HALFVEC;
+	if (typid != ExtensionTypeOid("vector", procid))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("type not supported for %s index",
 						IvfIsIvfflat(index) ? "ivfflat" : "ivf")));
-	ReleaseSysCache(tup);
-	return result;
+	return IVF_TYPE_VECTOR;
 }
 
 /*

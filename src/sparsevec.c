@@ -406,41 +406,6 @@ halfvec_to_sparsevec(PG_FUNCTION_ARGS)
 }
 
 /*
- * Convert one array element of type elemtype to a checked float4, as the
- * array casts to vector do (through float4, so a double beyond float's
- * range is an infinite value, and rejected).
- */
-static float
-ArrayElementToFloat(Datum elem, Oid elemtype)
-{
-	float		value;
-
-	switch (elemtype)
-	{
-		case INT4OID:
-			value = (float) DatumGetInt32(elem);
-			break;
-		case FLOAT4OID:
-			value = DatumGetFloat4(elem);
-			break;
-		case FLOAT8OID:
-			value = (float) DatumGetFloat8(elem);
-			break;
-		case NUMERICOID:
-			value = DatumGetFloat4(DirectFunctionCall1(numeric_float4, elem));
-			break;
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("unsupported array element type %s",
-							format_type_be(elemtype))));
-	}
-
-	CheckElement(value);
-	return value;
-}
-
-/*
  * array_to_sparsevec: integer[], real[], double precision[], numeric[] ->
  * sparsevec; element i of the array is dimension i (1-based), and zeros
  * are not stored
@@ -451,29 +416,11 @@ array_to_sparsevec(PG_FUNCTION_ARGS)
 	ArrayType  *array = PG_GETARG_ARRAYTYPE_P(0);
 	int32		typmod = PG_GETARG_INT32(1);
 	Oid			elemtype = ARR_ELEMTYPE(array);
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	Datum	   *elems;
-	bool	   *nulls;
 	int			n;
+	Datum	   *elems = VecArrayElements(array, &n);
 	int			nnz = 0;
 	float	   *x;
 	SparseVector result;
-
-	if (ARR_NDIM(array) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("array must be 1-D")));
-
-	if (ARR_HASNULL(array) && array_contains_nulls(array))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("array must not contain nulls")));
-
-	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	deconstruct_array(array, elemtype, typlen, typbyval, typalign,
-					  &elems, &nulls, &n);
 
 	CheckDim(n);
 	CheckExpectedDim(typmod, n);
@@ -481,7 +428,8 @@ array_to_sparsevec(PG_FUNCTION_ARGS)
 	x = palloc(sizeof(float) * n);
 	for (int i = 0; i < n; i++)
 	{
-		x[i] = ArrayElementToFloat(elems[i], elemtype);
+		x[i] = VecArrayElementToFloat(elems[i], elemtype);
+		CheckElement(x[i]);
 		nnz += (x[i] != 0);
 	}
 	if (nnz > SPARSEVEC_MAX_NNZ)
@@ -493,7 +441,6 @@ array_to_sparsevec(PG_FUNCTION_ARGS)
 	result = DenseToSparse(x, n);
 	pfree(x);
 	pfree(elems);
-	pfree(nulls);
 	PG_RETURN_SPARSEVEC_P(result);
 }
 

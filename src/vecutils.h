@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * vecutils.h
- *	  Small helpers shared by the vector, halfvec and sparsevec types.
+ *	  Small helpers shared by the vector, halfvec and sparsevec types, and
+ *	  the array casts' element readers (vecarray.c).
  *
  * IDENTIFICATION
  *	  src/vecutils.h
@@ -13,6 +14,7 @@
 
 #include <math.h>
 
+#include "utils/array.h"
 #include "utils/float.h"
 
 /*
@@ -58,5 +60,9 @@ SphericalDistanceFromDot(double dot)
 		dot = -1;
 	return acos(dot) / M_PI;
 }
+
+/* vecarray.c: the casts from arrays (see there) */
+extern Datum *VecArrayElements(ArrayType *array, int *n);
+extern float VecArrayElementToFloat(Datum elem, Oid elemtype);
 
 #endif							/* MILVUS_VECUTILS_H */

@@ -304,12 +304,25 @@ WorkerInit(void)
 static int
 WorkerThreads(void)
 {
-	long		cpus;
-
 	if (milvus_worker_threads > 0)
 		return milvus_worker_threads;
-	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	return cpus < 1 ? 1 : (cpus > WORKER_MAX_THREADS ? WORKER_MAX_THREADS : (int) cpus);
+	return WorkerClampThreads(sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+/*
+ * Describe in *h a job of kind over n rows of dim dimensions, with nq
+ * queries (0 for k-means) and k neighbours or centroids; the rest zero.
+ */
+static void
+InitJobHeader(WorkerJobHeader *h, WorkerJobKind kind, int64 n, int64 nq,
+			  int dim, int k)
+{
+	memset(h, 0, sizeof(WorkerJobHeader));
+	h->kind = kind;
+	h->n = n;
+	h->nq = nq;
+	h->dim = dim;
+	h->k = k;
 }
 
 /* rows of the second input: queries (k-NN) or centroids (k-means) */
@@ -404,11 +417,7 @@ WorkerMaxRows(bool knn, int64 nq, int dim, int k)
 	int64		lo = 0;
 	int64		hi = (int64) 1 << 40;
 
-	memset(&h, 0, sizeof(h));
-	h.kind = knn ? WORKER_JOB_KNN : WORKER_JOB_KMEANS;
-	h.nq = nq;
-	h.dim = dim;
-	h.k = k;
+	InitJobHeader(&h, knn ? WORKER_JOB_KNN : WORKER_JOB_KMEANS, 0, nq, dim, k);
 	while (lo < hi)
 	{
 		h.n = lo + (hi - lo + 1) / 2;
@@ -428,12 +437,7 @@ WorkerCheckKnnMemory(int64 n, int64 nq, int dim, int k)
 {
 	WorkerJobHeader h;
 
-	memset(&h, 0, sizeof(h));
-	h.kind = WORKER_JOB_KNN;
-	h.n = n;
-	h.nq = nq;
-	h.dim = dim;
-	h.k = k;
+	InitJobHeader(&h, WORKER_JOB_KNN, n, nq, dim, k);
 	CheckJobMemory(&h);
 }
 
@@ -442,11 +446,7 @@ WorkerCheckKmeansMemory(int64 n, int dim, int k)
 {
 	WorkerJobHeader h;
 
-	memset(&h, 0, sizeof(h));
-	h.kind = WORKER_JOB_KMEANS;
-	h.n = n;
-	h.dim = dim;
-	h.k = k;
+	InitJobHeader(&h, WORKER_JOB_KMEANS, n, 0, dim, k);
 	CheckJobMemory(&h);
 }
 
@@ -833,13 +833,8 @@ WorkerKnn(WorkerMetric metric, const float *base, int64 n,
 	dsm_segment *seg;
 	char	   *addr;
 
-	memset(&h, 0, sizeof(h));
-	h.kind = WORKER_JOB_KNN;
+	InitJobHeader(&h, WORKER_JOB_KNN, n, nq, dim, k);
 	h.metric = metric;
-	h.dim = dim;
-	h.k = k;
-	h.n = n;
-	h.nq = nq;
 	ComputeLayout(&h, &l);
 	addr = StartJob(&h, base, queries, &seg);
 	memcpy(distances, addr + l.distances, sizeof(double) * nq * k);
@@ -859,12 +854,8 @@ WorkerKmeans(const float *x, int64 n, int dim, int k, int iterations,
 	dsm_segment *seg;
 	char	   *addr;
 
-	memset(&h, 0, sizeof(h));
-	h.kind = WORKER_JOB_KMEANS;
-	h.dim = dim;
-	h.k = k;
+	InitJobHeader(&h, WORKER_JOB_KMEANS, n, 0, dim, k);
 	h.iterations = iterations;
-	h.n = n;
 	ComputeLayout(&h, &l);
 	addr = StartJob(&h, x, centroids, &seg);
 	memcpy(centroids, addr + l.queries, sizeof(float) * k * dim);

@@ -105,12 +105,7 @@ RunTasks(int nthreads, int64_t ntasks, TaskFn fn, void *ctx,
 
 	if (ntasks <= 0)
 		return MV_OK;
-	if (nthreads > ntasks)
-		nthreads = (int) ntasks;
-	if (nthreads < 1)
-		nthreads = 1;
-	if (nthreads > WORKER_MAX_THREADS)
-		nthreads = WORKER_MAX_THREADS;
+	nthreads = WorkerClampThreads(nthreads < ntasks ? nthreads : (long) ntasks);
 
 	memset(&run, 0, sizeof(run));
 	run.fn = fn;
@@ -409,10 +404,7 @@ WorkerCpuKnn(WorkerMetric metric, const float *base, int64_t n,
 		return MV_ERR_INVALID;
 	if (nq == 0)
 		return MV_OK;
-	if (nthreads < 1)
-		nthreads = 1;
-	if (nthreads > WORKER_MAX_THREADS)
-		nthreads = WORKER_MAX_THREADS;
+	nthreads = WorkerClampThreads(nthreads);
 
 	memset(&c, 0, sizeof(c));
 	c.metric = metric;

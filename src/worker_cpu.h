@@ -49,6 +49,20 @@ typedef enum WorkerMetric
 #define WORKER_MAX_K		1024
 #define WORKER_MAX_THREADS	64
 
+/*
+ * A thread count brought into 1 .. WORKER_MAX_THREADS: the one bound of
+ * the worker's threads (worker.c counts them, the functions below run them).
+ */
+static inline int
+WorkerClampThreads(long nthreads)
+{
+	if (nthreads < 1)
+		return 1;
+	if (nthreads > WORKER_MAX_THREADS)
+		return WORKER_MAX_THREADS;
+	return (int) nthreads;
+}
+
 typedef bool (*WorkerPollFn) (void *arg);
 
 /*

@@ -1,11 +1,14 @@
 # test/perl/MilvusCluster.pm: topologies of local servers for the TAP
 # tests, on PostgreSQL::Test::Cluster: a coordinator wired to shards over
-# postgres_fdw (the same SQL as cluster.sh shards), and the SIFT sample.
+# postgres_fdw (the same SQL as cluster.sh shards), and the SIFT sample;
+# and, through test/cluster/cluster.sh, pgpool-II in front of a primary and
+# two hot standbys.
 #
 #   use FindBin;
 #   use lib "$FindBin::RealBin/../perl";
 #   use MilvusCluster;
 #   my ($coord, @shards) = MilvusCluster::start_shards('name', 2);
+#   my $ports = MilvusCluster::start_pgpool($dir);   # node0..node2, pgpool
 package MilvusCluster;
 
 use strict;
@@ -13,6 +16,7 @@ use warnings;
 
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
+use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 
@@ -89,6 +93,89 @@ sub recall_sql
 			SELECT (SELECT count(*) FROM $results r
 					WHERE r.d <= (t.d::real[])[10] * (1 + 1e-6)) AS hits
 			FROM sift_query q JOIN sift_gtd t USING (id)) s};
+}
+
+# ---- pgpool-II in front of a primary and two standbys (cluster.sh pgpool) ----
+
+our $CLUSTER_SH = "$ROOT/test/cluster/cluster.sh";
+
+# pgpool_bin(): the path of pgpool (on PATH or in /usr/sbin, where Debian's
+# pgpool2 puts it), or undef when it is not installed.
+sub pgpool_bin
+{
+	for my $d (split(/:/, $ENV{PATH} // ''), '/usr/sbin')
+	{
+		return "$d/pgpool" if $d ne '' && -x "$d/pgpool";
+	}
+	return undef;
+}
+
+# cluster_ports(DIR): { node0 => port, ..., pgpool => port } of a
+# cluster.sh topology.
+sub cluster_ports
+{
+	my ($dir) = @_;
+	open(my $fh, '<', "$dir/ports") or die "$dir/ports: $!";
+	my %p = map { split ' ' } <$fh>;
+	close $fh;
+	return \%p;
+}
+
+# start_pgpool(DIR, SETTING ...): cluster.sh pgpool DIR: node0 primary,
+# node1 and node2 hot standbys, pgpool-II in front with the shipped
+# configuration and the SETTINGs (pgpool.conf lines).  Dies when it does
+# not start.  Returns cluster_ports(DIR).
+sub start_pgpool
+{
+	my ($dir, @settings) = @_;
+	system($CLUSTER_SH, 'pgpool', $dir, @settings) == 0
+	  or die "cluster.sh pgpool $dir failed";
+	return cluster_ports($dir);
+}
+
+# stop_cluster(DIR): cluster.sh stop DIR (pgpool and every server).
+sub stop_cluster
+{
+	my ($dir) = @_;
+	local $?;
+	system($CLUSTER_SH, 'stop', $dir) if -e $dir;
+	return;
+}
+
+# psql_port(PORT, SQL, DB): run SQL through psql on 127.0.0.1:PORT as
+# postgres (unaligned, tuples only, stop at the first error).  Returns
+# (rc, stdout, stderr), stdout without its last newline.
+sub psql_port
+{
+	my ($port, $sql, $db) = @_;
+	my ($out, $err) = ('', '');
+	my $ok = IPC::Run::run([ 'psql', '-XAtq', '-v', 'ON_ERROR_STOP=1',
+		'-h', '127.0.0.1', '-p', $port, '-U', 'postgres', '-d', $db // 'postgres',
+		'-c', $sql ], '<', \undef, '>', \$out, '2>', \$err);
+	chomp $out;
+	return ($ok ? 0 : 1, $out, $err);
+}
+
+# pool_nodes(PORT): SHOW POOL_NODES of the pgpool on PORT: { node_id =>
+# { status, role, select_cnt, replication_delay, ... } }.
+sub pool_nodes
+{
+	my ($port) = @_;
+	my ($out, $err) = ('', '');
+	IPC::Run::run([ 'psql', '-XAq', '-h', '127.0.0.1', '-p', $port,
+		'-U', 'postgres', '-d', 'postgres', '-c', 'SHOW POOL_NODES' ],
+		'<', \undef, '>', \$out, '2>', \$err);
+	my ($head, @rows) = split /\n/, $out;
+	return {} unless defined $head;
+	my @cols = split /\|/, $head;
+	my %nodes;
+	for my $r (grep { /^\d+\|/ } @rows)
+	{
+		my %h;
+		@h{@cols} = split /\|/, $r, -1;
+		$nodes{ $h{node_id} } = \%h;
+	}
+	return \%nodes;
 }
 
 1;

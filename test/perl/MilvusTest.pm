@@ -13,7 +13,9 @@
 #       from => 2001, to => 20000, min => 500);
 #
 # Each routine's assertions are the ones the tests made before they moved
-# here, with the same names.
+# here, with the same names.  The last section serves the tests of the
+# Prometheus endpoint (070, 071, 072): a node that preloads milvus, a
+# credentials file, a scrape with curl and a wait for the endpoint.
 package MilvusTest;
 
 use strict;
@@ -229,6 +231,71 @@ sub concurrent_churn
 			},
 		});
 	return;
+}
+
+# ---- the metrics endpoint ---------------------------------------------------
+
+# metrics_node(NAME, SETTINGS): a started node that preloads milvus, with
+# one worker thread, the endpoint's text rendered at most every 100 ms
+# (milvus.metrics_refresh_interval) and the postgresql.conf lines SETTINGS
+# (milvus.metrics_port, milvus.metrics_auth_file, ...).
+sub metrics_node
+{
+	my ($name, $settings) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init;
+	$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'milvus'
+milvus.worker_threads = 1
+milvus.metrics_refresh_interval = 100
+} . ($settings // ''));
+	$node->start;
+	return $node;
+}
+
+# write_auth_file(PATH, TEXT, MODE): write a milvus.metrics_auth_file with
+# TEXT ("user:password" lines), mode MODE (0600, what the endpoint accepts,
+# unless given).
+sub write_auth_file
+{
+	my ($path, $text, $mode) = @_;
+	open(my $fh, '>', $path) or die "cannot write $path: $!";
+	print $fh $text;
+	close $fh;
+	chmod $mode // 0600, $path;
+	return;
+}
+
+# scrape(URL, CURL_OPTIONS): one request with curl (-u USER:PASSWORD among
+# the options for credentials): (exit code, body, HTTP status, content type,
+# response headers).
+sub scrape
+{
+	my ($url, @opts) = @_;
+	my ($out, $err) = ('', '');
+	IPC::Run::run(
+		[ 'curl', '-s', '-m', '10', '-D', '/dev/stderr', @opts,
+			'-w', '\n%{http_code} %{content_type}', $url ],
+		'>', \$out, '2>', \$err);
+	my $rc = $? >> 8;
+	my ($body, $status, $type) = ('', 0, '');
+	($body, $status, $type) = ($1, $2, $3)
+	  if $out =~ /\A(.*)\n(\d{3}) ?(.*)\z/s;
+	return ($rc, $body, $status, $type, $err);
+}
+
+# wait_endpoint(URL, WANT_DOWN): whether URL accepts connections within
+# 10 s (or, with WANT_DOWN, stops accepting them); any HTTP status counts.
+sub wait_endpoint
+{
+	my ($url, $want_down) = @_;
+	for (1 .. 100)
+	{
+		my ($rc) = scrape($url);
+		return 1 if ($want_down ? $rc != 0 : $rc == 0);
+		select(undef, undef, undef, 0.1);
+	}
+	return 0;
 }
 
 1;

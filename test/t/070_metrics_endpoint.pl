@@ -16,8 +16,9 @@ use strict;
 use warnings;
 
 use FindBin;
-use IPC::Run;
+use lib "$FindBin::RealBin/../perl";
 use JSON::PP;
+use MilvusTest;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -80,32 +81,10 @@ sub metrics_pid
 # the credentials the scrapes send
 my $credentials = 'prometheus:scrape-secret';
 
-# curl: (exit code, body, HTTP status, content type)
+# curl, with the credentials: (exit code, body, HTTP status, content type)
 sub scrape
 {
-	my ($url) = @_;
-	my ($out, $err) = ('', '');
-	IPC::Run::run(
-		[ 'curl', '-s', '-m', '10', '-u', $credentials, '-w', '\n%{http_code} %{content_type}', $url ],
-		'>', \$out, '2>', \$err);
-	my $rc = $? >> 8;
-	my ($body, $status, $type) = ('', 0, '');
-	($body, $status, $type) = ($1, $2, $3)
-	  if $out =~ /\A(.*)\n(\d{3}) ?(.*)\z/s;
-	return ($rc, $body, $status, $type);
-}
-
-# wait until $url answers (or stops answering, with $want_down)
-sub wait_endpoint
-{
-	my ($url, $want_down) = @_;
-	for (1 .. 100)
-	{
-		my ($rc) = scrape($url);
-		return 1 if ($want_down ? $rc != 0 : $rc == 0);
-		select(undef, undef, undef, 0.1);
-	}
-	return 0;
+	return MilvusTest::scrape($_[0], '-u', $credentials);
 }
 
 # parse the text: every line well formed, every family declared once with
@@ -154,22 +133,13 @@ my $cc = $ENV{CC} // 'cc';
 is(system("$cc -shared -fPIC -O1 -o $tmp/fake_gpu.so "
 	  . "$FindBin::RealBin/fake_milvus_gpu.c -lm"), 0, 'the fake GPU library builds');
 my $auth_file = "$tmp/metrics_auth";
-open(my $afh, '>', $auth_file) or die "cannot write $auth_file: $!";
-print $afh "# user:password\n$credentials\n";
-close $afh;
-chmod 0600, $auth_file;
+MilvusTest::write_auth_file($auth_file, "# user:password\n$credentials\n");
 
-my $node = PostgreSQL::Test::Cluster->new('metrics');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'milvus'
-milvus.worker_threads = 1
+my $node = MilvusTest::metrics_node('metrics', qq{
 milvus.gpu_enabled = on
 milvus.gpu_library = '$tmp/fake_gpu.so'
 milvus.metrics_auth_file = '$auth_file'
-milvus.metrics_refresh_interval = 100
 });
-$node->start;
 
 my $worker_pid = metrics_pid($node);
 like($worker_pid, qr/^\d+$/, 'the metrics worker runs');
@@ -183,7 +153,7 @@ my $port = PostgreSQL::Test::Cluster::get_free_port();
 my $url = "http://127.0.0.1:$port/metrics";
 $node->safe_psql('postgres',
 	"ALTER SYSTEM SET milvus.metrics_port = $port; SELECT pg_reload_conf();");
-ok(wait_endpoint($url), 'the endpoint answers after a reload');
+ok(MilvusTest::wait_endpoint($url), 'the endpoint answers after a reload');
 is_deeply([ listening($worker_pid) ], ["127.0.0.1:$port"],
 	'it listens on 127.0.0.1 only');
 
@@ -299,11 +269,11 @@ for (1 .. 100)
 	select(undef, undef, undef, 0.1);
 }
 ok($moved, 'milvus.metrics_listen_address = 0.0.0.0 moves it to every address');
-ok(wait_endpoint($url), 'and it answers there');
+ok(MilvusTest::wait_endpoint($url), 'and it answers there');
 
 $node->safe_psql('postgres',
 	"ALTER SYSTEM SET milvus.metrics_port = 0; SELECT pg_reload_conf();");
-ok(wait_endpoint($url, 1), 'port 0 turns it off');
+ok(MilvusTest::wait_endpoint($url, 1), 'port 0 turns it off');
 is_deeply([ listening($worker_pid) ], [], 'and closes the socket');
 is(metrics_pid($node), $worker_pid, 'the same worker went on');
 $node->stop;

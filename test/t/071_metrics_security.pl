@@ -10,41 +10,16 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
 use IO::Socket::INET;
 use IO::Select;
 use IPC::Run;
+use MilvusTest;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time);
-
-# curl: (exit code, body, HTTP status, response headers); @opts go to curl
-sub scrape
-{
-	my ($url, @opts) = @_;
-	my ($out, $err) = ('', '');
-	IPC::Run::run(
-		[ 'curl', '-s', '-m', '10', '-D', '/dev/stderr', @opts,
-			'-w', '\n%{http_code}', $url ],
-		'>', \$out, '2>', \$err);
-	my $rc = $? >> 8;
-	my ($body, $status) = ('', 0);
-	($body, $status) = ($1, $2) if $out =~ /\A(.*)\n(\d{3})\z/s;
-	return ($rc, $body, $status, $err);
-}
-
-# wait until $url answers (or stops answering, with $want_down)
-sub wait_endpoint
-{
-	my ($url, $want_down) = @_;
-	for (1 .. 100)
-	{
-		my ($rc) = scrape($url);
-		return 1 if ($want_down ? $rc != 0 : $rc == 0);
-		select(undef, undef, undef, 0.1);
-	}
-	return 0;
-}
 
 # the value of the sample "name{labels}" in a text, or undef
 sub sample
@@ -65,15 +40,8 @@ my $tmp = PostgreSQL::Test::Utils::tempdir;
 my $port = PostgreSQL::Test::Cluster::get_free_port();
 my $url = "http://127.0.0.1:$port/metrics";
 
-my $node = PostgreSQL::Test::Cluster->new('metrics_security');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'milvus'
-milvus.worker_threads = 1
-milvus.metrics_port = $port
-milvus.metrics_refresh_interval = 100
-});
-$node->start;
+my $node = MilvusTest::metrics_node('metrics_security',
+	"milvus.metrics_port = $port\n");
 
 # two hnsw indexes with names no reader without credentials may see
 $node->safe_psql('postgres', q{
@@ -95,11 +63,11 @@ sub search
 }
 search('payroll.salaries', 3);
 search('patients', 2);
-ok(wait_endpoint($url), 'the endpoint answers');
+ok(MilvusTest::wait_endpoint($url), 'the endpoint answers');
 select(undef, undef, undef, 0.3);
 
 # ---- no credentials configured: the redacted text ---------------------------
-my ($rc, $body, $status) = scrape($url);
+my ($rc, $body, $status) = MilvusTest::scrape($url);
 is($status, '200', 'without milvus.metrics_auth_file: HTTP 200');
 unlike($body, qr/payroll|salaries|patients|diagnosis|grade|database=|schema=|table=|index=/,
 	'no database, schema, table or index name in it');
@@ -114,7 +82,7 @@ like($node->safe_psql('postgres', 'SELECT milvus_metrics()'),
 
 # ---- cached rendering: a flood within the interval costs one render ------------
 reload($node, "ALTER SYSTEM SET milvus.metrics_refresh_interval = '1h'");
-(undef, my $before) = scrape($url);
+(undef, my $before) = MilvusTest::scrape($url);
 search('patients', 4);
 my $flood = 500;
 my $t0 = time;
@@ -124,12 +92,12 @@ IPC::Run::run([ 'curl', '-s', '-m', '60', '-o', '/dev/null', '-w', '%{http_code}
 my $seconds = time - $t0;
 is(scalar(grep { $_ eq '200' } split /\n/, $out), $flood, "$flood requests in a row are all served");
 note(sprintf('%d requests in %.2f s (%.0f per second)', $flood, $seconds, $flood / $seconds));
-(undef, my $after) = scrape($url);
+(undef, my $after) = MilvusTest::scrape($url);
 is($after, $before, 'they get the copy rendered before the searches (no render per request)');
 is(sample($after, 'milvus_search_requests_total{index_type="hnsw"}'), 5,
 	'still 5 searches in the cached copy');
 reload($node, "ALTER SYSTEM SET milvus.metrics_refresh_interval = 100");
-(undef, $body) = scrape($url);
+(undef, $body) = MilvusTest::scrape($url);
 is(sample($body, 'milvus_search_requests_total{index_type="hnsw"}'), 9,
 	'once the interval passes the text is rendered again: 9 searches');
 
@@ -150,7 +118,7 @@ for (1 .. 16)
 }
 select(undef, undef, undef, 0.5);
 $t0 = time;
-($rc, $body, $status) = scrape($url, '-m', '3');
+($rc, $body, $status) = MilvusTest::scrape($url, '-m', '3');
 is($status, '200', '16 idle sockets and 16 half-sent requests do not stop a scrape');
 ok(time - $t0 < 2, 'which answers at once');
 for (1 .. 168)
@@ -159,7 +127,7 @@ for (1 .. 168)
 	  or die "cannot connect: $!";
 }
 select(undef, undef, undef, 0.5);
-($rc, $body, $status) = scrape($url, '-m', '3');
+($rc, $body, $status) = MilvusTest::scrape($url, '-m', '3');
 is($status, '200', 'nor do 200 idle sockets');
 my $sel = IO::Select->new($idle[0]);
 my $closed = 0;
@@ -173,42 +141,40 @@ close $_ for @idle;
 
 # ---- credentials ------------------------------------------------------------------
 my $auth_file = "$tmp/metrics_auth";
-open(my $fh, '>', $auth_file) or die "cannot write $auth_file: $!";
-print $fh "# Prometheus\nprometheus:s3cret:with-colon\n\nops:other\n";
-close $fh;
-chmod 0644, $auth_file;
+MilvusTest::write_auth_file($auth_file,
+	"# Prometheus\nprometheus:s3cret:with-colon\n\nops:other\n", 0644);
 my $log_offset = -s $node->logfile;
 reload($node, "ALTER SYSTEM SET milvus.metrics_auth_file = '$auth_file'");
-ok(wait_endpoint($url, 1), 'a credentials file others can read keeps the endpoint off');
+ok(MilvusTest::wait_endpoint($url, 1), 'a credentials file others can read keeps the endpoint off');
 like(slurp_file($node->logfile, $log_offset),
 	qr/milvus.metrics_auth_file ".*" is not a regular file or has group or world access/,
 	'and the log says why');
 
 chmod 0600, $auth_file;
 reload($node, 'SELECT 1');
-ok(wait_endpoint($url), 'u=rw: the endpoint answers again');
+ok(MilvusTest::wait_endpoint($url), 'u=rw: the endpoint answers again');
 my $headers;
-($rc, $body, $status, $headers) = scrape($url);
+($rc, $body, $status, undef, $headers) = MilvusTest::scrape($url);
 is($status, '401', 'no credentials: 401');
 like($headers, qr/^WWW-Authenticate: Basic realm="milvus metrics"/mi, 'with a Basic challenge');
 unlike($body, qr/milvus_/, 'and no metric');
-($rc, $body, $status) = scrape($url, '-u', 'prometheus:wrong');
+($rc, $body, $status) = MilvusTest::scrape($url, '-u', 'prometheus:wrong');
 is($status, '401', 'a wrong password: 401');
-($rc, $body, $status) = scrape($url, '-u', 'nobody:s3cret:with-colon');
+($rc, $body, $status) = MilvusTest::scrape($url, '-u', 'nobody:s3cret:with-colon');
 is($status, '401', 'a wrong user: 401');
-($rc, $body, $status) = scrape($url, '-u', 'prometheus:s3cret:with-colon');
+($rc, $body, $status) = MilvusTest::scrape($url, '-u', 'prometheus:s3cret:with-colon');
 is($status, '200', 'the right credentials: 200');
 is(sample($body,
 		'milvus_search_requests_total{database="postgres",schema="payroll",table="salaries",index="salaries_by_grade",index_type="hnsw"}'),
 	3, 'and every index by name');
-($rc, $body, $status) = scrape($url, '-u', 'ops:other');
+($rc, $body, $status) = MilvusTest::scrape($url, '-u', 'ops:other');
 is($status, '200', "the file's second line works too");
-(undef, undef, $status) = scrape("http://127.0.0.1:$port/", '-u', 'ops:other');
+(undef, undef, $status) = MilvusTest::scrape("http://127.0.0.1:$port/", '-u', 'ops:other');
 is($status, '404', 'other paths still get 404');
 
 # an empty setting goes back to the redacted text
 reload($node, "ALTER SYSTEM SET milvus.metrics_auth_file = ''");
-($rc, $body, $status) = scrape($url);
+($rc, $body, $status) = MilvusTest::scrape($url);
 is($status, '200', 'auth file unset: 200 without credentials');
 unlike($body, qr/salaries/, 'and redacted again');
 

@@ -7,40 +7,32 @@
 use strict;
 use warnings;
 
-use IPC::Run;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use MilvusTest;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
 my $tmp = PostgreSQL::Test::Utils::tempdir;
 my $auth_file = "$tmp/metrics_auth";
-open(my $fh, '>', $auth_file) or die "cannot write $auth_file: $!";
-print $fh "prometheus:secret\n";
-close $fh;
-chmod 0600, $auth_file;
+MilvusTest::write_auth_file($auth_file, "prometheus:secret\n");
 my $port = PostgreSQL::Test::Cluster::get_free_port();
 my $url = "http://127.0.0.1:$port/metrics";
 
-my $node = PostgreSQL::Test::Cluster->new('stat_dropped');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'milvus'
-milvus.worker_threads = 1
+my $node = MilvusTest::metrics_node('stat_dropped', qq{
 milvus.metrics_port = $port
 milvus.metrics_auth_file = '$auth_file'
-milvus.metrics_refresh_interval = 100
 });
-$node->start;
 
-# the endpoint's text, with credentials
+# the endpoint's text, with credentials ('' when it gives none within 5 s)
 sub scrape
 {
-	my ($out, $err) = ('', '');
 	for (1 .. 50)
 	{
-		IPC::Run::run([ 'curl', '-s', '-f', '-m', '10', '-u', 'prometheus:secret', $url ],
-			'>', \$out, '2>', \$err);
-		return $out if $? == 0;
+		my ($rc, $body, $status) =
+		  MilvusTest::scrape($url, '-u', 'prometheus:secret');
+		return $body if $rc == 0 && $status == 200;
 		select(undef, undef, undef, 0.1);
 	}
 	return '';
