@@ -143,13 +143,8 @@ CheckVectorPage(CheckState *cs, BlockNumber blkno, Page page)
 
 		if (!ItemPointerIsValid(tid))
 			continue;
-		if (ItemPointerGetBlockNumberNoCheck(tid) >= cs->heapBlocks)
-			cs->heapBlocks = RelationGetNumberOfBlocks(cs->heap);
-		if (!IndexCheckHeapTidExists(cs->heap, cs->heapBlocks, tid))
-			IndexCheckReport(cs->out, "missing heap tuple",
-							 "block %u slot %d: heap tid (%u,%u)", blkno, i,
-							 ItemPointerGetBlockNumberNoCheck(tid),
-							 ItemPointerGetOffsetNumberNoCheck(tid));
+		IndexCheckHeapTid(cs->out, cs->heap, &cs->heapBlocks, tid,
+						  "in block %u slot %d", blkno, i);
 		if (!ValueIsFinite(&cs->layout, AnnoyVectorValue(page, &cs->layout, i)))
 			IndexCheckReport(cs->out, "bad value",
 							 "block %u slot %d: not finite", blkno, i);

@@ -28,8 +28,8 @@
 #include <math.h>
 
 #include "access/genam.h"
+#include "catalog/pg_type.h"
 #include "miscadmin.h"
-#include "parser/parse_type.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -63,22 +63,36 @@ static const struct
 };
 
 /*
+ * The name AnnoyMetrics knows the type typid (a base type) by: "vector" or
+ * "halfvec" when it is the extension's type of that name (procid is the
+ * extension's distance function), "bit" for bit and varbit; else NULL.
+ */
+static const char *
+IndexedTypeName(Oid typid, Oid procid)
+{
+	if (typid == BITOID || typid == VARBITOID)
+		return "bit";
+	if (typid == ExtensionTypeOid("vector", procid))
+		return "vector";
+	if (typid == ExtensionTypeOid("halfvec", procid))
+		return "halfvec";
+	return NULL;
+}
+
+/*
  * The metric of the index's operator class, from the column type and the
  * name of its distance support function.
  */
 AnnoyMetric
 AnnoyGetMetric(Relation index)
 {
-	Oid			typid = TupleDescAttr(index->rd_att, 0)->atttypid;
+	Oid			typid = getBaseType(TupleDescAttr(index->rd_att, 0)->atttypid);
 	Oid			procid = index_getprocid(index, 1, ANNOY_DISTANCE_PROC);
-	Type		type = typeidType(getBaseType(typid));
-	char	   *typname = typeTypeName(type);	/* unqualified, on any path */
+	const char *typname = IndexedTypeName(typid, procid);
 	char	   *procname = get_func_name(procid);
 
-	ReleaseSysCache(type);
-	if (strcmp(typname, "varbit") == 0)
-		typname = "bit";
-	for (int i = 0; procname != NULL && i < lengthof(AnnoyMetrics); i++)
+	for (int i = 0; typname != NULL && procname != NULL &&
+		 i < lengthof(AnnoyMetrics); i++)
 	{
 		if (strcmp(typname, AnnoyMetrics[i].typname) == 0 &&
 			strcmp(procname, AnnoyMetrics[i].procname) == 0)
@@ -87,7 +101,7 @@ AnnoyGetMetric(Relation index)
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("annoy index does not support distance function \"%s\" on type %s",
-					procname ? procname : "?", typname)));
+					procname ? procname : "?", format_type_be(typid))));
 	return ANNOY_METRIC_INVALID;	/* keep compiler quiet */
 }
 
