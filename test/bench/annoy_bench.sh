@@ -11,6 +11,9 @@
 # at exit (ANNOY_KEEP=1 keeps its files).  Needs /usr/bin/python3 with
 # Debian's python3-numpy and python3-psycopg.
 #
+# GloVe-100 runs too when test/bench/glove.py has written its files into
+# ANNOY_GLOVE_DIR (default <repo>/tmp/bench/glove); else it is skipped.
+#
 # Env: MILVUS_DATA_DIR (default: <repo>/../shared/data), ANNOY_CACHE_DIR
 # (default: <repo>/tmp/bench: annoy_bench.md, annoy_bench.json),
 # ANNOY_SHARED_BUFFERS (1GB), ANNOY_MAINTENANCE_WORK_MEM (1GB), and the
