@@ -5,6 +5,8 @@
 #   make deps         install the Debian packages that are missing
 #   make bench-deps   the same, and what only the benchmarks use (plots)
 #   make demo         deps, build, install, throwaway cluster, sample data, queries
+#   make demo-chem    the same cluster; RDKit fingerprints of NCI molecules:
+#                     Tanimoto and substructure search beside RDKit's answers
 #   make demo-stop    stop the demo cluster
 #   make test         deps, build, install, every test suite, one summary line
 #
@@ -106,7 +108,7 @@ $(UNIT_TESTS): test/unit/unit.h
 test/unit/test_distance test/unit/test_distance_half: test/unit/dense_tests.h
 
 .PHONY: unitcheck regresscheck tapcheck readmecheck exportcheck deps bench-deps \
-	demo demo-stop test
+	demo demo-chem demo-stop test
 
 unitcheck: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do $$t || rc=1; done; exit $$rc
@@ -135,6 +137,9 @@ bench-deps:
 
 demo:
 	scripts/demo.sh start
+
+demo-chem:
+	scripts/demo.sh chem
 
 demo-stop:
 	scripts/demo.sh stop

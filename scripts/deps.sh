@@ -15,6 +15,7 @@ PACKAGES=(
 	libmicrohttpd-dev curl
 	pgpool2
 	python3 python3-psycopg python3-numpy python3-faiss python3-hnswlib
+	python3-rdkit rdkit-data
 )
 case "${1:-}" in
 	--bench) PACKAGES+=(python3-matplotlib) ;;

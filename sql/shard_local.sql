@@ -4,8 +4,10 @@
 \set VERBOSITY terse
 
 -- every operator of the extension is shippable by postgres_fdw: its
--- function is immutable (and owned by the extension)
-SELECT count(*) FILTER (WHERE p.provolatile <> 'i') AS not_immutable,
+-- function is immutable (and owned by the extension); but for bit % bit,
+-- stable as it reads milvus.tanimoto_threshold, so the coordinator runs it
+SELECT count(*) FILTER (WHERE p.provolatile <> 'i' AND o.oprname <> '%') AS not_immutable,
+	string_agg(o.oprname || ' ' || p.provolatile::text, ', ') FILTER (WHERE o.oprname = '%') AS tanimoto_match,
 	count(*) FILTER (WHERE o.oprname IN ('<->', '<#>', '<=>', '<+>', '<~>', '<%>'))
 		>= 14 AS has_distance_operators
 FROM pg_operator o

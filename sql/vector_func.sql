@@ -43,7 +43,8 @@ SELECT length(binary_quantize(array_fill(1, ARRAY[1000])::vector));
 -- method handlers and the set-returning index check are not meant to be,
 -- nor the PL/pgSQL management helpers (collections, sharding) and
 -- milvus_search_sql, which read the catalog or run DDL, nor the monitoring
--- functions, which read or reset counters that change)
+-- functions, which read or reset counters that change, nor
+-- bit_tanimoto_match (bit % bit), stable as it reads a setting)
 SELECT p.proname, p.provolatile, p.proisstrict, p.proparallel
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'milvus'
@@ -52,7 +53,8 @@ WHERE d.deptype = 'e' AND p.prokind = 'f'
   AND p.prorettype <> 'index_am_handler'::regtype AND NOT p.proretset
   AND p.proname NOT IN ('milvus_create_collection', 'milvus_create_partition',
 						'milvus_drop_collection', 'milvus_search_sql',
-						'milvus_metrics', 'milvus_stat_reset')
+						'milvus_metrics', 'milvus_stat_reset',
+						'bit_tanimoto_match')
   AND (p.provolatile <> 'i' OR NOT p.proisstrict OR p.proparallel <> 's')
 ORDER BY 1;
 SELECT p.oid::regprocedure, p.proparallel

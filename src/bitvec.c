@@ -9,6 +9,8 @@
  *	hamming_distance(a, b)	 popcount(a XOR b)						 <~>
  *	jaccard_distance(a, b)	 1 - |a AND b| / |a OR b|				 <%>
  *	tanimoto_distance(a, b)	 -log2(|a AND b| / |a OR b|)
+ *	tanimoto_similarity(a, b) |a AND b| / |a OR b|
+ *	bit_tanimoto_match(a, b) tanimoto_similarity(a, b) >= threshold	 %
  *	bit_contains(a, b)		 every bit of b is set in a			 @>
  *	bit_contained_by(a, b)	 every bit of a is set in b			 <@
  *
@@ -17,6 +19,13 @@
  * coefficient, which for bit vectors equals the Jaccard similarity.  So
  * tanimoto_distance = -log2(1 - jaccard_distance): it ranges over
  * [0, Infinity] and orders neighbours exactly as jaccard_distance does.
+ *
+ * The threshold of % is the setting milvus.tanimoto_threshold (default
+ * 0.5), as the RDKit cartridge's % has rdkit.tanimoto_threshold: a
+ * Tanimoto range search is WHERE fp % query, which the flat access method
+ * answers from its index (see flat.h), and tanimoto_similarity gives
+ * exactly the value RDKit's TanimotoSimilarity computes (the same counts,
+ * the same division in double precision).
  *
  * The containment tests are Milvus's substructure and superstructure
  * filters: a chemical fingerprint b is a substructure of a when
@@ -36,15 +45,35 @@
 #include <math.h>
 
 #include "utils/float.h"
+#include "utils/guc.h"
 #include "utils/varbit.h"
 
+#include "bitvec.h"
 #include "distance.h"
 
 PGDLLEXPORT PG_FUNCTION_INFO_V1(hamming_distance);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(jaccard_distance);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(tanimoto_distance);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(tanimoto_similarity);
+PGDLLEXPORT PG_FUNCTION_INFO_V1(bit_tanimoto_match);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(bit_contains);
 PGDLLEXPORT PG_FUNCTION_INFO_V1(bit_contained_by);
+
+double		milvus_tanimoto_threshold = BIT_DEFAULT_TANIMOTO_THRESHOLD;
+
+/*
+ * Register milvus.tanimoto_threshold; called from _PG_init.
+ */
+void
+BitvecInit(void)
+{
+	DefineCustomRealVariable("milvus.tanimoto_threshold",
+							 "Sets the Tanimoto similarity at or above which bit % bit is true",
+							 "Valid range is 0.0 .. 1.0.",
+							 &milvus_tanimoto_threshold,
+							 BIT_DEFAULT_TANIMOTO_THRESHOLD, 0.0, 1.0,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+}
 
 /*
  * Operands of a binary-vector metric must have the same length.
@@ -73,9 +102,7 @@ JaccardSimilarity(VarBit *a, VarBit *b)
 	CheckBitLengths(a, b);
 	DistanceBitJaccardParts(VARBITS(a), VARBITS(b), VARBITBYTES(a),
 							&ab, &aa, &bb);
-	if (ab == 0)
-		return 0.0;
-	return (double) ab / (double) (aa + bb - ab);
+	return BitTanimotoFromParts(ab, aa, bb);
 }
 
 /*
@@ -119,6 +146,28 @@ tanimoto_distance(PG_FUNCTION_ARGS)
 		PG_RETURN_FLOAT8(0.0);
 
 	PG_RETURN_FLOAT8(-log2(similarity));
+}
+
+/*
+ * tanimoto_similarity: |a AND b| / |a OR b|, RDKit's TanimotoSimilarity
+ */
+Datum
+tanimoto_similarity(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(JaccardSimilarity(PG_GETARG_VARBIT_P(0),
+									   PG_GETARG_VARBIT_P(1)));
+}
+
+/*
+ * bit_tanimoto_match(a, b): the Tanimoto similarity is at least
+ * milvus.tanimoto_threshold (the % operator)
+ */
+Datum
+bit_tanimoto_match(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(JaccardSimilarity(PG_GETARG_VARBIT_P(0),
+									 PG_GETARG_VARBIT_P(1)) >=
+				   milvus_tanimoto_threshold);
 }
 
 /*

@@ -116,13 +116,57 @@ flatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 }
 
 /*
- * Validate an operator class: one ordering operator (strategy 1) and its
- * distance function as support function 1.
+ * Cost of a scan with search keys (bit @>, <@, %; flatfilter.c).  Without
+ * ORDER BY, the scan reads every index page once and tests every entry:
+ * sequential page reads plus one operator cost per entry and key, none of
+ * it before the first row of a plain index scan; the keys' selectivity is
+ * their operators' estimate.  With ORDER BY, the ordering cost applies to
+ * the first pass, and the keys cut the rows, and so the further passes,
+ * after it.
+ */
+static void
+flatkeyscostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
+					 Cost *indexStartupCost, Cost *indexTotalCost,
+					 Selectivity *indexSelectivity, double *indexCorrelation,
+					 double *indexPages)
+{
+	IndexOptInfo *index = path->indexinfo;
+	List	   *quals = get_quals_from_indexclauses(path->indexclauses);
+	Selectivity keysSelectivity;
+	double		pages = Max(index->pages, 1);
+
+	flatcostestimate(root, path, loop_count, indexStartupCost, indexTotalCost,
+					 indexSelectivity, indexCorrelation, indexPages);
+	if (quals == NIL)
+		return;
+
+	keysSelectivity = clauselist_selectivity(root, quals, index->rel->relid,
+											 JOIN_INNER, NULL);
+	if (path->indexorderbys != NIL)
+	{
+		/* what comes after the first pass scales with the rows returned */
+		*indexTotalCost = *indexStartupCost +
+			(*indexTotalCost - *indexStartupCost) * keysSelectivity;
+		*indexSelectivity *= keysSelectivity;
+		return;
+	}
+	*indexSelectivity = keysSelectivity;
+	*indexStartupCost = 0;
+	*indexTotalCost = pages * seq_page_cost +
+		index->tuples * cpu_operator_cost * list_length(quals) +
+		keysSelectivity * index->tuples * cpu_index_tuple_cost;
+	*indexPages = pages;
+}
+
+/*
+ * Validate an operator class: one ordering operator (strategy 1), its
+ * distance function as support function 1, and on bit the search
+ * operators of flatfilter.c.
  */
 static bool
 flatvalidate(Oid opclassoid)
 {
-	return ValidateOrderingOpclass(opclassoid, FLAT_DISTANCE_PROC, 0);
+	return FlatValidateOpclass(opclassoid);
 }
 
 /*
@@ -156,7 +200,7 @@ flathandler(PG_FUNCTION_ARGS)
 	amroutine->ambulkdelete = flatbulkdelete;
 	amroutine->amvacuumcleanup = flatvacuumcleanup;
 	amroutine->amcanreturn = NULL;
-	amroutine->amcostestimate = flatcostestimate;
+	amroutine->amcostestimate = flatkeyscostestimate;
 	amroutine->amoptions = flatoptions;
 	amroutine->amproperty = NULL;
 	amroutine->ambuildphasename = flatbuildphasename;
@@ -165,7 +209,8 @@ flathandler(PG_FUNCTION_ARGS)
 	amroutine->ambeginscan = flatbeginscan;
 	amroutine->amrescan = flatrescan;
 	amroutine->amgettuple = flatgettuple;
-	amroutine->amgetbitmap = NULL;
+	/* besides ordering, the bit operator classes take search keys */
+	amroutine->amgetbitmap = flatgetbitmap;
 	amroutine->amendscan = flatendscan;
 	amroutine->ammarkpos = NULL;
 	amroutine->amrestrpos = NULL;

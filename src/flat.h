@@ -48,6 +48,12 @@
  * new pass with k four times larger starts after the last one returned.
  * k starts at flat.batch_size and is capped by work_mem.
  *
+ * The bit operator classes also have boolean search operators (@>, <@,
+ * and the Tanimoto threshold %; flatfilter.c).  A scan with such keys
+ * and no ORDER BY reads every data page once and returns the matching
+ * entries, as a bitmap (amgetbitmap) or one by one in page order; with
+ * ORDER BY, the passes keep only matching entries.
+ *
  * Lock order and what locks protect
  * ---------------------------------
  * A backend holds at most one buffer content lock of the index at a time.
@@ -70,7 +76,9 @@
 #include "access/amapi.h"
 #include "access/generic_xlog.h"
 #include "access/reloptions.h"
+#include "access/relscan.h"
 #include "nodes/execnodes.h"
+#include "nodes/tidbitmap.h"
 #include "storage/bufmgr.h"
 #include "storage/itemptr.h"
 #include "utils/relcache.h"
@@ -89,6 +97,11 @@
 
 /* Support function: the ordering operator's own distance function */
 #define FLAT_DISTANCE_PROC		1
+
+/* Search strategies of the bit operator classes (flatfilter.c) */
+#define FLAT_CONTAINS_STRATEGY	2	/* indexed @> query */
+#define FLAT_CONTAINED_STRATEGY	3	/* indexed <@ query */
+#define FLAT_TANIMOTO_STRATEGY	4	/* indexed % query */
 
 /* Build phase in pg_stat_progress_create_index (1 is "initializing") */
 #define FLAT_PHASE_LOAD			2
@@ -171,8 +184,35 @@ typedef struct FlatQuery
 	const void *data;
 } FlatQuery;
 
+/*
+ * A scan's search keys, prepared (flatfilter.c): each key's strategy and
+ * query bits (in a detoasted datum the scan keeps); empty when a key is
+ * NULL, so nothing matches.
+ */
+typedef struct FlatFilterKey
+{
+	StrategyNumber strategy;
+	const uint8 *data;
+} FlatFilterKey;
+
+typedef struct FlatFilter
+{
+	int			nkeys;
+	bool		empty;
+	int			nbytes;			/* bytes of one value */
+	double		threshold;		/* milvus.tanimoto_threshold at scan start */
+	FlatFilterKey *keys;
+} FlatFilter;
+
 /* flat.c */
 extern void FlatInit(void);
+
+/* flatfilter.c */
+extern FlatFilter *FlatPrepareFilter(IndexScanDesc scan,
+									 const FlatMetaPageData *meta);
+extern void FlatFilterValues(const FlatFilter *filter, const char *values,
+							 int elemSize, int n, bool *match);
+extern bool FlatValidateOpclass(Oid opclassoid);
 
 /* flatutils.c */
 extern FlatMetric FlatGetMetric(Relation index);
@@ -208,6 +248,7 @@ extern IndexScanDesc flatbeginscan(Relation index, int nkeys, int norderbys);
 extern void flatrescan(IndexScanDesc scan, ScanKey keys, int nkeys,
 					   ScanKey orderbys, int norderbys);
 extern bool flatgettuple(IndexScanDesc scan, ScanDirection dir);
+extern int64 flatgetbitmap(IndexScanDesc scan, TIDBitmap *tbm);
 extern void flatendscan(IndexScanDesc scan);
 
 #endif							/* MILVUS_FLAT_H */

@@ -29,6 +29,12 @@
  * A NULL query makes every distance NULL: the scan returns every entry,
  * in TID order, with a NULL ordering value.
  *
+ * Search keys (bit @>, <@, %; flatfilter.c) are tested on each page's
+ * values under the same share lock: a pass skips entries that fail them.
+ * A scan with keys and no ORDER BY makes one pass in page order and hands
+ * out each page's matching TIDs (amgettuple), or adds them all to a
+ * bitmap (amgetbitmap).
+ *
  * Memory: the scan's context holds the query, the heap of k entries and a
  * page's distances; no allocation per entry or per page.
  *
@@ -69,8 +75,11 @@ typedef struct FlatScanOpaqueData
 	bool		first;			/* no pass run yet */
 	bool		nullQuery;		/* ORDER BY against NULL */
 	bool		full;			/* the last pass filled its k entries */
+	bool		ordered;		/* ORDER BY: passes; else page order */
 	FlatQuery	query;
 	FlatLayout	layout;
+	FlatFilter *filter;			/* search keys; NULL when none */
+	bool	   *match;			/* one page's results of the keys */
 	BufferAccessStrategy bas;	/* NULL when reading through shared buffers */
 	double	   *distances;		/* one page's distances */
 	int			k;				/* entries the current pass keeps */
@@ -80,6 +89,11 @@ typedef struct FlatScanOpaqueData
 	int			next;			/* next of results to return */
 	bool		hasBound;
 	FlatCandidate bound;		/* the last entry returned */
+	/* scans without ORDER BY */
+	BlockNumber nextBlock;		/* the next page to read */
+	ItemPointerData *pageTids;	/* one page's matching heap TIDs */
+	int			npageTids;
+	int			nextPageTid;
 } FlatScanOpaqueData;
 
 typedef FlatScanOpaqueData *FlatScanOpaque;
@@ -171,26 +185,54 @@ HeapOffer(FlatCandidate *heap, int *n, int k, const FlatCandidate *c)
 }
 
 /*
+ * Check a data page; false for a page to skip (one extended by an insert
+ * that crashed before its WAL record).  The caller holds its share lock.
+ */
+static bool
+CheckDataPage(FlatScanOpaque so, Page page)
+{
+	FlatPageOpaque opaque = FlatPageGetOpaque(page);
+
+	if (PageIsNew(page))
+		return false;
+	if (opaque->page_id != FLAT_PAGE_ID ||
+		opaque->capacity != so->layout.capacity ||
+		opaque->nitems > so->layout.capacity)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("flat index page has invalid contents")));
+	return true;
+}
+
+/*
+ * Test a page's values against the search keys, into so->match.  The
+ * caller holds the page's share lock.
+ */
+static void
+FilterPage(FlatScanOpaque so, Page page)
+{
+	FlatFilterValues(so->filter, FlatPageValue(page, &so->layout, 0),
+					 so->layout.elemSize, FlatPageGetOpaque(page)->nitems,
+					 so->match);
+}
+
+/*
  * Offer one page's entries to the heap, skipping those not beyond the
- * bound.  The caller holds the page's share lock.
+ * bound and those the search keys reject.  The caller holds the page's
+ * share lock.
  */
 static void
 ScanPage(FlatScanOpaque so, Page page, int *n)
 {
-	FlatPageOpaque opaque = FlatPageGetOpaque(page);
-	int			nitems = opaque->nitems;
 	ItemPointer tids = FlatPageTids(page, &so->layout);
 	double	   *distances = so->distances;
+	int			nitems;
 
-	/* a page extended by an insert that crashed before its WAL record */
-	if (PageIsNew(page))
+	if (!CheckDataPage(so, page))
 		return;
-	if (opaque->page_id != FLAT_PAGE_ID ||
-		opaque->capacity != so->layout.capacity ||
-		nitems > so->layout.capacity)
-		ereport(ERROR,
-				(errcode(ERRCODE_INDEX_CORRUPTED),
-				 errmsg("flat index page has invalid contents")));
+	nitems = FlatPageGetOpaque(page)->nitems;
+	if (so->filter != NULL)
+		FilterPage(so, page);
 
 	if (so->nullQuery)
 		memset(distances, 0, sizeof(double) * nitems);
@@ -202,6 +244,8 @@ ScanPage(FlatScanOpaque so, Page page, int *n)
 	{
 		FlatCandidate c;
 
+		if (so->filter != NULL && !so->match[i])
+			continue;
 		/* most entries lose to the heap's farthest: decide on distance */
 		if (*n == so->k &&
 			CompareDistances(distances[i], so->results[0].distance) > 0)
@@ -215,6 +259,40 @@ ScanPage(FlatScanOpaque so, Page page, int *n)
 }
 
 /*
+ * Read data page blkno of nblocks for a scan and return it pinned and
+ * share-locked.  *prefetched is how far prefetching has gone (start it at
+ * FLAT_HEAD_BLKNO).
+ */
+static Buffer
+ReadDataPage(IndexScanDesc scan, BlockNumber blkno, BlockNumber nblocks,
+			 BlockNumber *prefetched)
+{
+	FlatScanOpaque so = (FlatScanOpaque) scan->opaque;
+	Relation	index = scan->indexRelation;
+	int64		reads = pgBufferUsage.shared_blks_read;
+	Buffer		buf;
+
+	CHECK_FOR_INTERRUPTS();
+	buf = ReadBufferExtended(index, MAIN_FORKNUM, blkno, RBM_NORMAL, so->bas);
+
+	/*
+	 * A page read from outside shared buffers: prefetch the next ones.
+	 * (Pages already in shared buffers would pay a second buffer table
+	 * lookup each for nothing.)
+	 */
+	if (pgBufferUsage.shared_blks_read != reads)
+	{
+		BlockNumber end = Min(nblocks, blkno + 1 + FLAT_PREFETCH_DISTANCE);
+
+		for (*prefetched = Max(*prefetched, blkno + 1); *prefetched < end;
+			 (*prefetched)++)
+			PrefetchBuffer(index, MAIN_FORKNUM, *prefetched);
+	}
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	return buf;
+}
+
+/*
  * One pass over the index: collect the k nearest entries beyond the bound,
  * sorted, in so->results.
  */
@@ -222,34 +300,14 @@ static void
 RunPass(IndexScanDesc scan)
 {
 	FlatScanOpaque so = (FlatScanOpaque) scan->opaque;
-	Relation	index = scan->indexRelation;
-	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
+	BlockNumber nblocks = RelationGetNumberOfBlocks(scan->indexRelation);
 	BlockNumber prefetched = FLAT_HEAD_BLKNO;
 	int			n = 0;
 
 	for (BlockNumber blkno = FLAT_HEAD_BLKNO; blkno < nblocks; blkno++)
 	{
-		int64		reads = pgBufferUsage.shared_blks_read;
-		Buffer		buf;
+		Buffer		buf = ReadDataPage(scan, blkno, nblocks, &prefetched);
 
-		CHECK_FOR_INTERRUPTS();
-		buf = ReadBufferExtended(index, MAIN_FORKNUM, blkno, RBM_NORMAL,
-								 so->bas);
-
-		/*
-		 * A page read from outside shared buffers: prefetch the next ones.
-		 * (Pages already in shared buffers would pay a second buffer
-		 * table lookup each for nothing.)
-		 */
-		if (pgBufferUsage.shared_blks_read != reads)
-		{
-			BlockNumber end = Min(nblocks, blkno + 1 + FLAT_PREFETCH_DISTANCE);
-
-			for (prefetched = Max(prefetched, blkno + 1); prefetched < end;
-				 prefetched++)
-				PrefetchBuffer(index, MAIN_FORKNUM, prefetched);
-		}
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		ScanPage(so, BufferGetPage(buf), &n);
 		UnlockReleaseBuffer(buf);
 	}
@@ -261,28 +319,53 @@ RunPass(IndexScanDesc scan)
 }
 
 /*
- * The first call: read the metapage and the query, size the first pass.
- * Runs in the scan's memory context.
+ * What every scan does first: read the metapage, prepare the search keys,
+ * choose the buffer strategy.  Fills *meta.  Runs in the scan's memory
+ * context.
  */
 static void
-StartScan(IndexScanDesc scan)
+InitScan(IndexScanDesc scan, FlatMetaPageData *meta)
 {
 	FlatScanOpaque so = (FlatScanOpaque) scan->opaque;
 	Relation	index = scan->indexRelation;
-	ScanKey		key = &scan->orderByData[0];
-	FlatMetaPageData meta;
 
 	pgstat_count_index_scan(index);
-
-	if (scan->orderByData == NULL || scan->numberOfOrderBys < 1)
-		elog(ERROR, "cannot scan flat index without order");
 
 	/* heap TIDs are handed out without a pin: needs an MVCC snapshot */
 	if (!IsMVCCSnapshot(scan->xs_snapshot))
 		elog(ERROR, "non-MVCC snapshots are not supported with flat");
 
-	FlatGetMeta(index, &meta);
-	FlatComputeLayout(&so->layout, meta.elemSize);
+	FlatGetMeta(index, meta);
+	FlatComputeLayout(&so->layout, meta->elemSize);
+	so->filter = FlatPrepareFilter(scan, meta);
+	if (so->filter != NULL)
+		so->match = palloc(sizeof(bool) * so->layout.capacity);
+	so->ordered = scan->orderByData != NULL && scan->numberOfOrderBys > 0;
+	so->pageTids = palloc(sizeof(ItemPointerData) * so->layout.capacity);
+	so->nextBlock = FLAT_HEAD_BLKNO;
+
+	/* as a sequential scan does: a ring when large next to shared_buffers */
+	so->bas = NULL;
+	if (RelationGetNumberOfBlocks(index) > (BlockNumber) (NBuffers / 4))
+		so->bas = GetAccessStrategy(BAS_BULKREAD);
+}
+
+/*
+ * The first call: read the metapage and the query, size the first pass
+ * (when the scan has ORDER BY).  Runs in the scan's memory context.
+ */
+static void
+StartScan(IndexScanDesc scan)
+{
+	FlatScanOpaque so = (FlatScanOpaque) scan->opaque;
+	ScanKey		key;
+	FlatMetaPageData meta;
+
+	InitScan(scan, &meta);
+	if (!so->ordered)
+		return;
+
+	key = &scan->orderByData[0];
 	so->query.metric = meta.metric;
 	so->query.dimensions = meta.dimensions;
 	so->nullQuery = (key->sk_flags & SK_ISNULL) != 0;
@@ -290,11 +373,6 @@ StartScan(IndexScanDesc scan)
 		so->query.data = FlatValueData(meta.metric,
 									   PointerGetDatum(PG_DETOAST_DATUM(key->sk_argument)),
 									   meta.dimensions);
-
-	/* as a sequential scan does: a ring when large next to shared_buffers */
-	so->bas = NULL;
-	if (RelationGetNumberOfBlocks(index) > (BlockNumber) (NBuffers / 4))
-		so->bas = GetAccessStrategy(BAS_BULKREAD);
 
 	so->distances = palloc(sizeof(double) * so->layout.capacity);
 	so->maxK = (int) Max((Size) flat_batch_size,
@@ -322,6 +400,87 @@ NextPass(IndexScanDesc scan)
 											 sizeof(FlatCandidate) * so->k);
 	}
 	RunPass(scan);
+}
+
+/*
+ * Collect the heap TIDs of a page's entries that pass the search keys
+ * (all of them when there are none) into so->pageTids; return how many.
+ * The caller holds the page's share lock.
+ */
+static int
+MatchPage(FlatScanOpaque so, Page page)
+{
+	ItemPointer tids = FlatPageTids(page, &so->layout);
+	int			nitems;
+	int			n = 0;
+
+	if (!CheckDataPage(so, page))
+		return 0;
+	nitems = FlatPageGetOpaque(page)->nitems;
+	if (so->filter != NULL)
+		FilterPage(so, page);
+	for (int i = 0; i < nitems; i++)
+	{
+		if (so->filter == NULL || so->match[i])
+			so->pageTids[n++] = tids[i];
+	}
+	return n;
+}
+
+/*
+ * A scan without ORDER BY: the next matching heap TID in page order, read
+ * page by page; false when the index is exhausted.
+ */
+static bool
+NextMatch(IndexScanDesc scan, ItemPointer tid)
+{
+	FlatScanOpaque so = (FlatScanOpaque) scan->opaque;
+	BlockNumber nblocks = RelationGetNumberOfBlocks(scan->indexRelation);
+	BlockNumber prefetched = so->nextBlock;
+
+	while (so->nextPageTid >= so->npageTids)
+	{
+		Buffer		buf;
+
+		if (so->nextBlock >= nblocks || (so->filter && so->filter->empty))
+			return false;
+		buf = ReadDataPage(scan, so->nextBlock++, nblocks, &prefetched);
+		so->npageTids = MatchPage(so, BufferGetPage(buf));
+		so->nextPageTid = 0;
+		UnlockReleaseBuffer(buf);
+	}
+	*tid = so->pageTids[so->nextPageTid++];
+	return true;
+}
+
+/*
+ * amgetbitmap: add every entry that passes the search keys to the bitmap,
+ * in one read of the index.  Returns how many.
+ */
+int64
+flatgetbitmap(IndexScanDesc scan, TIDBitmap *tbm)
+{
+	FlatScanOpaque so = (FlatScanOpaque) scan->opaque;
+	MemoryContext oldCtx = MemoryContextSwitchTo(so->ctx);
+	FlatMetaPageData meta;
+	BlockNumber nblocks;
+	BlockNumber prefetched = FLAT_HEAD_BLKNO;
+	int64		ntids = 0;
+
+	InitScan(scan, &meta);
+	nblocks = RelationGetNumberOfBlocks(scan->indexRelation);
+	for (BlockNumber blkno = FLAT_HEAD_BLKNO;
+		 blkno < nblocks && !(so->filter && so->filter->empty); blkno++)
+	{
+		Buffer		buf = ReadDataPage(scan, blkno, nblocks, &prefetched);
+		int			n = MatchPage(so, BufferGetPage(buf));
+
+		UnlockReleaseBuffer(buf);
+		tbm_add_tuples(tbm, so->pageTids, n, false);
+		ntids += n;
+	}
+	MemoryContextSwitchTo(oldCtx);
+	return ntids;
 }
 
 /*
@@ -360,6 +519,8 @@ flatrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->first = true;
 	so->nresults = 0;
 	so->next = 0;
+	so->npageTids = 0;
+	so->nextPageTid = 0;
 	MilvusStatScanStart(scan);
 
 	if (keys && scan->numberOfKeys > 0)
@@ -387,6 +548,16 @@ flatgettuple(IndexScanDesc scan, ScanDirection dir)
 	{
 		StartScan(scan);
 		so->first = false;
+	}
+	if (!so->ordered)
+	{
+		bool		found = NextMatch(scan, &scan->xs_heaptid);
+
+		MemoryContextSwitchTo(oldCtx);
+		if (found)
+			MilvusStatScanTuple(scan);
+		scan->xs_recheck = false;
+		return found;
 	}
 	while (so->next >= so->nresults && so->full)
 		NextPass(scan);

@@ -35,6 +35,7 @@
 #include "utils/guc.h"
 
 #include "annoy.h"
+#include "bitvec.h"
 #include "distance.h"
 #include "flat.h"
 #include "hnsw.h"
@@ -55,6 +56,7 @@ void
 _PG_init(void)
 {
 	DistanceInit(DISTANCE_IMPL_AVX512);
+	BitvecInit();
 	HnswInit();
 	FlatInit();
 	IvfInit();

@@ -3,6 +3,10 @@
 -- ---------------------------------------------------------------------------
 -- Support function 1 is the ordering operator's own function: the index
 -- computes exactly what the operator returns, with the same kernels.
+-- The bit operator classes also answer the boolean operators @> and <@
+-- (substructure and superstructure screens of chemical fingerprints) and
+-- % (Tanimoto similarity at least milvus.tanimoto_threshold), with or
+-- without ORDER BY.
 
 CREATE FUNCTION flathandler(internal) RETURNS index_am_handler
 	AS 'MODULE_PATHNAME' LANGUAGE C;
@@ -54,9 +58,15 @@ CREATE OPERATOR CLASS halfvec_l1_ops
 CREATE OPERATOR CLASS bit_hamming_ops
 	FOR TYPE bit USING flat AS
 	OPERATOR 1 <~> (bit, bit) FOR ORDER BY float_ops,
+	OPERATOR 2 @> (bit, bit),
+	OPERATOR 3 <@ (bit, bit),
+	OPERATOR 4 % (bit, bit),
 	FUNCTION 1 hamming_distance(bit, bit);
 
 CREATE OPERATOR CLASS bit_jaccard_ops
 	FOR TYPE bit USING flat AS
 	OPERATOR 1 <%> (bit, bit) FOR ORDER BY float_ops,
+	OPERATOR 2 @> (bit, bit),
+	OPERATOR 3 <@ (bit, bit),
+	OPERATOR 4 % (bit, bit),
 	FUNCTION 1 jaccard_distance(bit, bit);

@@ -12,6 +12,9 @@
 #                          and binary
 #   test_psycopg_types.py  psycopg 3: halfvec, sparsevec and bit, text and
 #                          binary
+#   test_rdkit.py          psycopg 3 + RDKit (python3-rdkit, rdkit-data):
+#                          fingerprints in and out, Tanimoto top-k and
+#                          threshold search, substructure screening
 #   node/test.js           node-postgres with the pgvector npm package: vector,
 #                          halfvec, sparsevec, bit metrics
 #
@@ -130,6 +133,12 @@ else
 	ok "psycopg: $python has psycopg $("$python" -c 'import psycopg; print(psycopg.__version__)')"
 	run_suite psycopg "$python" "$here/test_psycopg.py"
 	run_suite psycopg-types "$python" "$here/test_psycopg_types.py"
+	if ! "$python" -c 'import rdkit' >"$tmp/import.out" 2>&1; then
+		not_ok "rdkit: $python cannot import rdkit (install python3-rdkit and rdkit-data)"
+		comment "$tmp/import.out"
+	else
+		run_suite rdkit "$python" "$here/test_rdkit.py"
+	fi
 fi
 
 # --- node-postgres + pgvector -------------------------------------------
