@@ -159,6 +159,20 @@ SELECT annoy_same_as_exact(format(
 FROM awide WHERE id IN (7, 77, 777) ORDER BY id;
 DROP TABLE awide;
 
+-- wide values: leaves of at most 678 ids (two to a page) fill and split
+CREATE TABLE awide2 (id int, v vector(700));
+INSERT INTO awide2 SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 700) WHERE i > 0)
+FROM generate_series(1, 100) i;
+CREATE INDEX awide2_v ON awide2 USING annoy (v vector_l2_ops) WITH (n_trees = 2);
+INSERT INTO awide2 SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 700) WHERE i > 0)
+FROM generate_series(101, 900) i;
+SELECT * FROM milvus_index_check('awide2_v');
+SELECT annoy_same_as_exact(format(
+	'SELECT v <-> %L AS d FROM awide2 ORDER BY v <-> %L LIMIT 10', v, v))
+FROM awide2 WHERE id IN (7, 777) ORDER BY id;
+SELECT pg_relation_size('awide2_v') < 12 * 1024 * 1024 AS bounded;
+DROP TABLE awide2;
+
 -- a build and a scan can be cancelled (statement_timeout)
 CREATE TABLE acancel (id int, v vector(32));
 INSERT INTO acancel SELECT i, array_fill((i % 1000)::real, ARRAY[32])::vector

@@ -9,7 +9,7 @@
  * two points are sampled and refined by two-means iterations, and the
  * hyperplane lies between the two means (for bit strings, a sampled bit).
  * A leaf holds at most leafCapacity ids (Annoy's K: about the dimension
- * count, at most a page).  A search walks all trees at once, from a
+ * count, at most half a page).  A search walks all trees at once, from a
  * priority queue ordered by the margin of the query to each hyperplane,
  * and collects the ids of the leaves it reaches until it has search_k of
  * them; their exact distances then rank them.
@@ -125,7 +125,10 @@
 #define ANNOY_DEFAULT_K			100
 #define ANNOY_MAX_SEARCH_K		100000000
 
-/* Leaves hold at least this many ids (Annoy's K is about the dimensions) */
+/*
+ * Leaves hold at least this many ids (Annoy's K is about the dimensions),
+ * and at most what lets two leaves share a page (678 ids)
+ */
 #define ANNOY_MIN_LEAF			32
 
 /* Two-means refinement steps and split retries, as Annoy */

@@ -40,6 +40,12 @@
 #include "annoy.h"
 #include "stat.h"
 
+/*
+ * A new page always has room, and others take it only while this insert
+ * waits for a lock: more attempts than this mean a bug, not contention.
+ */
+#define ANNOY_MAX_ATTEMPTS	1000
+
 /* What an insert carries down the trees */
 typedef struct InsertState
 {
@@ -119,8 +125,12 @@ StoreValue(InsertState *is, ItemPointer heaptid)
 		RecordPageWithFreeSpace(is->index, blkno, 0);
 	}
 
-	for (;;)
+	for (int attempt = 0;; attempt++)
 	{
+		CHECK_FOR_INTERRUPTS();
+		if (attempt >= ANNOY_MAX_ATTEMPTS)
+			elog(ERROR, "could not find room for a value in annoy index \"%s\"",
+				 RelationGetRelationName(is->index));
 		blkno = AnnoyNewPage(is->index, &is->layout, ANNOY_PAGE_VECTOR);
 		AnnoySetInsertPage(is->index, ANNOY_PAGE_VECTOR, blkno);
 		if (TryStoreOnPage(is, blkno, heaptid))
@@ -388,11 +398,16 @@ SplitLeaf(InsertState *is, ItemPointer ref, LeafSplit *ls)
 	bool		done = false;
 
 	PlanLeafSplit(is, ls);
-	while (!done && !changed)
+	for (int attempt = 0; !done && !changed; attempt++)
 	{
 		BlockNumber blknos[3];
 		Buffer		bufs[3];
 
+		/* others may take the room found, but not this often */
+		CHECK_FOR_INTERRUPTS();
+		if (attempt >= ANNOY_MAX_ATTEMPTS)
+			elog(ERROR, "could not find room to split a leaf of annoy index \"%s\"",
+				 RelationGetRelationName(is->index));
 		blknos[0] = ItemPointerGetBlockNumber(ref);
 		blknos[1] = FindPageWithRoom(is, ANNOY_PAGE_SPLIT, 1);
 		blknos[2] = FindPageWithRoom(is, ANNOY_PAGE_LEAF, 2);

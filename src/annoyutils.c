@@ -137,7 +137,8 @@ AnnoyComputeLayout(AnnoyLayout *layout, AnnoyMetric metric, int dimensions)
 {
 	int			usable = BLCKSZ - MAXALIGN(SizeOfPageHeaderData) -
 		MAXALIGN(sizeof(AnnoyPageOpaqueData)) - 1;
-	int			maxLeaf = (usable - (int) offsetof(AnnoyLeafData, ids)) /
+	/* a split puts two new leaves on one page: two must fit */
+	int			maxLeaf = (usable / 2 - (int) offsetof(AnnoyLeafData, ids)) /
 		(int) sizeof(ItemPointerData);
 	int			k;
 
