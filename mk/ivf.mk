@@ -9,7 +9,7 @@ src/ivfquant.o: CFLAGS += -O3
 
 REGRESS += ivf_options ivf_ivfflat ivf_types ivf_quantizers ivf_iterative \
 	ivf_pgvector ivf_cost \
-	ivf_recall ivf_worker
+	ivf_recall ivf_worker ivf_filter
 
 # The Faiss shim is a library of its own, loaded with dlopen() when an
 # index is trained (see src/faiss_shim.h): Debian ships Faiss as a static

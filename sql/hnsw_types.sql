@@ -4,7 +4,8 @@ SET client_min_messages = warning;
 
 SELECT opc.opcname, amvalidate(opc.oid) FROM pg_opclass opc
 	JOIN pg_am am ON am.oid = opc.opcmethod
-	WHERE am.amname = 'hnsw' AND opc.opcintype <> 'vector'::regtype ORDER BY 1;
+	WHERE am.amname = 'hnsw' AND opc.opcintype IN ('halfvec'::regtype,
+		'sparsevec'::regtype, 'bit'::regtype) ORDER BY 1;
 
 CREATE TABLE hnsw_t (id int, h halfvec(4), s sparsevec(6), b bit(24));
 INSERT INTO hnsw_t SELECT i,

@@ -81,7 +81,8 @@ SET ivfflat.unknown = 1;
 -- the operator classes are valid
 SELECT opc.opcname, am.amname, amvalidate(opc.oid)
 	FROM pg_opclass opc JOIN pg_am am ON am.oid = opc.opcmethod
-	WHERE am.amname IN ('ivfflat', 'ivf') ORDER BY 2, 1;
+	WHERE am.amname IN ('ivfflat', 'ivf') AND opc.opcintype IN
+		('vector'::regtype, 'halfvec'::regtype, 'bit'::regtype) ORDER BY 2, 1;
 
 -- a broken operator class is reported under its own access method's name
 CREATE OPERATOR CLASS broken_l2_ops FOR TYPE vector USING ivfflat AS

@@ -2,8 +2,9 @@
  *
  * amcommon.c
  *	  What our access methods share: their IndexAmRoutine capabilities,
- *	  page extension, ValidateOrderingOpclass, their amvalidate, and
- *	  ExtensionTypeOid, the indexed type by OID.
+ *	  page extension, the parts of their cost estimates they share,
+ *	  ValidateOrderingOpclass, their amvalidate, and ExtensionTypeOid, the
+ *	  indexed type by OID.
  *
  * IDENTIFICATION
  *	  src/amcommon.c
@@ -12,17 +13,28 @@
  */
 #include "postgres.h"
 
+#include <float.h>
+
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/pg_amop.h"
 #include "catalog/pg_amproc.h"
 #include "catalog/pg_opclass.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/vacuum.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/paths.h"
+#include "optimizer/restrictinfo.h"
+#include "parser/parsetree.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/catcache.h"
 #include "utils/lsyscache.h"
+#include "utils/selfuncs.h"
+#include "utils/spccache.h"
 #include "utils/syscache.h"
 
 #include "amcommon.h"
@@ -63,6 +75,184 @@ ExtendIndex(Relation index, ForkNumber forkNum)
 	buf = ReadBufferExtended(index, forkNum, P_NEW, RBM_NORMAL, NULL);
 	UnlockRelationForExtension(index, ExclusiveLock);
 	return buf;
+}
+
+bool
+AmCostWithoutOrderBy(IndexPath *path, Cost *indexStartupCost,
+					 Cost *indexTotalCost, Selectivity *indexSelectivity,
+					 double *indexCorrelation, double *indexPages)
+{
+	if (path->indexorderbys != NIL)
+		return false;
+	*indexStartupCost = DBL_MAX;
+	*indexTotalCost = DBL_MAX;
+	*indexSelectivity = 0;
+	*indexCorrelation = 0;
+	*indexPages = 0;
+	return true;
+}
+
+/*
+ * Vectors over about 2 kB live in TOAST, and a sequential scan computing
+ * a distance for every row reads them all there, but its cost counts the
+ * heap pages only (and no detoasting).
+ */
+double
+AmHeapPageShare(PlannerInfo *root, IndexOptInfo *info)
+{
+	RangeTblEntry *rte = planner_rt_fetch(info->rel->relid, root);
+	Relation	heap;
+	Oid			toastOid;
+	BlockNumber toastPages = 0;
+	double		heapPages = Max(info->rel->pages, 1);
+
+	heap = table_open(rte->relid, NoLock);
+	toastOid = heap->rd_rel->reltoastrelid;
+	table_close(heap, NoLock);
+
+	if (OidIsValid(toastOid))
+	{
+		Relation	toast = table_open(toastOid, AccessShareLock);
+
+		toastPages = RelationGetNumberOfBlocks(toast);
+		table_close(toast, AccessShareLock);
+	}
+	return heapPages / (heapPages + toastPages);
+}
+
+/*
+ * Whether an expression holds a parameter whose value the planner does
+ * not know: a generic plan of a prepared statement sees $n as such.  A
+ * custom plan sees the values, as constants.
+ */
+static bool
+ContainsExternParam(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXTERN)
+		return true;
+	return expression_tree_walker(node, ContainsExternParam, context);
+}
+
+/*
+ * The quals of path's relation that the index does not evaluate: those the
+ * executor checks on each heap row the scan returns.
+ */
+static List *
+FilterQuals(IndexPath *path)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, path->indexinfo->indrestrictinfo)
+	{
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+
+		if (rinfo->pseudoconstant ||
+			is_redundant_with_indexclauses(rinfo, path->indexclauses))
+			continue;
+		result = lappend(result, rinfo);
+	}
+	return result;
+}
+
+/*
+ * A scan in distance order returns index tuples that pass its index
+ * conditions (condSel of the entries) and the executor keeps those whose
+ * heap rows pass the filter (filterSel).  To keep limit rows it returns
+ * about limit / filterSel tuples and reaches limit / (filterSel * condSel)
+ * entries, at most every entry.  When fewer rows than limit match, it
+ * returns every tuple that passes its conditions.
+ *
+ * When the filter compares with a parameter of a generic plan, its
+ * selectivity is a default (one third for an inequality) that says nothing
+ * of the values to come; a scan that finds few matches reads far more
+ * than that default suggests, up to its own limits, while the plans that
+ * read the matching rows through another index stay cheap.  So the filter
+ * is then assumed to keep almost nothing: the generic plan is priced at the
+ * worst case the scan can meet, and PostgreSQL keeps planning each
+ * execution with the parameters' values (choose_custom_plan), unless the
+ * exact plan is the generic plan's best.  Index conditions on a parameter
+ * likewise: the scan may have to reach every entry.
+ */
+void
+AmEstimateFilter(PlannerInfo *root, IndexPath *path, double defaultLimit,
+				 AmFilterEstimate *est)
+{
+	IndexOptInfo *info = path->indexinfo;
+	double		tuples = Max(info->tuples, 1);
+	List	   *filter = FilterQuals(path);
+	List	   *conds = get_quals_from_indexclauses(path->indexclauses);
+	double		matching;
+
+	est->filterSel = clauselist_selectivity(root, filter, info->rel->relid,
+											JOIN_INNER, NULL);
+	est->condSel = clauselist_selectivity(root, conds, info->rel->relid,
+										  JOIN_INNER, NULL);
+	est->unknownSel = ContainsExternParam((Node *) get_actual_clauses(filter),
+										  NULL);
+	if (est->unknownSel)
+		est->filterSel = Min(est->filterSel, 1.0 / tuples);
+	if (ContainsExternParam((Node *) get_actual_clauses(conds), NULL))
+		est->condSel = Min(est->condSel, 1.0 / tuples);
+
+	est->limit = Max(defaultLimit, 1);
+	if (root->limit_tuples > 0 &&
+		bms_membership(root->all_baserels) == BMS_SINGLETON)
+		est->limit = root->limit_tuples;
+
+	matching = tuples * est->condSel * est->filterSel;
+	if (matching <= est->limit)
+	{
+		est->returned = tuples * est->condSel;
+		est->scanned = tuples;
+	}
+	else
+	{
+		est->returned = est->limit / est->filterSel;
+		est->scanned = Min(est->returned / Max(est->condSel, 1e-10), tuples);
+	}
+	est->returned = Max(est->returned, 1);
+}
+
+/*
+ * The planner prices the heap fetches of every ordered index scan (a
+ * btree's too) for the rows it returns, spread over the scan; what it
+ * cannot know is the rows the filter drops.  Those are priced as it prices
+ * a scan's heap fetches: random page reads of the pages they are on
+ * (index_pages_fetched, Mackert and Lohman's estimate).
+ */
+Cost
+AmDroppedFetchCost(PlannerInfo *root, IndexOptInfo *info,
+				   const AmFilterEstimate *est, double fetched)
+{
+	double		randomPageCost;
+	double		kept = Min(est->limit, fetched);
+
+	if (fetched <= kept)
+		return 0;
+	get_tablespace_page_costs(info->rel->reltablespace, &randomPageCost,
+							  NULL);
+	return (index_pages_fetched(fetched, info->rel->pages, info->pages, root) -
+			index_pages_fetched(kept, info->rel->pages, info->pages, root)) *
+		randomPageCost;
+}
+
+/*
+ * The planner adds to the index's cost the heap fetches and the filter of
+ * the rows it expects, spread evenly over the scan.  When the limit is
+ * not below the rows the scan returns, limitCost is the whole scan.
+ */
+Cost
+AmTotalCostForLimit(IndexPath *path, const AmFilterEstimate *est,
+					Cost startup, Cost limitCost)
+{
+	double		rows = Max(path->indexinfo->rel->rows, 1);
+
+	if (est->limit >= rows)
+		return limitCost;
+	return startup + Max(limitCost - startup, 0) * rows / est->limit;
 }
 
 bool

@@ -17,6 +17,7 @@
 
 #include "access/amapi.h"
 #include "common/relpath.h"
+#include "nodes/pathnodes.h"
 #include "storage/buf.h"
 #include "utils/relcache.h"
 
@@ -33,6 +34,67 @@ extern IndexAmRoutine *MakeOrderingAmRoutine(uint16 amsupport);
  * locked.
  */
 extern Buffer ExtendIndex(Relation index, ForkNumber forkNum);
+
+/*
+ * The cost of a path without ORDER BY, which our indexes cannot answer:
+ * when path has no ORDER BY, set the amcostestimate outputs so that the
+ * planner never chooses it and return true; otherwise return false and
+ * set nothing.
+ */
+extern bool AmCostWithoutOrderBy(IndexPath *path, Cost *indexStartupCost,
+								 Cost *indexTotalCost,
+								 Selectivity *indexSelectivity,
+								 double *indexCorrelation,
+								 double *indexPages);
+
+/*
+ * The share of the table's pages that the planner charges its scans of
+ * the heap for: heap pages / (heap pages + TOAST pages), 1 when the table
+ * has no TOAST pages.  Index pages that hold the vectors inline are priced
+ * at this share so that index and heap scans are compared like for like.
+ */
+extern double AmHeapPageShare(PlannerInfo *root, IndexOptInfo *info);
+
+/*
+ * What a scan in distance order must read to return the rows a query
+ * wants, when quals drop some of the rows it finds: AmEstimateFilter fills
+ * it in, the cost functions price it.
+ */
+typedef struct AmFilterEstimate
+{
+	double		limit;			/* rows wanted: the LIMIT, or a default */
+	Selectivity filterSel;		/* quals the executor checks on heap rows */
+	Selectivity condSel;		/* index conditions on key columns */
+	bool		unknownSel;		/* filterSel depends on unbound parameters */
+	double		returned;		/* index tuples returned: heap fetches */
+	double		scanned;		/* index entries reached in distance order */
+} AmFilterEstimate;
+
+/*
+ * Estimate, for path, the selectivity of the quals the index does not
+ * evaluate and of its index conditions, the rows wanted (root's LIMIT when
+ * the query scans one relation, else defaultLimit), and the index tuples a
+ * scan must return and the entries it must reach to find them.
+ */
+extern void AmEstimateFilter(PlannerInfo *root, IndexPath *path,
+							 double defaultLimit, AmFilterEstimate *est);
+
+/*
+ * The cost of the heap fetches of the rows a filter drops: fetched heap
+ * tuples in random order (index scan order) beyond the limit rows est
+ * wants, whose fetches the planner adds itself, priced by the pages they
+ * are on.
+ */
+extern Cost AmDroppedFetchCost(PlannerInfo *root, IndexOptInfo *info,
+							   const AmFilterEstimate *est, double fetched);
+
+/*
+ * The total cost to report so that the planner's interpolation for LIMIT
+ * (startup + (total - startup) * limit / rows) comes to limitCost, the
+ * cost of the rows est wants.
+ */
+extern Cost AmTotalCostForLimit(IndexPath *path, const AmFilterEstimate *est,
+								Cost startup, Cost limitCost);
 
 /*
  * amvalidate for hnsw, flat, ivfflat and ivf: the operator class needs the

@@ -65,6 +65,20 @@ flatoptions(Datum reloptions, bool validate)
 }
 
 /*
+ * How many passes over the index a scan makes to return n entries: the
+ * first keeps flat.batch_size, each further one four times as many.
+ */
+static double
+EstimatePasses(double n)
+{
+	double		passes = 1;
+
+	for (double k = flat_batch_size; k < n && passes < 32; k *= 4)
+		passes++;
+	return passes;
+}
+
+/*
  * Cost.  Before the first row comes back the scan reads every index page
  * in physical order and computes one distance per entry with a kernel:
  * that is the startup cost, priced as sequential page reads plus one
@@ -73,11 +87,18 @@ flatoptions(Datum reloptions, bool validate)
  * Wide values that the table stores out of line (TOAST) make the index
  * larger than the table, yet a sequential scan reads those same bytes
  * through TOAST, which the planner does not charge it for; so the index's
- * pages are priced at no more than the table's, which keeps the comparison
- * even.  Further passes, needed when more rows than a batch are consumed,
- * are the run cost.  The index scan's heap fetches are added by the planner,
- * so ORDER BY ... LIMIT k uses the index, while a WHERE clause that keeps
- * few rows through another index stays cheaper on that index.
+ * pages are priced at the heap's share of the table's pages
+ * (AmHeapPageShare), which keeps the comparison even.
+ *
+ * Further passes, needed when more rows than a batch are consumed, and the
+ * heap fetches are the run cost.  A filter that the index does not
+ * evaluate drops rows after their heap fetch, so to keep LIMIT k rows the
+ * scan returns about k / s tuples at the filter's selectivity s
+ * (AmEstimateFilter), each fetched from the heap at a random place; the
+ * total is set so that the planner's interpolation for LIMIT k comes to
+ * the cost of those.  So ORDER BY ... LIMIT uses the index, while a WHERE
+ * clause that keeps few rows through another index stays cheaper on that
+ * index.
  */
 static void
 flatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
@@ -85,34 +106,30 @@ flatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 				 Selectivity *indexSelectivity, double *indexCorrelation,
 				 double *indexPages)
 {
-	double		tuples = Max(path->indexinfo->tuples, 1);
-	double		pages = Max(path->indexinfo->pages, 1);
-	double		heapPages = path->indexinfo->rel->pages;
-	double		passes;
+	IndexOptInfo *info = path->indexinfo;
+	double		tuples = Max(info->tuples, 1);
+	double		pages = Max(info->pages, 1);
+	AmFilterEstimate est;
+
+	if (AmCostWithoutOrderBy(path, indexStartupCost, indexTotalCost,
+							 indexSelectivity, indexCorrelation, indexPages))
+		return;
 
 	*indexCorrelation = 0;
 	*indexPages = pages;
-
-	/* never use the index without ORDER BY */
-	if (path->indexorderbys == NIL)
-	{
-		*indexStartupCost = DBL_MAX;
-		*indexTotalCost = DBL_MAX;
-		*indexSelectivity = 0;
-		return;
-	}
-
 	*indexSelectivity = 1.0;
-	if (heapPages > 0)
-		pages = Min(pages, heapPages);
+	pages *= AmHeapPageShare(root, info);
 	*indexStartupCost = pages * seq_page_cost + tuples * cpu_operator_cost;
 
-	/* passes to return every entry: k grows fourfold from batch_size */
-	passes = 1;
-	for (double k = flat_batch_size; k < tuples && passes < 32; k *= 4)
-		passes++;
-	*indexTotalCost = *indexStartupCost * passes +
-		tuples * cpu_index_tuple_cost;
+	/* a pass skips the entries the search keys reject (flatscan.c) */
+	AmEstimateFilter(root, path, flat_batch_size, &est);
+	*indexSelectivity = est.condSel;
+	*indexTotalCost = AmTotalCostForLimit(path, &est, *indexStartupCost,
+										  *indexStartupCost *
+										  EstimatePasses(est.returned) +
+										  est.returned * cpu_index_tuple_cost +
+										  AmDroppedFetchCost(root, info, &est,
+															 est.returned));
 }
 
 /*
@@ -120,9 +137,9 @@ flatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
  * ORDER BY, the scan reads every index page once and tests every entry:
  * sequential page reads plus one operator cost per entry and key, none of
  * it before the first row of a plain index scan; the keys' selectivity is
- * their operators' estimate.  With ORDER BY, the ordering cost applies to
- * the first pass, and the keys cut the rows, and so the further passes,
- * after it.
+ * their operators' estimate.  With ORDER BY, flatcostestimate prices them
+ * as index conditions (AmEstimateFilter): every pass reads every entry,
+ * and the keys cut the rows returned, and so the further passes.
  */
 static void
 flatkeyscostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
@@ -137,19 +154,11 @@ flatkeyscostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 
 	flatcostestimate(root, path, loop_count, indexStartupCost, indexTotalCost,
 					 indexSelectivity, indexCorrelation, indexPages);
-	if (quals == NIL)
+	if (quals == NIL || path->indexorderbys != NIL)
 		return;
 
 	keysSelectivity = clauselist_selectivity(root, quals, index->rel->relid,
 											 JOIN_INNER, NULL);
-	if (path->indexorderbys != NIL)
-	{
-		/* what comes after the first pass scales with the rows returned */
-		*indexTotalCost = *indexStartupCost +
-			(*indexTotalCost - *indexStartupCost) * keysSelectivity;
-		*indexSelectivity *= keysSelectivity;
-		return;
-	}
 	*indexSelectivity = keysSelectivity;
 	*indexStartupCost = 0;
 	*indexTotalCost = pages * seq_page_cost +

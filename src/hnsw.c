@@ -39,6 +39,7 @@
 
 #include "hnsw.h"
 #include "amcommon.h"
+#include "amfilter.h"
 #include "buildthreads.h"
 
 PGDLLEXPORT PG_FUNCTION_INFO_V1(hnswhandler);
@@ -48,6 +49,7 @@ int			hnsw_iterative_scan = HNSW_ITERATIVE_SCAN_OFF;
 int			hnsw_max_scan_tuples = 20000;
 double		hnsw_scan_mem_multiplier = 1;
 int			hnsw_build_threads = -1;
+double		hnsw_filter_exact_fraction = 0.25;
 
 static relopt_kind hnsw_relopt_kind;
 
@@ -100,6 +102,12 @@ HnswInit(void)
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("hnsw");
+
+	DefineCustomRealVariable("milvus.hnsw_filter_exact_fraction",
+							 "Sets the share of an hnsw index a filtered scan may still have to read in the graph before it reads the whole index exactly instead",
+							 "When a scan with conditions on filter columns would still need to read this fraction of the index's elements at the match rate it sees, it reads every page once instead and returns the matching rows in exact order; 0 never does.",
+							 &hnsw_filter_exact_fraction, 0.25, 0, 1,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 
 	BuildThreadsInit();
 	DefineCustomIntVariable("milvus.hnsw_build_threads",
@@ -203,47 +211,44 @@ EstimateVisited(double tuples, int m, int efSearch)
 }
 
 /*
- * The share of the table's pages that the planner's scans of the heap are
- * charged for: heap pages / (heap pages + TOAST pages).  Vectors over
- * about 2 kB live in TOAST, and a sequential scan computing a distance for
- * every row reads them all there, but its cost counts the heap pages only
- * (and no detoasting).  1 when the table has no TOAST pages.
+ * How many elements an iterative scan reads to return scanned elements in
+ * distance order: the first search's, then m / 4 per further element (the
+ * same rate as per unit of ef_search), at most hnsw.max_scan_tuples (after
+ * which the scan returns what it has read, and ends) and the whole index.
+ * Without iterative scans, the first search's only.
  */
 static double
-HeapPageShare(PlannerInfo *root, IndexOptInfo *info)
+EstimateReads(double tuples, int m, double visited, double scanned)
 {
-	RangeTblEntry *rte = planner_rt_fetch(info->rel->relid, root);
-	Relation	heap;
-	Oid			toastOid;
-	BlockNumber toastPages = 0;
-	double		heapPages = Max(info->rel->pages, 1);
+	double		reads = visited;
 
-	heap = table_open(rte->relid, NoLock);
-	toastOid = heap->rd_rel->reltoastrelid;
-	table_close(heap, NoLock);
-
-	if (OidIsValid(toastOid))
-	{
-		Relation	toast = table_open(toastOid, AccessShareLock);
-
-		toastPages = RelationGetNumberOfBlocks(toast);
-		table_close(toast, AccessShareLock);
-	}
-	return heapPages / (heapPages + toastPages);
+	if (hnsw_iterative_scan == HNSW_ITERATIVE_SCAN_OFF)
+		return visited;
+	if (scanned > hnsw_ef_search)
+		reads += (scanned - hnsw_ef_search) * m / 4.0;
+	return Min(reads, Max(Min(tuples, (double) hnsw_max_scan_tuples),
+						  visited));
 }
 
 /*
  * Cost.  A search reads EstimateVisited elements before the first tuple
  * comes back: that is the startup cost, priced by genericcostestimate as
  * an index scan over that many index tuples plus one distance each.
- * Running the scan to exhaustion, as a selective filter may make it with
- * iterative scans, costs the same per visited element for every element:
- * that is the total.  So ORDER BY ... LIMIT k over a large enough table
- * uses the index, while a WHERE clause that keeps few rows (where LIMIT k
- * would need most of the index) makes a btree plus an exact sort cheaper.
+ *
+ * A filter that the index does not evaluate drops rows after their heap
+ * fetch, so to keep LIMIT k rows an iterative scan returns about k / s
+ * tuples at the filter's selectivity s (AmEstimateFilter), reading more
+ * elements for each (EstimateReads), and fetches each from the heap at a
+ * random place.  That is the cost of the first k rows; the total is set so
+ * that the planner's interpolation for LIMIT k comes to it.  So ORDER BY
+ * ... LIMIT uses the index when the filter keeps most rows, and a filter
+ * that keeps few (whose matches the scan must read most of the graph to
+ * find) makes a btree plus an exact sort cheaper.  Index conditions on key
+ * columns are checked during the search: they make it read more elements,
+ * not fetch more heap tuples.
  *
  * When the vectors live in TOAST, the other plans' costs leave out reading
- * them (HeapPageShare); to compare like with like, the index pages read
+ * them (AmHeapPageShare); to compare like with like, the index pages read
  * are charged at the same share, which is what reading only the part of
  * each row the heap holds would cost.  Without this a sequential scan and
  * sort, which detoasts every row, looks cheaper than a search that reads
@@ -259,21 +264,17 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	IndexOptInfo *info = path->indexinfo;
 	double		tuples = Max(info->tuples, 1);
 	double		visited;
+	double		reads;
+	double		fetched;
 	double		pagesFetched;
 	double		randomPageCost;
+	AmFilterEstimate est;
 	Relation	index;
 	int			m;
 
-	/* never use the index without ORDER BY */
-	if (path->indexorderbys == NIL)
-	{
-		*indexStartupCost = DBL_MAX;
-		*indexTotalCost = DBL_MAX;
-		*indexSelectivity = 0;
-		*indexCorrelation = 0;
-		*indexPages = 0;
+	if (AmCostWithoutOrderBy(path, indexStartupCost, indexTotalCost,
+							 indexSelectivity, indexCorrelation, indexPages))
 		return;
-	}
 
 	index = index_open(info->indexoid, NoLock);
 	m = HnswGetM(index);
@@ -294,20 +295,32 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 										   root) / loop_count;
 
 	*indexStartupCost = costs.indexTotalCost + visited * cpu_operator_cost -
-		(1.0 - HeapPageShare(root, info)) * pagesFetched * randomPageCost;
-	*indexTotalCost = *indexStartupCost * (tuples / visited);
+		(1.0 - AmHeapPageShare(root, info)) * pagesFetched * randomPageCost;
+
+	/* the first LIMIT rows through the filter */
+	AmEstimateFilter(root, path, hnsw_ef_search, &est);
+	reads = EstimateReads(tuples, m, visited, est.scanned);
+	fetched = Min(est.returned, hnsw_iterative_scan == HNSW_ITERATIVE_SCAN_OFF ?
+				  hnsw_ef_search : reads);
+	*indexTotalCost = AmTotalCostForLimit(path, &est, *indexStartupCost,
+										  *indexStartupCost * reads / visited +
+										  AmDroppedFetchCost(root, info, &est,
+															 fetched));
 	*indexSelectivity = costs.indexSelectivity;
 	*indexCorrelation = 0;
 	*indexPages = costs.numIndexPages;
 }
 
 /*
- * Validate an operator class: one ordering operator (strategy 1) and the
- * distance support function, optionally the norm function.
+ * Validate an operator class: for a vector column, one ordering operator
+ * (strategy 1) and the distance support function, optionally the norm
+ * function; for a filter column, boolean search operators only.
  */
 static bool
 hnswvalidate(Oid opclassoid)
 {
+	if (AmIsFilterOpclass(opclassoid))
+		return AmValidateFilterOpclass(opclassoid);
 	return ValidateOrderingOpclass(opclassoid, HNSW_DISTANCE_PROC,
 								   (1 << HNSW_NORM_PROC) |
 								   (1 << HNSW_NORMALIZE_PROC));
@@ -342,6 +355,13 @@ hnswhandler(PG_FUNCTION_ARGS)
 {
 	IndexAmRoutine *amroutine = MakeOrderingAmRoutine(3);
 
+	/*
+	 * Filter columns after the vector (amfilter.c): their WHERE clauses
+	 * are index conditions the scan evaluates.  Not = ANY (array): on a
+	 * column after the first, PostgreSQL 15 gives up the index order for
+	 * it, so that such a path could not serve ORDER BY anyway.
+	 */
+	amroutine->amcanmulticol = true;
 	amroutine->ambuild = hnswbuild;
 	amroutine->ambuildempty = hnswbuildempty;
 	amroutine->aminsert = hnswinsert;

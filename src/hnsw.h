@@ -88,11 +88,15 @@
 
 #include "access/amapi.h"
 #include "access/generic_xlog.h"
+#include "access/itup.h"
+#include "access/skey.h"
 #include "access/reloptions.h"
 #include "nodes/execnodes.h"
 #include "storage/bufmgr.h"
 #include "storage/itemptr.h"
 #include "utils/relcache.h"
+
+#include "amfilter.h"
 
 /* On-disk identity */
 #define HNSW_MAGIC_NUMBER		0x4D564857	/* "MVHW" */
@@ -158,6 +162,7 @@ extern int	hnsw_iterative_scan;
 extern int	hnsw_max_scan_tuples;
 extern double hnsw_scan_mem_multiplier;
 extern int	hnsw_build_threads;
+extern double hnsw_filter_exact_fraction;
 
 /* Reloptions */
 typedef struct HnswOptions
@@ -203,7 +208,7 @@ typedef struct HnswElementTupleData
 	uint8		type;			/* HNSW_ELEMENT_TUPLE_TYPE */
 	uint8		level;
 	uint8		deleted;		/* all heap TIDs dead; set by VACUUM */
-	uint8		unused;
+	uint8		flags;			/* HNSW_ELEMENT_HAS_KEYS, else 0 */
 	ItemPointerData heaptids[HNSW_HEAPTIDS];	/* unused slots invalid */
 	ItemPointerData neighbortid;	/* this element's neighbour tuple */
 	uint16		unused2;
@@ -219,6 +224,21 @@ typedef HnswElementTupleData *HnswElementTuple;
 #define HNSW_ELEMENT_TUPLE_SIZE(valuesize) \
 	MAXALIGN(offsetof(HnswElementTupleData, data) + (valuesize))
 #define HnswElementTupleValue(etup)	PointerGetDatum((etup)->data)
+
+/*
+ * Filter columns.  An index with more than one column (the vector, then
+ * scalar columns with the filter operator classes) stores the scalar
+ * values of each element after its value, MAXALIGNed, as an index tuple
+ * of the index's descriptor whose first attribute is NULL (amfilter.c),
+ * and sets HNSW_ELEMENT_HAS_KEYS.  Elements of one-column indexes have no
+ * keys and the layout of before (flags 0).
+ */
+#define HNSW_ELEMENT_HAS_KEYS	0x01
+#define HnswElementTupleKeys(etup) \
+	(((etup)->flags & HNSW_ELEMENT_HAS_KEYS) ? \
+	 (IndexTuple) ((char *) (etup) + \
+				   HNSW_ELEMENT_TUPLE_SIZE(VARSIZE_ANY((etup)->data))) : \
+	 (IndexTuple) NULL)
 
 /* One link of a neighbour list */
 typedef struct HnswNeighborData
@@ -307,7 +327,9 @@ extern void HnswGetMetaPageInfo(Relation index, int *m, ItemPointer entry,
 								int *entryLevel, BlockNumber *insertPage);
 extern void HnswCheckMetaPage(Relation index, Page page);
 extern Size HnswValueSize(Datum value);
-extern void HnswFormElementTuple(HnswElementTuple etup, Datum value, int level,
+extern Size HnswElementTupleSize(Datum value, IndexTuple keys);
+extern void HnswFormElementTuple(HnswElementTuple etup, Datum value,
+								 IndexTuple keys, int level,
 								 ItemPointer heaptid);
 extern void HnswFormNeighborTuple(HnswNeighborTuple ntup, int level, int m);
 extern bool HnswElementAddHeapTid(HnswElementTuple etup, ItemPointer heaptid);
@@ -367,6 +389,7 @@ typedef struct HnswSearchElementData
 	bool		deleted;
 	uint8		nheaptids;
 	uint8		nextheaptid;	/* free for the caller (scans) */
+	bool		matches;		/* passes the search's filter (or none) */
 	Pointer		value;
 	ItemPointerData heaptids[FLEXIBLE_ARRAY_MEMBER];
 } HnswSearchElementData;
@@ -396,6 +419,12 @@ extern List *HnswSearchResume(HnswSearch search, int ef);
 extern HnswSearchElement HnswSearchFirstDiscarded(HnswSearch search);
 extern HnswSearchElement HnswSearchPopDiscarded(HnswSearch search);
 extern int64 HnswSearchTuples(HnswSearch search);
+extern void HnswSearchSetFilter(HnswSearch search, AmFilter filter,
+								bool matchesOnly);
+extern void HnswSearchSetBudget(HnswSearch search, int64 maxTuples);
+extern bool HnswSearchBudgetHit(HnswSearch search);
+extern Buffer HnswReadBufferForPass(Relation index, BlockNumber blkno);
+extern int64 HnswSearchMatches(HnswSearch search);
 extern int	HnswLoadNeighbors(Relation index, ItemPointer neighbortid,
 							  int level, int m, ItemPointerData *tids);
 extern int	HnswCompareNearest(const pairingheap_node *a,
@@ -408,7 +437,8 @@ extern List *HnswOrderFill(HnswSupport *support, List *pruned, Datum base);
 
 /* hnswinsert.c: add one (normalised, detoasted) value to the graph */
 extern void HnswInsertElement(Relation index, HnswSupport *support,
-							  Datum value, ItemPointer heaptid);
+							  Datum value, IndexTuple keys,
+							  ItemPointer heaptid);
 
 /*
  * hnswutils.c: reuse of the elements VACUUM freed (hnswvacuum.c records the

@@ -61,6 +61,11 @@
 #include "shimerror.h"
 #include "vector.h"
 
+/* Room for tuples on an empty data page, line pointers included */
+#define HNSW_BUILD_PAGE_CAPACITY \
+	(BLCKSZ - MAXALIGN(SizeOfPageHeaderData) - \
+	 MAXALIGN(sizeof(HnswPageOpaqueData)))
+
 /* vectors handed to hnswlib per call, between interrupt checks */
 #define HNSW_BUILD_BATCH	1024
 
@@ -91,6 +96,9 @@ typedef struct HnswBuildState
 	Size		memoryLimit;	/* maintenance_work_mem, in bytes */
 	float	   *vectors;		/* count x stride */
 	ItemPointerData *tids;		/* each vector's first heap TID */
+	bool		hasKeys;		/* the index has filter columns */
+	IndexTuple *keys;			/* each vector's keys, when hasKeys */
+	Size		keyBytes;		/* their total size */
 	int64		count;
 	int64		capacity;
 	struct dupset_hash *dups;	/* collected vectors by value */
@@ -248,7 +256,9 @@ static Size
 InMemorySize(HnswBuildState *state, int64 n)
 {
 	return (Size) n * (state->stride * sizeof(float) + sizeof(ItemPointerData) +
-					   HNSW_DUP_BYTES) +
+					   HNSW_DUP_BYTES +
+					   (state->hasKeys ? sizeof(IndexTuple) : 0)) +
+		state->keyBytes +
 		(Size) state->extrasCapacity * sizeof(HnswExtraTid) +
 		mv_hnswlib_graph_memory_estimate(state->stride, state->m, n);
 }
@@ -310,10 +320,18 @@ FreeCollection(HnswBuildState *state)
 		pfree(state->vectors);
 	if (state->tids)
 		pfree(state->tids);
+	if (state->keys)
+	{
+		for (int64 i = 0; i < state->count; i++)
+			pfree(state->keys[i]);
+		pfree(state->keys);
+	}
 	if (state->extras)
 		pfree(state->extras);
 	state->vectors = NULL;
 	state->tids = NULL;
+	state->keys = NULL;
+	state->keyBytes = 0;
 	state->extras = NULL;
 	state->count = state->capacity = 0;
 	state->nextras = state->extrasCapacity = 0;
@@ -341,7 +359,8 @@ SwitchToInserts(HnswBuildState *state)
 		memcpy(vec->x, state->vectors + elem * state->stride,
 			   sizeof(float) * state->dimensions);
 		HnswInsertElement(state->index, &state->support,
-						  PointerGetDatum(vec), tid);
+						  PointerGetDatum(vec),
+						  state->hasKeys ? state->keys[elem] : NULL, tid);
 		MemoryContextReset(state->tmpCtx);
 	}
 	MemoryContextSwitchTo(oldCtx);
@@ -413,6 +432,9 @@ GrowCollection(HnswBuildState *state)
 											 MCXT_ALLOC_HUGE);
 			state->tids = palloc_extended(sizeof(ItemPointerData) * newcap,
 										  MCXT_ALLOC_HUGE);
+			if (state->hasKeys)
+				state->keys = palloc_extended(sizeof(IndexTuple) * newcap,
+											  MCXT_ALLOC_HUGE);
 		}
 		else
 		{
@@ -420,6 +442,9 @@ GrowCollection(HnswBuildState *state)
 										   sizeof(float) * state->stride * newcap);
 			state->tids = repalloc_huge(state->tids,
 										sizeof(ItemPointerData) * newcap);
+			if (state->hasKeys)
+				state->keys = repalloc_huge(state->keys,
+											sizeof(IndexTuple) * newcap);
 		}
 		state->capacity = newcap;
 	}
@@ -435,8 +460,12 @@ static bool
 AddDuplicate(HnswBuildState *state, ItemPointer tid)
 {
 	bool		found;
-	DupEntry   *e = dupset_insert(state->dups, state->count, &found);
+	DupEntry   *e;
 
+	/* rows with filter columns are not grouped: their keys may differ */
+	if (state->dups == NULL)
+		return false;
+	e = dupset_insert(state->dups, state->count, &found);
 	if (!found || e->ntids >= HNSW_HEAPTIDS)
 	{
 		/* same value, same hash: the entry may take the new key */
@@ -465,12 +494,25 @@ AddDuplicate(HnswBuildState *state, ItemPointer tid)
 }
 
 /*
- * Append a normalised vector to the in-memory collection, or give up the
+ * Append a normalised vector with its keys (AmFormFilterKeys, allocated in the
+ * build's context, or NULL) to the in-memory collection, or give up the
  * in-memory path when it would outgrow maintenance_work_mem.
  */
 static void
-CollectVector(HnswBuildState *state, Vector vec, ItemPointer tid)
+CollectVector(HnswBuildState *state, Vector vec, IndexTuple keys,
+			  ItemPointer tid)
 {
+	Size		etupSize = HnswElementTupleSize(PointerGetDatum(vec), keys);
+
+	if (etupSize + sizeof(ItemIdData) > HNSW_BUILD_PAGE_CAPACITY)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("index row size %zu exceeds hnsw maximum %zu for index \"%s\"",
+						etupSize,
+						(Size) (HNSW_BUILD_PAGE_CAPACITY - sizeof(ItemIdData)),
+						RelationGetRelationName(state->index)),
+				 errhint("Values with fewer dimensions or non-zero elements, or shorter filter column values, can be indexed.")));
+
 	if (InMemorySize(state, state->count + 1) > state->memoryLimit)
 	{
 		/* vec lives in tmpCtx, which SwitchToInserts resets: copy it */
@@ -480,8 +522,10 @@ CollectVector(HnswBuildState *state, Vector vec, ItemPointer tid)
 		GiveUpInMemory(state, Max(state->heap->rd_rel->reltuples,
 								  (double) state->count + 1));
 		HnswInsertElement(state->index, &state->support,
-						  PointerGetDatum(copy), tid);
+						  PointerGetDatum(copy), keys, tid);
 		pfree(copy);
+		if (keys != NULL)
+			pfree(keys);
 		return;
 	}
 
@@ -491,6 +535,11 @@ CollectVector(HnswBuildState *state, Vector vec, ItemPointer tid)
 	if (AddDuplicate(state, tid))
 		return;
 	state->tids[state->count] = *tid;
+	if (state->hasKeys)
+	{
+		state->keys[state->count] = keys;
+		state->keyBytes += IndexTupleSize(keys);
+	}
 	state->count++;
 }
 
@@ -514,12 +563,16 @@ BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	{
 		MemoryContextSwitchTo(oldCtx);
 		if (state->inMemory)
-			CollectVector(state, DatumGetVector(value), tid);
+			CollectVector(state, DatumGetVector(value),
+						  AmFormFilterKeys(index, values, isnull), tid);
 		else
 		{
 			if (state->metric == HNSW_GRAPH_NONE)
 				CountOnDiskGraph(state, value);
-			HnswInsertElement(index, &state->support, value, tid);
+			MemoryContextSwitchTo(state->tmpCtx);
+			HnswInsertElement(index, &state->support, value,
+							  AmFormFilterKeys(index, values, isnull), tid);
+			MemoryContextSwitchTo(oldCtx);
 		}
 		state->indtuples++;
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE,
@@ -575,9 +628,8 @@ static BlockNumber
 PlanPages(HnswBuildState *state, MvHnswlibGraph *graph, HnswPlacement *plan,
 		  uint8 *levels)
 {
-	Size		empty = BLCKSZ - MAXALIGN(SizeOfPageHeaderData) -
-		MAXALIGN(sizeof(HnswPageOpaqueData));
-	Size		esize = HNSW_ELEMENT_TUPLE_SIZE(VECTOR_SIZE(state->dimensions));
+	Size		empty = HNSW_BUILD_PAGE_CAPACITY;
+	Size		vsize = HNSW_ELEMENT_TUPLE_SIZE(VECTOR_SIZE(state->dimensions));
 	BlockNumber blkno = HNSW_HEAD_BLKNO;
 	OffsetNumber offno = FirstOffsetNumber;
 	Size		freespace = empty;
@@ -586,8 +638,11 @@ PlanPages(HnswBuildState *state, MvHnswlibGraph *graph, HnswPlacement *plan,
 	{
 		int			level;
 		Size		nsize;
-		Size		eneed = esize + sizeof(ItemIdData);
+		Size		eneed = vsize + sizeof(ItemIdData);
 		Size		nneed;
+
+		if (state->hasKeys)
+			eneed += MAXALIGN(IndexTupleSize(state->keys[i]));
 
 		ShimCheck(mv_hnswlib_graph_node_level(graph, i, &level), "hnswlib",
 				  "read hnsw graph");
@@ -1062,8 +1117,7 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 	HnswPlacement *plan = palloc_extended(sizeof(HnswPlacement) * state->count,
 										  MCXT_ALLOC_HUGE);
 	uint8	   *levels = palloc_extended(state->count, MCXT_ALLOC_HUGE);
-	Size		esize = HNSW_ELEMENT_TUPLE_SIZE(VECTOR_SIZE(state->dimensions));
-	HnswElementTuple etup = palloc0(esize);
+	HnswElementTuple etup = palloc0(BLCKSZ);
 	HnswNeighborTuple ntup = palloc0(HNSW_NEIGHBOR_TUPLE_SIZE(HNSW_MAX_LEVEL, state->m));
 	int64	   *labels = palloc(sizeof(int64) * 2 * state->m);
 	Vector		vec = InitVector(state->dimensions);
@@ -1090,12 +1144,14 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 	for (int64 i = 0; i < state->count; i++)
 	{
 		Size		nsize = HNSW_NEIGHBOR_TUPLE_SIZE(levels[i], state->m);
+		IndexTuple	keys = state->hasKeys ? state->keys[i] : NULL;
+		Size		esize = HnswElementTupleSize(PointerGetDatum(vec), keys);
 
 		CHECK_FOR_INTERRUPTS();
 		memcpy(vec->x, state->vectors + i * state->stride,
 			   sizeof(float) * state->dimensions);
 		memset(etup, 0, esize);
-		HnswFormElementTuple(etup, PointerGetDatum(vec), levels[i],
+		HnswFormElementTuple(etup, PointerGetDatum(vec), keys, levels[i],
 							 &state->tids[i]);
 		for (; extra < state->nextras && state->extras[extra].elem == i; extra++)
 			HnswElementAddHeapTid(etup, &state->extras[extra].tid);
@@ -1236,11 +1292,12 @@ InitBuildState(HnswBuildState *state, Relation heap, Relation index)
 		state->metric == HNSW_GRAPH_L2;
 	state->stride = state->dimensions + (state->augment ? 1 : 0);
 	state->inMemory = state->metric != HNSW_GRAPH_NONE;
+	state->hasKeys = IndexRelationGetNumberOfKeyAttributes(index) > 1;
 	state->memoryLimit = (Size) maintenance_work_mem * 1024;
 	state->tmpCtx = AllocSetContextCreate(CurrentMemoryContext,
 										  "Hnsw build temporary context",
 										  ALLOCSET_DEFAULT_SIZES);
-	if (state->inMemory)
+	if (state->inMemory && !state->hasKeys)
 		state->dups = dupset_create(CurrentMemoryContext, 1024, state);
 }
 
@@ -1260,6 +1317,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data",
 			 RelationGetRelationName(index));
+	AmCheckFilterColumns(index, HNSW_DISTANCE_PROC);
 	MilvusStatBuildStart(index);
 
 	InitBuildState(&state, heap, index);
@@ -1308,6 +1366,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 void
 hnswbuildempty(Relation index)
 {
+	AmCheckFilterColumns(index, HNSW_DISTANCE_PROC);
 	CreateMetaPage(index, INIT_FORKNUM, GetDimensions(index), HnswGetM(index),
 				   HnswGetEfConstruction(index));
 }

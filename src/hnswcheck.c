@@ -17,6 +17,10 @@
  *	  on an unused line pointer (a dead line pointer still awaiting index
  *	  vacuuming counts as existing).  This reads heap pages directly, so
  *	  the table must use the heap access method.
+ *	- filter columns (multicolumn indexes): the values an element stores
+ *	  must be those of each of its heap rows, computed again from the row
+ *	  as an insert would (index expressions included).  Rows whose line
+ *	  pointer is no longer a tuple (pruned) are not compared.
  *
  It reports nothing for a sound index.  indexcheck.c holds the locks (no
  * VACUUM meanwhile; inserts and queries go on); links added by a concurrent
@@ -317,6 +321,96 @@ CheckHeapTids(CheckState *cs)
 	}
 }
 
+/* an element's heap TID and its stored keys, copied out */
+typedef struct CheckKeys
+{
+	ItemPointerData heaptid;
+	IndexTuple	keys;
+} CheckKeys;
+
+/*
+ * Copy out the (heap TID, keys) pairs of the live elements of one page.
+ */
+static List *
+CollectKeys(CheckState *cs, BlockNumber blkno)
+{
+	Buffer		buf = ReadBuffer(cs->index, blkno);
+	Page		page;
+	List	   *result = NIL;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	for (OffsetNumber off = FirstOffsetNumber;
+		 off <= PageGetMaxOffsetNumber(page); off = OffsetNumberNext(off))
+	{
+		HnswElementTuple etup = (HnswElementTuple)
+		PageGetItem(page, PageGetItemId(page, off));
+		IndexTuple	keys;
+
+		if (etup->type != HNSW_ELEMENT_TUPLE_TYPE || etup->deleted)
+			continue;
+		keys = HnswElementTupleKeys(etup);
+		for (int i = 0; i < HNSW_HEAPTIDS; i++)
+		{
+			CheckKeys  *ck;
+
+			if (!ItemPointerIsValid(&etup->heaptids[i]))
+				continue;
+			ck = palloc(sizeof(CheckKeys));
+			ck->heaptid = etup->heaptids[i];
+			ck->keys = NULL;
+			if (keys != NULL)
+			{
+				ck->keys = palloc(IndexTupleSize(keys));
+				memcpy(ck->keys, keys, IndexTupleSize(keys));
+			}
+			result = lappend(result, ck);
+		}
+	}
+	UnlockReleaseBuffer(buf);
+	return result;
+}
+
+/*
+ * Pass 5 (multicolumn indexes): the stored filter column values of every
+ * element must be its heap rows' (AmFilterCheckRow).
+ */
+static void
+CheckKeyValues(CheckState *cs)
+{
+	BlockNumber nblocks = RelationGetNumberOfBlocks(cs->index);
+	AmFilterCheck fc = AmFilterCheckBegin(cs->heap, cs->index);
+
+	if (fc == NULL)
+		return;
+	for (BlockNumber blkno = HNSW_HEAD_BLKNO; blkno < nblocks; blkno++)
+	{
+		List	   *pairs;
+		ListCell   *lc;
+
+		CHECK_FOR_INTERRUPTS();
+		pairs = CollectKeys(cs, blkno);
+
+		/* read the rows with no index buffer locked */
+		foreach(lc, pairs)
+		{
+			CheckKeys  *ck = lfirst(lc);
+			int			attno = AmFilterCheckRow(fc, &ck->heaptid, ck->keys);
+
+			if (attno > 0)
+				IndexCheckReport(cs->out, "wrong filter column value",
+								 "heap TID (%u,%u), index column %d",
+								 ItemPointerGetBlockNumber(&ck->heaptid),
+								 ItemPointerGetOffsetNumber(&ck->heaptid),
+								 attno);
+			if (ck->keys != NULL)
+				pfree(ck->keys);
+		}
+		list_free_deep(pairs);
+	}
+	AmFilterCheckEnd(fc);
+}
+
 /*
  * milvus_index_check for an hnsw index.
  */
@@ -342,4 +436,5 @@ HnswCheckIndex(Relation heap, Relation index, IndexCheckOutput *out)
 	CheckLinks(&cs);
 	CheckReachable(&cs);
 	CheckHeapTids(&cs);
+	CheckKeyValues(&cs);
 }

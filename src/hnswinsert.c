@@ -86,6 +86,7 @@ typedef struct InsertState
 	Relation	index;
 	HnswSupport *support;
 	Datum		value;			/* detoasted, normalised */
+	IndexTuple	keys;			/* filter columns (AmFormFilterKeys), or NULL */
 	int			m;
 	int			efConstruction;
 	int			level;			/* of the new element */
@@ -117,7 +118,7 @@ MaxLevelForPage(int m)
  */
 static void
 InitInsertState(InsertState *st, Relation index, HnswSupport *support,
-				Datum value)
+				Datum value, IndexTuple keys)
 {
 	Size		etupSize;
 
@@ -125,13 +126,14 @@ InitInsertState(InsertState *st, Relation index, HnswSupport *support,
 	st->index = index;
 	st->support = support;
 	st->value = value;
+	st->keys = keys;
 	st->efConstruction = HnswGetEfConstruction(index);
 	HnswGetMetaPageInfo(index, &st->m, &st->entry, &st->entryLevel, NULL);
 	st->level = Min(HnswRandomLevel(st->m), MaxLevelForPage(st->m));
 	ItemPointerSetInvalid(&st->tid);
 	ItemPointerSetInvalid(&st->neighbortid);
 
-	etupSize = HNSW_ELEMENT_TUPLE_SIZE(HnswValueSize(value));
+	etupSize = HnswElementTupleSize(value, keys);
 	if (etupSize + sizeof(ItemIdData) > HNSW_PAGE_CAPACITY)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -139,6 +141,8 @@ InitInsertState(InsertState *st, Relation index, HnswSupport *support,
 						etupSize,
 						(Size) (HNSW_PAGE_CAPACITY - sizeof(ItemIdData)),
 						RelationGetRelationName(index)),
+				 keys != NULL ?
+				 errhint("Values with fewer dimensions or non-zero elements, or shorter filter column values, can be indexed.") :
 				 errhint("Values with fewer dimensions or non-zero elements can be indexed.")));
 }
 
@@ -259,7 +263,8 @@ FillNeighborTuple(InsertState *st, HnswNeighborTuple ntup)
 }
 
 /*
- * Step 3: if a search result holds the identical value, add heaptid to it
+ * Step 3: if a search result holds the identical value (and keys), add
+ * heaptid to it
  * under its page's exclusive lock.  False when there is none with a free
  * slot.
  */
@@ -290,7 +295,8 @@ AddToDuplicate(InsertState *st, ItemPointer heaptid)
 		state = GenericXLogStart(st->index);
 		page = GenericXLogRegisterBuffer(state, buf, 0);
 		etup = (HnswElementTuple) PageGetItem(page, PageGetItemId(page, offno));
-		if (etup->type == HNSW_ELEMENT_TUPLE_TYPE && !etup->deleted)
+		if (etup->type == HNSW_ELEMENT_TUPLE_TYPE && !etup->deleted &&
+			AmFilterKeysEqual(HnswElementTupleKeys(etup), st->keys))
 			added = HnswElementAddHeapTid(etup, heaptid);
 		if (added)
 			GenericXLogFinish(state);
@@ -512,13 +518,13 @@ PlaceInFreeSlot(InsertState *st, HnswElementTuple etup, Size etupSize,
 static void
 PlaceElement(InsertState *st, ItemPointer heaptid)
 {
-	Size		etupSize = HNSW_ELEMENT_TUPLE_SIZE(HnswValueSize(st->value));
+	Size		etupSize = HnswElementTupleSize(st->value, st->keys);
 	Size		ntupSize = HNSW_NEIGHBOR_TUPLE_SIZE(st->level, st->m);
 	HnswElementTuple etup = palloc0(etupSize);
 	HnswNeighborTuple ntup = palloc0(ntupSize);
 	BlockNumber blkno;
 
-	HnswFormElementTuple(etup, st->value, st->level, heaptid);
+	HnswFormElementTuple(etup, st->value, st->keys, st->level, heaptid);
 	HnswFormNeighborTuple(ntup, st->level, st->m);
 	FillNeighborTuple(st, ntup);
 
@@ -866,11 +872,11 @@ WriteOwnNeighbors(InsertState *st)
  */
 static void
 AddElement(Relation index, HnswSupport *support, Datum value,
-		   ItemPointer heaptid)
+		   IndexTuple keys, ItemPointer heaptid)
 {
 	InsertState st;
 
-	InitInsertState(&st, index, support, value);
+	InitInsertState(&st, index, support, value, keys);
 
 	if (!ItemPointerIsValid(&st.entry))
 	{
@@ -903,24 +909,25 @@ AddElement(Relation index, HnswSupport *support, Datum value,
  */
 static void
 InsertElement(Relation index, HnswSupport *support, Datum value,
-			  ItemPointer heaptid)
+			  IndexTuple keys, ItemPointer heaptid)
 {
 	LockPage(index, HNSW_UPDATE_LOCK, ShareLock);
 	HnswUpdateMaxNorm(index, support, value);
-	AddElement(index, support, value, heaptid);
+	AddElement(index, support, value, keys, heaptid);
 	support->normed = (Datum) 0;
 	UnlockPage(index, HNSW_UPDATE_LOCK, ShareLock);
 }
 
 /*
- * Add one value (detoasted, normalised, not NULL) with its heap TID to the
- * graph.  Safe with concurrent inserts and scans; also used by the build
+ * Add one value (detoasted, normalised, not NULL) with its keys (filter
+ * columns, AmFormFilterKeys; NULL for a one-column index) and its heap TID to
+ * the graph.  Safe with concurrent inserts and scans; also used by the build
  * for rows it does not build in memory.  Works in a temporary memory
  * context of its own, deleted before returning.
  */
 void
 HnswInsertElement(Relation index, HnswSupport *support, Datum value,
-				  ItemPointer heaptid)
+				  IndexTuple keys, ItemPointer heaptid)
 {
 	MemoryContext tmpCtx;
 	MemoryContext oldCtx;
@@ -929,15 +936,16 @@ HnswInsertElement(Relation index, HnswSupport *support, Datum value,
 								   "Hnsw insert temporary context",
 								   ALLOCSET_DEFAULT_SIZES);
 	oldCtx = MemoryContextSwitchTo(tmpCtx);
-	InsertElement(index, support, value, heaptid);
+	InsertElement(index, support, value, keys, heaptid);
 
 	MemoryContextSwitchTo(oldCtx);
 	MemoryContextDelete(tmpCtx);
 }
 
 /*
- * The aminsert callback: index one row's value.  NULLs, and zero vectors
- * under cosine distance, are not indexed.
+ * The aminsert callback: index one row's value, with the values of its
+ * filter columns (NULLs among them included).  NULL vectors, and zero
+ * vectors under cosine distance, are not indexed.
  */
 bool
 hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
@@ -960,7 +968,8 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	value = PointerGetDatum(PG_DETOAST_DATUM(values[0]));
 	HnswInitBuildSupport(&support, index);
 	if (HnswNormalizeValue(&support, value, &value))
-		InsertElement(index, &support, value, heap_tid);
+		InsertElement(index, &support, value,
+					  AmFormFilterKeys(index, values, isnull), heap_tid);
 
 	MemoryContextSwitchTo(oldCtx);
 	MemoryContextDelete(tmpCtx);

@@ -34,6 +34,12 @@
  * is full.  When it finds no live element at all, it returns the nearest
  * deleted one, so that a descent can go on from there.
  *
+ * Filter (HnswSearchSetFilter): elements that fail a scan's filter carry
+ * no heap TIDs; at level 0 they either route only, as deleted ones do, or
+ * count in the result set, as the scan asks.  A budget of reads
+ * (HnswSearchSetBudget) stops a level-0 search early, resumable: what it
+ * left unexpanded goes to the discarded heap (a copy, for the results).
+ *
  * Discarded heap: with HNSW_SEARCH_DISCARDED, what a level-0 search drops
  * (elements pushed out of the result set, and neighbours farther than all
  * of it) goes to a heap, nearest first, instead of being forgotten.
@@ -84,6 +90,11 @@ struct HnswSearchData
 	pairingheap *discarded;		/* nearest first; NULL without
 								 * HNSW_SEARCH_DISCARDED */
 	int64		tuples;			/* elements read */
+	AmFilter	filter;			/* scan keys on filter columns, or NULL */
+	bool		matchesOnly;	/* only matching elements are results */
+	int64		matches;		/* live elements read that pass it */
+	int64		maxTuples;		/* level 0 stops after this many reads ... */
+	bool		budgetHit;		/* ... and says so here; 0: no limit */
 };
 
 #define CNodeElement(node) \
@@ -332,11 +343,12 @@ HnswSearchBegin(Relation index, HnswSupport *support, Datum query, int m,
  */
 static HnswSearchElement
 CopyElement(HnswSearch search, HnswElementTuple etup, ItemPointer tid,
-			float distance)
+			float distance, bool matches)
 {
 	HnswSearchElement e;
 	int			n = 0;
-	bool		heaptids = (search->flags & HNSW_SEARCH_HEAPTIDS) != 0;
+	bool		heaptids = (search->flags & HNSW_SEARCH_HEAPTIDS) != 0 &&
+		matches;
 
 	if (heaptids && !etup->deleted)
 	{
@@ -354,6 +366,7 @@ CopyElement(HnswSearch search, HnswElementTuple etup, ItemPointer tid,
 	e->deleted = etup->deleted != 0;
 	e->nheaptids = 0;
 	e->nextheaptid = 0;
+	e->matches = matches;
 	e->value = NULL;
 
 	if (n > 0)
@@ -412,7 +425,18 @@ LoadElement(HnswSearch search, ItemPointer tid, const float *bound)
 			(float) HnswDistance(search->support, search->query,
 								 HnswElementTupleValue(etup));
 		if (!isnan(distance) && (bound == NULL || distance < *bound))
-			e = CopyElement(search, etup, tid, distance);
+		{
+			bool		matches = true;
+
+			if (search->filter != NULL)
+			{
+				matches = !etup->deleted &&
+					AmFilterMatch(search->filter, HnswElementTupleKeys(etup));
+				if (matches)
+					search->matches++;
+			}
+			e = CopyElement(search, etup, tid, distance, matches);
+		}
 	}
 
 	UnlockReleaseBuffer(buf);
@@ -499,17 +523,31 @@ AddResult(pairingheap *W, int *wlen, HnswSearchElement e, int ef,
 }
 
 /*
+ * Whether an element only routes a layer search at level, never entering
+ * its result set: a deleted one, and at level 0, when the filter asks for
+ * it (HnswSearchSetFilter's matchesOnly), one that fails the search's
+ * filter (it is still expanded, so that the search goes on through it
+ * towards elements that pass).
+ */
+static inline bool
+RouteOnly(HnswSearch search, HnswSearchElement e, int level)
+{
+	return e->deleted ||
+		(level == 0 && search->matchesOnly && !e->matches);
+}
+
+/*
  * Put a search element into the layer search: into the candidate queue C,
- * and into the result set W when it is live.  A deleted one only routes;
- * the nearest of them is remembered in *nearestDeleted.
+ * and into the result set W unless it only routes; the nearest of those
+ * is remembered in *nearestDeleted.
  */
 static void
-AddCandidate(HnswSearchElement e, int ef, pairingheap *C, pairingheap *W,
-			 int *wlen, pairingheap *discarded,
-			 HnswSearchElement *nearestDeleted)
+AddCandidate(HnswSearch search, HnswSearchElement e, int level, int ef,
+			 pairingheap *C, pairingheap *W, int *wlen,
+			 pairingheap *discarded, HnswSearchElement *nearestDeleted)
 {
 	pairingheap_add(C, &e->c_node);
-	if (!e->deleted)
+	if (!RouteOnly(search, e, level))
 		AddResult(W, wlen, e, ef, discarded);
 	else if (*nearestDeleted == NULL || CompareElements(e, *nearestDeleted) > 0)
 		*nearestDeleted = e;
@@ -564,14 +602,16 @@ ExpandCandidate(HnswSearch search, HnswSearchElement c, int level, int ef,
 			continue;
 
 		if (!full || CompareElements(e, f) > 0)
-			AddCandidate(e, ef, C, W, wlen, discarded, nearestDeleted);
+			AddCandidate(search, e, level, ef, C, W, wlen, discarded,
+						 nearestDeleted);
 		else if (discarded != NULL)
 			pairingheap_add(discarded, &e->w_node);
 	}
 }
 
 /*
- * A copy of a search element's header (no heap TIDs), in no heap.
+ * A copy of a search element's header (no heap TIDs), in no heap.  It
+ * fails any filter: with no heap TIDs, it only routes.
  */
 static HnswSearchElement
 CopySearchElement(HnswSearchElement e)
@@ -582,6 +622,7 @@ CopySearchElement(HnswSearchElement e)
 	memcpy(copy, e, offsetof(HnswSearchElementData, heaptids));
 	copy->nheaptids = 0;
 	copy->nextheaptid = 0;
+	copy->matches = false;
 	return copy;
 }
 
@@ -615,7 +656,8 @@ SearchLayer(HnswSearch search, List *ep, int ef, int level, bool reset)
 		bool		found;
 
 		visited_insert(search->visited, HnswTidKey(&e->c.element), &found);
-		AddCandidate(e, ef, C, W, &wlen, discarded, &nearestDeleted);
+		AddCandidate(search, e, level, ef, C, W, &wlen, discarded,
+					 &nearestDeleted);
 	}
 
 	tids = palloc(sizeof(ItemPointerData) * HnswLevelSlots(level, search->m));
@@ -631,15 +673,30 @@ SearchLayer(HnswSearch search, List *ep, int ef, int level, bool reset)
 		CHECK_FOR_INTERRUPTS();
 		ExpandCandidate(search, c, level, ef, C, W, &wlen, discarded, tids,
 						&nearestDeleted);
+
+		/* a filtered scan's budget: stop here, resumable */
+		if (level == 0 && search->maxTuples > 0 &&
+			search->tuples >= search->maxTuples)
+		{
+			search->budgetHit = true;
+			break;
+		}
 	}
 
-	/* unexpanded deleted candidates: live ones are in W or discarded */
+	/*
+	 * Unexpanded candidates that only route go to the discarded heap, so
+	 * that a resumed search can still route through them; live ones are in
+	 * W or discarded already, except that when the budget stopped the
+	 * search early, a copy of those in W goes there too, to be expanded.
+	 */
 	while (discarded != NULL && !pairingheap_is_empty(C))
 	{
 		HnswSearchElement c = CNodeElement(pairingheap_remove_first(C));
 
-		if (c->deleted)
+		if (RouteOnly(search, c, level))
 			pairingheap_add(discarded, &c->w_node);
+		else if (search->budgetHit)
+			pairingheap_add(discarded, &CopySearchElement(c)->w_node);
 	}
 
 	/* W pops farthest first */
@@ -754,4 +811,68 @@ int64
 HnswSearchTuples(HnswSearch search)
 {
 	return search->tuples;
+}
+
+/*
+ * Pin block blkno of the index through the recent-buffer cache (above),
+ * for a scan's exact pass over every page, and prefetch the buffer header
+ * and the start of block blkno + 1 if the cache knows where it is.
+ */
+Buffer
+HnswReadBufferForPass(Relation index, BlockNumber blkno)
+{
+	Buffer		next = RecentBuffer(index, blkno + 1);
+
+	if (next != InvalidBuffer)
+	{
+		__builtin_prefetch(GetBufferDescriptor(next - 1));
+		__builtin_prefetch(BufferGetBlock(next));
+	}
+	return ReadBufferCached(index, blkno);
+}
+
+/*
+ * Evaluate filter (AmFilterBegin; NULL for none) on every element read
+ * from now on: elements that fail it carry no heap TIDs (matches false),
+ * so that a scan never returns them.  With matchesOnly, at level 0 they
+ * route the search but never enter its result set, which then holds ef
+ * matching elements (the search goes on until it has them); without, they
+ * count in the result set like any element, and the search stops as an
+ * unfiltered one does (an iterative scan then resumes for more).
+ */
+void
+HnswSearchSetFilter(HnswSearch search, AmFilter filter, bool matchesOnly)
+{
+	search->filter = filter;
+	search->matchesOnly = filter != NULL && matchesOnly;
+}
+
+/*
+ * Stop level-0 layer searches once the search has read maxTuples elements
+ * in all (0: no limit), leaving them resumable (HNSW_SEARCH_DISCARDED):
+ * HnswSearchBudgetHit then says so, until the next call.
+ */
+void
+HnswSearchSetBudget(HnswSearch search, int64 maxTuples)
+{
+	search->maxTuples = maxTuples;
+	search->budgetHit = false;
+}
+
+/*
+ * Whether a layer search stopped because of the budget.
+ */
+bool
+HnswSearchBudgetHit(HnswSearch search)
+{
+	return search->budgetHit;
+}
+
+/*
+ * How many live elements read so far passed the filter.
+ */
+int64
+HnswSearchMatches(HnswSearch search)
+{
+	return search->matches;
 }

@@ -366,23 +366,41 @@ HnswValueSize(Datum value)
 }
 
 /*
- * Fill an element tuple (of HNSW_ELEMENT_TUPLE_SIZE(HnswValueSize(value))
- * bytes, zeroed by the caller) for a new element with one heap TID.  The
- * value must be detoasted, with a 4-byte header.
+ * Size of the element tuple of a value (detoasted) with these keys
+ * (AmFormFilterKeys; NULL for a one-column index).
+ */
+Size
+HnswElementTupleSize(Datum value, IndexTuple keys)
+{
+	Size		size = HNSW_ELEMENT_TUPLE_SIZE(HnswValueSize(value));
+
+	if (keys != NULL)
+		size += MAXALIGN(IndexTupleSize(keys));
+	return size;
+}
+
+/*
+ * Fill an element tuple (of HnswElementTupleSize(value, keys) bytes,
+ * zeroed by the caller) for a new element with one heap TID.  The value
+ * must be detoasted, with a 4-byte header; keys are copied after it.
  */
 void
-HnswFormElementTuple(HnswElementTuple etup, Datum value, int level,
-					 ItemPointer heaptid)
+HnswFormElementTuple(HnswElementTuple etup, Datum value, IndexTuple keys,
+					 int level, ItemPointer heaptid)
 {
 	etup->type = HNSW_ELEMENT_TUPLE_TYPE;
 	etup->level = (uint8) level;
 	etup->deleted = 0;
+	etup->flags = keys != NULL ? HNSW_ELEMENT_HAS_KEYS : 0;
 	for (int i = 0; i < HNSW_HEAPTIDS; i++)
 		ItemPointerSetInvalid(&etup->heaptids[i]);
 	if (heaptid)
 		etup->heaptids[0] = *heaptid;
 	ItemPointerSetInvalid(&etup->neighbortid);
 	memcpy(etup->data, DatumGetPointer(value), HnswValueSize(value));
+	if (keys != NULL)
+		memcpy((char *) etup + HNSW_ELEMENT_TUPLE_SIZE(HnswValueSize(value)),
+			   keys, IndexTupleSize(keys));
 }
 
 /*

@@ -36,6 +36,7 @@
 
 #include "ivf.h"
 #include "amcommon.h"
+#include "amfilter.h"
 #include "buildthreads.h"
 
 PGDLLEXPORT PG_FUNCTION_INFO_V1(ivfflathandler);
@@ -269,17 +270,24 @@ IvfGetPqBits(Relation index)
  * Cost.  A scan reads the probed lists whole before it returns the first
  * row: about probes / lists of the index, one distance per tuple (for a
  * quantized index, plus the re-ranked heap fetches).  That is the startup
- * cost; the total is the same, or the whole index when an iterative scan
- * may go on.  Without ORDER BY the index is never used.
+ * cost.  Without ORDER BY the index is never used.
+ *
+ * A filter that the index does not evaluate drops rows after their heap
+ * fetch, so to keep LIMIT k rows a scan returns about k / s tuples at the
+ * filter's selectivity s (AmEstimateFilter), fetching each from the heap
+ * at a random place; an iterative scan probes further lists until they
+ * hold that many entries, up to max_probes lists.  That is the cost of the
+ * first k rows; the total is set so that the planner's interpolation for
+ * LIMIT k comes to it.
  *
  * A list is a chain of pages mostly laid out in order, so half of the page
- * reads are charged as sequential.  And as in pgvector: large values are
- * stored inline in the index but TOASTed in the heap, whose sequential
- * scan cost counts only the main fork; when the probed part of the index
- * has more pages than the heap's main fork (and less than half the lists
- * are probed), those pages are charged as sequential reads and no more of
- * them than the heap has, so that the index is chosen at 1,536 dimensions
- * as at 384.
+ * reads are charged as sequential.  Large values are stored inline in the
+ * index but TOASTed in the heap, whose sequential scan cost counts only
+ * the main fork; when less than half the lists are probed, the probed
+ * pages are charged at the heap's share of the table's pages
+ * (AmHeapPageShare), so that the index is chosen at 1,536 dimensions as at
+ * 384.  Probing half the lists or more reads about what a sequential scan
+ * reads, and is left at its full price.
  */
 static void
 ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
@@ -288,37 +296,37 @@ ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 				double *indexPages)
 {
 	GenericCosts costs;
+	IndexOptInfo *info = path->indexinfo;
+	double		tuples = Max(info->tuples, 1);
 	double		ratio;
+	double		probed;
 	double		startupPages;
-	double		heapPages = path->indexinfo->rel->pages;
 	double		seqPageCost;
 	Relation	index;
 	int			lists;
 	int			probes;
+	int			maxProbes;
 	bool		iterative;
 	double		rerank = 0;
 	Cost		startup;
+	AmFilterEstimate est;
 
-	if (path->indexorderbys == NIL)
-	{
-		*indexStartupCost = DBL_MAX;
-		*indexTotalCost = DBL_MAX;
-		*indexSelectivity = 0;
-		*indexCorrelation = 0;
-		*indexPages = 0;
+	if (AmCostWithoutOrderBy(path, indexStartupCost, indexTotalCost,
+							 indexSelectivity, indexCorrelation, indexPages))
 		return;
-	}
 
-	index = index_open(path->indexinfo->indexoid, NoLock);
+	index = index_open(info->indexoid, NoLock);
 	lists = IvfGetLists(index);
 	if (IvfIsIvfflat(index))
 	{
 		probes = ivfflat_probes;
+		maxProbes = ivfflat_max_probes;
 		iterative = ivfflat_iterative_scan != IVF_ITERATIVE_SCAN_OFF;
 	}
 	else
 	{
 		probes = ivf_probes;
+		maxProbes = ivf_max_probes;
 		iterative = ivf_iterative_scan != IVF_ITERATIVE_SCAN_OFF;
 		if (IvfGetQuantizer(index) != IVF_QUANTIZER_FLAT)
 			rerank = ivf_rerank;
@@ -327,39 +335,50 @@ ivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 
 	ratio = Min(1.0, (double) probes / lists);
 
-	/* the whole index */
+	/* the whole index: every entry of a probed list is read */
 	MemSet(&costs, 0, sizeof(costs));
+	costs.numIndexTuples = tuples;
 	genericcostestimate(root, path, loop_count, &costs);
-	get_tablespace_page_costs(path->indexinfo->reltablespace, NULL,
-							  &seqPageCost);
+	get_tablespace_page_costs(info->reltablespace, NULL, &seqPageCost);
 	costs.indexTotalCost -= 0.5 * costs.numIndexPages *
 		(costs.spc_random_page_cost - seqPageCost);
 
 	/* the probed lists */
 	startup = costs.indexTotalCost * ratio;
 	startupPages = costs.numIndexPages * ratio;
-	if (startupPages > heapPages && ratio < 0.5)
-	{
-		startup -= 0.5 * startupPages *
-			(costs.spc_random_page_cost - seqPageCost);
-		startup -= (startupPages - heapPages) * seqPageCost;
-	}
-	startup += rerank * (random_page_cost + cpu_tuple_cost);
+	if (ratio < 0.5)
+		startup -= (1.0 - AmHeapPageShare(root, info)) *
+			startupPages * 0.5 * (costs.spc_random_page_cost + seqPageCost);
 
-	*indexStartupCost = startup;
-	*indexTotalCost = iterative ? Max(costs.indexTotalCost, startup) : startup;
+	/* the lists probed to find the first LIMIT rows through the filter */
+	AmEstimateFilter(root, path, Max(rerank, ratio * tuples), &est);
+	probed = ratio;
+	if (iterative)
+		probed = Min(Max(ratio, est.scanned / tuples),
+					 Max(ratio, Min(1.0, (double) maxProbes / lists)));
+
+	*indexStartupCost = startup + rerank * (random_page_cost + cpu_tuple_cost);
+	*indexTotalCost = AmTotalCostForLimit(path, &est, *indexStartupCost,
+										  *indexStartupCost +
+										  startup * (probed / ratio - 1.0) +
+										  AmDroppedFetchCost(root, info, &est,
+															 Min(est.returned,
+																 probed * tuples)));
 	*indexSelectivity = costs.indexSelectivity;
 	*indexCorrelation = 0;
 	*indexPages = costs.numIndexPages;
 }
 
 /*
- * Validate an operator class: one ordering operator (strategy 1) and the
- * distance support function.
+ * Validate an operator class: for a vector column, one ordering operator
+ * (strategy 1) and the distance support function; for a filter column,
+ * boolean search operators only.
  */
 static bool
 ivfvalidate(Oid opclassoid)
 {
+	if (AmIsFilterOpclass(opclassoid))
+		return AmValidateFilterOpclass(opclassoid);
 	return ValidateOrderingOpclass(opclassoid, IVF_DISTANCE_PROC, 0);
 }
 
@@ -392,6 +411,8 @@ MakeRoutine(amoptions_function options)
 {
 	IndexAmRoutine *amroutine = MakeOrderingAmRoutine(1);
 
+	/* filter columns after the vector (amfilter.c), not = ANY: see hnsw.c */
+	amroutine->amcanmulticol = true;
 	amroutine->ambuild = ivfbuild;
 	amroutine->ambuildempty = ivfbuildempty;
 	amroutine->aminsert = ivfinsert;

@@ -90,6 +90,7 @@
 
 #include "access/amapi.h"
 #include "access/generic_xlog.h"
+#include "access/itup.h"
 #include "access/reloptions.h"
 #include "nodes/execnodes.h"
 #include "storage/bufmgr.h"
@@ -234,17 +235,24 @@ typedef IvfCentroidTupleData *IvfCentroidTuple;
 
 #define IVF_CENTROID_TUPLE_SIZE	MAXALIGN(sizeof(IvfCentroidTupleData))
 
-/* A list item: the heap TID, then the value's varlena or the code */
+/*
+ * A list item: the heap TID, then the value's varlena or the code.  An
+ * index with filter columns (amfilter.c) stores the row's filter values
+ * after them, MAXALIGNed, as an index tuple of the index's descriptor with
+ * the vector attribute NULL, and sets IVF_LIST_HAS_KEYS; the items of a
+ * one-column index keep the layout of before (flags 0).
+ */
 typedef struct IvfListTupleData
 {
 	ItemPointerData heaptid;
-	uint16		unused;
+	uint16		flags;			/* IVF_LIST_HAS_KEYS, else 0 */
 	char		data[FLEXIBLE_ARRAY_MEMBER];	/* 8-byte aligned in a page */
 } IvfListTupleData;
 
 typedef IvfListTupleData *IvfListTuple;
 
 #define IVF_LIST_TUPLE_HEADER	offsetof(IvfListTupleData, data)
+#define IVF_LIST_HAS_KEYS		0x0001
 
 /*
  * What an open index needs: the operator class's metric, the type, the
@@ -305,10 +313,13 @@ extern uint64 IvfNewBuildId(void);
 extern IvfInfo *IvfGetInfo(Relation index);
 extern void IvfCentroidLocation(const IvfInfo *info, int list,
 								BlockNumber *blkno, OffsetNumber *offno);
-extern Size IvfListTupleSize(const IvfInfo *info, Datum value);
+extern Size IvfListTupleSize(const IvfInfo *info, Datum value,
+							 IndexTuple keys);
 extern void IvfFormListTuple(const IvfInfo *info, IvfListTuple tup,
-							 Datum value, const float *x, int list,
-							 ItemPointer heaptid);
+							 Datum value, IndexTuple keys, const float *x,
+							 int list, ItemPointer heaptid);
+extern IndexTuple IvfListTupleKeys(const IvfInfo *info, IvfListTuple tup);
+extern void IvfCheckListTupleSize(Relation index, Size size);
 
 /* ivfkmeans.c */
 extern void IvfTrainKmeans(const float *x, int64 n, int dim, int k,

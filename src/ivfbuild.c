@@ -50,6 +50,7 @@
 #include "utils/rel.h"
 
 #include "amcommon.h"
+#include "amfilter.h"
 #include "ivf.h"
 #include "stat.h"
 
@@ -75,6 +76,7 @@ typedef struct IvfBuildState
 	/* phase 3: the batch and the lists' chains */
 	float	   *batch;
 	Datum	   *values;
+	IndexTuple *keys;			/* filter values of the batch, or NULLs */
 	ItemPointerData *tids;
 	int64	   *labels;
 	int			nbatch;
@@ -467,11 +469,13 @@ FlushBatch(IvfBuildState *state)
 
 	for (int i = 0; i < state->nbatch; i++)
 	{
-		Size		size = IvfListTupleSize(info, state->values[i]);
+		Size		size = IvfListTupleSize(info, state->values[i],
+											state->keys[i]);
 		IvfListTuple tup = palloc0(size);
 
-		IvfFormListTuple(info, tup, state->values[i], state->batch + i * dim,
-						 (int) state->labels[i], &state->tids[i]);
+		IvfFormListTuple(info, tup, state->values[i], state->keys[i],
+						 state->batch + i * dim, (int) state->labels[i],
+						 &state->tids[i]);
 		BuildAppend(state, (int) state->labels[i], tup, size);
 		pfree(tup);
 	}
@@ -506,6 +510,11 @@ LoadCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		MemoryContextSwitchTo(oldCtx);
 		return;
 	}
+	state->keys[state->nbatch] = AmFormFilterKeys(index, values, isnull);
+	if (state->keys[state->nbatch] != NULL)
+		IvfCheckListTupleSize(index,
+							  IvfListTupleSize(&state->info, value,
+											   state->keys[state->nbatch]));
 	MemoryContextSwitchTo(oldCtx);
 	state->values[state->nbatch] = value;
 	state->tids[state->nbatch] = *tid;
@@ -592,6 +601,7 @@ InitBuildState(IvfBuildState *state, Relation heap, Relation index)
 	state->batch = MemoryContextAllocHuge(CurrentMemoryContext,
 										  sizeof(float) * state->batchSize * dim);
 	state->values = palloc(sizeof(Datum) * state->batchSize);
+	state->keys = palloc(sizeof(IndexTuple) * state->batchSize);
 	state->tids = palloc(sizeof(ItemPointerData) * state->batchSize);
 	state->labels = palloc(sizeof(int64) * state->batchSize);
 	state->tmpCtx = AllocSetContextCreate(CurrentMemoryContext,
@@ -616,6 +626,7 @@ ivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data",
 			 RelationGetRelationName(index));
+	AmCheckFilterColumns(index, IVF_DISTANCE_PROC);
 
 	InitBuildState(&state, heap, index);
 	MilvusStatBuildStart(index);
@@ -660,6 +671,7 @@ ivfbuildempty(Relation index)
 {
 	IvfBuildState state;
 
+	AmCheckFilterColumns(index, IVF_DISTANCE_PROC);
 	memset(&state, 0, sizeof(state));
 	state.index = index;
 	state.info.type = IvfGetType(index);

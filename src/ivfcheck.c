@@ -10,7 +10,8 @@
  * belongs to two lists or to none (pages an interrupted extension left
  * uninitialised are fine); every tuple has the size its quantizer gives
  * and names a heap TID that exists; a stored exact value sits in the list
- * of its nearest centroid (ties within rounding allowed).
+ * of its nearest centroid (ties within rounding allowed); stored filter
+ * column values (amfilter.c) are those of the heap row.
  *
  * IDENTIFICATION
  *	  src/ivfcheck.c
@@ -25,6 +26,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "amfilter.h"
 #include "indexcheck.h"
 #include "ivf.h"
 
@@ -38,7 +40,16 @@ typedef struct IvfCheckState
 	BlockNumber heapBlocks;
 	int		   *owner;			/* list owning each block, -1 for none */
 	float	   *x;
+	AmFilterCheck filterCheck;	/* filter columns, or NULL */
+	List	   *keys;			/* (heap TID, keys) of the page being read */
 } IvfCheckState;
+
+/* a list tuple's heap TID and filter values, copied out */
+typedef struct IvfCheckKeys
+{
+	ItemPointerData heaptid;
+	IndexTuple	keys;
+} IvfCheckKeys;
 
 /*
  * Check one list tuple.
@@ -49,11 +60,14 @@ CheckTuple(IvfCheckState *cs, int list, BlockNumber blkno, OffsetNumber off,
 {
 	IvfInfo    *info = cs->info;
 	Size		expected;
+	IndexTuple	keys = IvfListTupleKeys(info, tup);
 
 	if (info->quantizer == IVF_QUANTIZER_FLAT)
 		expected = MAXALIGN(IVF_LIST_TUPLE_HEADER + VARSIZE_ANY(tup->data));
 	else
 		expected = MAXALIGN(IVF_LIST_TUPLE_HEADER + info->codeSize);
+	if (keys != NULL)
+		expected += MAXALIGN(IndexTupleSize(keys));
 	if (size != expected)
 	{
 		IndexCheckReport(cs->out, "bad tuple size", "(%u,%u) has %zu bytes, expected %zu",
@@ -62,6 +76,19 @@ CheckTuple(IvfCheckState *cs, int list, BlockNumber blkno, OffsetNumber off,
 	}
 	IndexCheckHeapTid(cs->out, cs->heap, &cs->heapBlocks, &tup->heaptid,
 					  "in list %d", list);
+	if (cs->filterCheck != NULL)
+	{
+		IvfCheckKeys *ck = palloc(sizeof(IvfCheckKeys));
+
+		ck->heaptid = tup->heaptid;
+		ck->keys = NULL;
+		if (keys != NULL)
+		{
+			ck->keys = palloc(IndexTupleSize(keys));
+			memcpy(ck->keys, keys, IndexTupleSize(keys));
+		}
+		cs->keys = lappend(cs->keys, ck);
+	}
 	if (info->quantizer == IVF_QUANTIZER_FLAT)
 	{
 		float		own;
@@ -82,6 +109,33 @@ CheckTuple(IvfCheckState *cs, int list, BlockNumber blkno, OffsetNumber off,
 							 "(%u,%u) is in list %d, nearest is list %d",
 							 blkno, off, list, IvfNearestList(info, cs->x));
 	}
+}
+
+/*
+ * Compare the filter values copied out of the last page with the heap
+ * rows', with no index buffer locked, and forget them.
+ */
+static void
+CheckKeyValues(IvfCheckState *cs)
+{
+	ListCell   *lc;
+
+	foreach(lc, cs->keys)
+	{
+		IvfCheckKeys *ck = lfirst(lc);
+		int			attno = AmFilterCheckRow(cs->filterCheck, &ck->heaptid,
+											 ck->keys);
+
+		if (attno > 0)
+			IndexCheckReport(cs->out, "wrong filter column value",
+							 "heap TID (%u,%u), index column %d",
+							 ItemPointerGetBlockNumber(&ck->heaptid),
+							 ItemPointerGetOffsetNumber(&ck->heaptid), attno);
+		if (ck->keys != NULL)
+			pfree(ck->keys);
+	}
+	list_free_deep(cs->keys);
+	cs->keys = NIL;
 }
 
 /*
@@ -148,6 +202,7 @@ CheckList(IvfCheckState *cs, int list)
 		}
 		next = IvfPageGetOpaque(page)->nextblkno;
 		UnlockReleaseBuffer(buf);
+		CheckKeyValues(cs);
 		blkno = next;
 	}
 	if (!insertPageSeen && !(head == InvalidBlockNumber &&
@@ -203,8 +258,11 @@ IvfCheckIndex(Relation heap, Relation index, IndexCheckOutput *out)
 	for (BlockNumber i = 0; i < cs.nblocks; i++)
 		cs.owner[i] = -1;
 	cs.x = palloc(sizeof(float) * cs.info->dimensions);
+	cs.filterCheck = AmFilterCheckBegin(heap, index);
+	cs.keys = NIL;
 
 	for (int list = 0; list < cs.info->lists; list++)
 		CheckList(&cs, list);
 	CheckPages(&cs);
+	AmFilterCheckEnd(cs.filterCheck);
 }

@@ -22,6 +22,7 @@
 #include "utils/rel.h"
 
 #include "amcommon.h"
+#include "amfilter.h"
 #include "ivf.h"
 #include "stat.h"
 
@@ -203,6 +204,7 @@ ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	int			list;
 	Size		size;
 	IvfListTuple tup;
+	IndexTuple	keys;
 
 	if (isnull[0])
 		return false;
@@ -224,9 +226,11 @@ ivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 		return false;
 	}
 	list = IvfNearestList(info, x);
-	size = IvfListTupleSize(info, value);
+	keys = AmFormFilterKeys(index, values, isnull);
+	size = IvfListTupleSize(info, value, keys);
+	IvfCheckListTupleSize(index, size);
 	tup = palloc0(size);
-	IvfFormListTuple(info, tup, value, x, list, heap_tid);
+	IvfFormListTuple(info, tup, value, keys, x, list, heap_tid);
 	AppendToList(index, info, list, tup, size);
 	MilvusStatCountInsert(index);
 

@@ -17,6 +17,11 @@
  * max_probes lists in all; each batch is in distance order, batches are not
  * ordered against each other.
  *
+ * Filter columns (amfilter.c): the scan keys on them are tested on each
+ * list tuple before its distance is computed, so rows that fail them cost
+ * no distance and no heap visit (nor a re-rank); an iterative scan keeps
+ * probing lists until the executor has the rows it wants.
+ *
  * A NULL query orders nothing (every distance is NULL): the scan returns
  * every row the index holds, probing every list, in no particular order,
  * as a sequential scan returns every row.
@@ -40,6 +45,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "amfilter.h"
 #include "distance.h"
 #include "ivf.h"
 #include "stat.h"
@@ -55,6 +61,7 @@ typedef struct IvfCandidate
 typedef struct IvfScanOpaqueData
 {
 	IvfInfo    *info;
+	AmFilter	filter;			/* scan keys on filter columns, or NULL */
 	FmgrInfo   *procinfo;
 	Oid			collation;
 	MemoryContext ctx;			/* reset by every rescan */
@@ -293,6 +300,10 @@ ProbeList(IndexScanDesc scan, int list)
 			IvfListTuple tup = (IvfListTuple) PageGetItem(page, PageGetItemId(page, off));
 			float		d;
 
+			/* rows that fail the filter cost no distance and no heap visit */
+			if (so->filter != NULL &&
+				!AmFilterMatch(so->filter, IvfListTupleKeys(info, tup)))
+				continue;
 			if (so->nullQuery)
 				d = 0;
 			else if (info->quantizer == IVF_QUANTIZER_FLAT)
@@ -414,6 +425,8 @@ StartScan(IndexScanDesc scan)
 
 	so->order = palloc(sizeof(int) * info->lists);
 	so->nextList = 0;
+	so->filter = AmFilterBegin(scan->indexRelation, scan->keyData,
+							   scan->numberOfKeys);
 	so->nullQuery = (key->sk_flags & SK_ISNULL) != 0;
 	if (so->nullQuery)
 	{
@@ -466,7 +479,7 @@ ivfgettuple(IndexScanDesc scan, ScanDirection dir)
 	{
 		pgstat_count_index_scan(scan->indexRelation);
 		StartScan(scan);
-		if (!NextBatch(scan))
+		if (AmFilterNeverMatches(so->filter) || !NextBatch(scan))
 			so->done = true;
 	}
 

@@ -429,27 +429,43 @@ IvfGetInfo(Relation index)
 }
 
 /*
- * The size of the list tuple of a value.
+ * Size of the data of a list tuple: the value's varlena or the code.
  */
-Size
-IvfListTupleSize(const IvfInfo *info, Datum value)
+static Size
+ListDataSize(const IvfInfo *info, Pointer data)
 {
 	if (info->quantizer == IVF_QUANTIZER_FLAT)
-		return MAXALIGN(IVF_LIST_TUPLE_HEADER +
-						VARSIZE_ANY(DatumGetPointer(value)));
-	return MAXALIGN(IVF_LIST_TUPLE_HEADER + info->codeSize);
+		return VARSIZE_ANY(data);
+	return info->codeSize;
 }
 
 /*
- * Fill a list tuple (of IvfListTupleSize bytes, zeroed): the heap TID and
+ * Size of the list tuple of a value (detoasted) with these filter values
+ * (AmFormFilterKeys; NULL for a one-column index).
+ */
+Size
+IvfListTupleSize(const IvfInfo *info, Datum value, IndexTuple keys)
+{
+	Size		size = MAXALIGN(IVF_LIST_TUPLE_HEADER +
+								ListDataSize(info, DatumGetPointer(value)));
+
+	if (keys != NULL)
+		size += MAXALIGN(IndexTupleSize(keys));
+	return size;
+}
+
+/*
+ * Fill a list tuple (of IvfListTupleSize bytes, zeroed): the heap TID,
  * either the value (detoasted by the caller) or the code of its floats x
- * in the given list.
+ * in the given list, and the filter values, if any.
  */
 void
 IvfFormListTuple(const IvfInfo *info, IvfListTuple tup, Datum value,
-				 const float *x, int list, ItemPointer heaptid)
+				 IndexTuple keys, const float *x, int list,
+				 ItemPointer heaptid)
 {
 	tup->heaptid = *heaptid;
+	tup->flags = keys != NULL ? IVF_LIST_HAS_KEYS : 0;
 	if (info->quantizer == IVF_QUANTIZER_FLAT)
 		memcpy(tup->data, DatumGetPointer(value),
 			   VARSIZE_ANY(DatumGetPointer(value)));
@@ -466,4 +482,39 @@ IvfFormListTuple(const IvfInfo *info, IvfListTuple tup, Datum value,
 					1 << info->pqBits, residual, (uint8 *) tup->data);
 		pfree(residual);
 	}
+	if (keys != NULL)
+		memcpy((char *) tup + MAXALIGN(IVF_LIST_TUPLE_HEADER +
+									   ListDataSize(info, DatumGetPointer(value))),
+			   keys, IndexTupleSize(keys));
+}
+
+/*
+ * The filter values a list tuple stores, in place; NULL when it has none.
+ */
+IndexTuple
+IvfListTupleKeys(const IvfInfo *info, IvfListTuple tup)
+{
+	if (!(tup->flags & IVF_LIST_HAS_KEYS))
+		return NULL;
+	return (IndexTuple) ((char *) tup +
+						 MAXALIGN(IVF_LIST_TUPLE_HEADER +
+								  ListDataSize(info, tup->data)));
+}
+
+/*
+ * ERROR when a list tuple of this size cannot fit on a page (with filter
+ * values: the vector's dimensions alone are checked when the column is).
+ */
+void
+IvfCheckListTupleSize(Relation index, Size size)
+{
+	Size		max = BLCKSZ - MAXALIGN(SizeOfPageHeaderData) -
+		MAXALIGN(sizeof(IvfPageOpaqueData)) - sizeof(ItemIdData);
+
+	if (size > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("index row size %zu exceeds ivf maximum %zu for index \"%s\"",
+						size, max, RelationGetRelationName(index)),
+				 errhint("Values with fewer dimensions, or shorter filter column values, can be indexed.")));
 }
