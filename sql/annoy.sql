@@ -56,6 +56,10 @@ SHOW annoy.search_k;
 CREATE INDEX av_l2 ON av USING annoy (v vector_l2_ops) WITH (n_trees = 4);
 EXPLAIN (COSTS OFF) SELECT id FROM av ORDER BY v <-> '[1,2,3]' LIMIT 5;
 SELECT * FROM milvus_index_check('av_l2');
+-- the planner: a filter that keeps few rows is cheaper through the btree
+ANALYZE av;
+EXPLAIN (COSTS OFF) SELECT id FROM av WHERE id < 20 ORDER BY v <-> '[1,2,3]' LIMIT 5;
+EXPLAIN (COSTS OFF) SELECT id FROM av WHERE id > 20 ORDER BY v <-> '[1,2,3]' LIMIT 5;
 SET annoy.search_k = 100000;
 SELECT count(*) FILTER (WHERE annoy_same_as_exact(format(
 	'SELECT v <-> %L AS d FROM av ORDER BY v <-> %L LIMIT 10', q, q)))

@@ -95,12 +95,33 @@ AnnoyGetNTrees(Relation index)
 }
 
 /*
+ * The cost of collecting and ranking c candidates: the descent of every
+ * tree (about log2 of its leaves inner nodes, one page read apiece), the
+ * leaves that hold the candidates, and one vector page and one distance per
+ * candidate, as random page reads at the heap's share of the table's pages
+ * (AmHeapPageShare: wide values live in TOAST, which the planner does not
+ * charge other plans for).
+ */
+static Cost
+CandidatesCost(double c, double nTrees, double tuples, double pages,
+			   double pageShare)
+{
+	double		depth = Max(1.0, log2(tuples / ANNOY_MIN_LEAF + 1));
+	double		pagesRead = Min(pages, nTrees * depth + c / ANNOY_MIN_LEAF + c);
+
+	return pagesRead * random_page_cost * pageShare +
+		(c + nTrees * depth) * cpu_operator_cost;
+}
+
+/*
  * Cost.  Before the first row comes back a scan collects search_k
- * candidates: it descends every tree (about log2 of the leaves per tree
- * inner nodes each, one page read apiece), reads the leaves that hold the
- * candidates and one vector page per candidate, and computes one distance
- * per candidate.  That is the startup cost.  Returning every row means
- * visiting every leaf and every value: the total.
+ * candidates and ranks them: that is the startup cost.  A filter that the
+ * index does not evaluate drops rows after their heap fetch, so to keep
+ * LIMIT k rows the scan returns about k / s rows at the filter's
+ * selectivity s (AmEstimateFilter), from as many candidates at least
+ * (further rounds), each fetched from the heap; the total is set so that
+ * the planner's interpolation for LIMIT k comes to the cost of those
+ * (AmTotalCostForLimit).  Without a LIMIT the rows wanted are one round's.
  */
 static void
 annoycostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
@@ -111,41 +132,37 @@ annoycostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	IndexOptInfo *info = path->indexinfo;
 	double		tuples = Max(info->tuples, 1);
 	double		pages = Max(info->pages, 1);
+	double		share;
 	double		nTrees;
 	double		searchK;
-	double		depth;
-	double		pagesRead;
+	double		needed;
+	AmFilterEstimate est;
 	Relation	index;
 
-	*indexCorrelation = 0;
-	*indexPages = pages;
-
-	/* never use the index without ORDER BY */
-	if (path->indexorderbys == NIL)
-	{
-		*indexStartupCost = DBL_MAX;
-		*indexTotalCost = DBL_MAX;
-		*indexSelectivity = 0;
+	if (AmCostWithoutOrderBy(path, indexStartupCost, indexTotalCost,
+							 indexSelectivity, indexCorrelation, indexPages))
 		return;
-	}
 
 	index = index_open(info->indexoid, NoLock);
 	nTrees = AnnoyGetNTrees(index);
 	index_close(index, NoLock);
-
-	searchK = annoy_search_k > 0 ? annoy_search_k :
-		nTrees * ANNOY_DEFAULT_K;
+	searchK = annoy_search_k > 0 ? annoy_search_k : nTrees * ANNOY_DEFAULT_K;
 	searchK = Min(searchK, tuples);
-	depth = Max(1.0, log2(tuples / ANNOY_MIN_LEAF + 1));
-	pagesRead = Min(pages, nTrees * depth + searchK / ANNOY_MIN_LEAF +
-					searchK);
+	share = AmHeapPageShare(root, info);
 
-	*indexSelectivity = 1.0;
-	*indexStartupCost = pagesRead * random_page_cost +
-		(searchK + nTrees * depth) * cpu_operator_cost;
-	*indexTotalCost = Max(*indexStartupCost,
-						  pages * random_page_cost +
-						  tuples * (cpu_operator_cost + cpu_index_tuple_cost));
+	*indexCorrelation = 0;
+	*indexPages = pages;
+	*indexStartupCost = CandidatesCost(searchK, nTrees, tuples, pages, share);
+
+	AmEstimateFilter(root, path, searchK, &est);
+	*indexSelectivity = est.condSel;
+	needed = Min(Max(searchK, est.returned), tuples);
+	*indexTotalCost = AmTotalCostForLimit(path, &est, *indexStartupCost,
+										  CandidatesCost(needed, nTrees, tuples,
+														 pages, share) +
+										  est.returned * cpu_index_tuple_cost +
+										  AmDroppedFetchCost(root, info, &est,
+															 est.returned));
 }
 
 /*
