@@ -23,7 +23,11 @@ Env: PGHOST, PGPORT, PGUSER, PGDATABASE (a server holding the table with
 an hnsw index on vector_l2_ops, m = 16, built from the data set's base
 vectors in order, id = row number); SIM_TABLE (items_p), SIM_INDEX
 (items_p_v_idx), SIM_QUERIES (1000), SIM_EF (10,12,14,16,18,20),
-SIM_CODES (16x8,49x8), SIM_DELTAS (0,0.1), MILVUS_DATA_DIR.  Needs
+SIM_CODES (16x8,49x8), SIM_DELTAS (0,0.1), MILVUS_DATA_DIR.
+SIM_GLOVE=DIR runs on test/bench/glove.py's data set in DIR instead (an
+index on vector_cosine_ops; values and queries are normalised, so that
+L2 ranks as cosine does; the SIM_QUERIES queries are spread over the
+query set, which runs from frequent to rare words).  Needs
 /usr/bin/python3 with numpy, psycopg and faiss, and CREATE EXTENSION
 pageinspect on the server.  Prints a markdown table.
 """
@@ -172,12 +176,26 @@ def sweep(label, g, ids, queries, gt, tables=None, codes=None, delta=0.0):
               f'{reads / len(queries):.1f} |', flush=True)
 
 
+def normalised(x):
+    return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-30)).astype(np.float32)
+
+
 def main():
-    d = os.path.join(hb.DATA_DIR, hb.DATASET, hb.PREFIX)
-    queries = hb.read_bvecs(d + 'query.bvecs')[:NQ].astype(np.float32)
-    gt = hb.read_xvecs(d + 'groundtruth.ivecs', '<i4')[:NQ, :10]
+    glove = os.environ.get('SIM_GLOVE')
+    if glove:
+        stem = os.path.join(glove, 'glove-100-angular_')
+        allq = hb.read_xvecs(stem + 'query.fvecs', '<f4')
+        pick = np.arange(NQ) * max(len(allq) // NQ, 1) % len(allq)
+        queries = normalised(allq[pick])
+        gt = hb.read_xvecs(stem + 'groundtruth.ivecs', '<i4')[pick, :10]
+    else:
+        d = os.path.join(hb.DATA_DIR, hb.DATASET, hb.PREFIX)
+        queries = hb.read_bvecs(d + 'query.bvecs')[:NQ].astype(np.float32)
+        gt = hb.read_xvecs(d + 'groundtruth.ivecs', '<i4')[:NQ, :10]
     with psycopg.connect(autocommit=True) as pg:
         ids, values, links, entry, top = load_graph(pg)
+    if glove:
+        values = normalised(values)
     g = (values, links, entry, top)
     dim = values.shape[1]
     hb.log(f'{len(ids)} live elements of {dim} dimensions, entry level {top}; '
