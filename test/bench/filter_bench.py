@@ -36,7 +36,10 @@ QPS and recall to the exact plan's in the same run.
 
 Env: FILTER_DATASETS (glove,fashion), FILTER_QUERIES (50), FILTER_ROUNDS
 (2), FILTER_SELS (0.001,0.01,0.1,0.5), FILTER_EF (40), FILTER_REUSE (1:
-keep the table t already loaded, for one data set), GLOVE_DIR
+keep the table t already loaded, for one data set), FILTER_SETTINGS
+(settings for every mode, "name=value;name=value", for example
+"milvus.hnsw_filter_exact_fraction=0.1"), FILTER_COLUMNS (cat,ccat: the
+random and the clustered filter), GLOVE_DIR
 (<repo>/tmp/bench/glove), MILVUS_DATA_DIR, FILTER_OUT (markdown report),
 FILTER_JSON (raw figures).
 """
@@ -62,6 +65,8 @@ DATA = os.environ.get('MILVUS_DATA_DIR',
 GLOVE = os.environ.get('GLOVE_DIR',
                        os.path.join(HERE, '..', '..', 'tmp', 'bench', 'glove'))
 REUSE = os.environ.get('FILTER_REUSE') == '1'   # keep a loaded t (one data set)
+SETTINGS = [x for x in os.environ.get('FILTER_SETTINGS', '').split(';') if x.strip()]
+FILTERS = os.environ.get('FILTER_COLUMNS', 'cat,ccat').split(',')
 K = 10
 NCAT = 1000
 MODES = ['exact', 'custom', 'generic', 'inindex_custom', 'inindex_generic']
@@ -179,6 +184,9 @@ def session(conn, mode, col, op, d):
     conn.execute('SET jit = off')
     conn.execute('SET hnsw.ef_search = %d' % EF)
     conn.execute("SET hnsw.iterative_scan = relaxed_order")
+    for setting in SETTINGS:
+        name, value = setting.split('=', 1)
+        conn.execute('SET %s = %s' % (name.strip(), value.strip()))
     conn.execute('DEALLOCATE ALL')
     if mode == 'exact':
         conn.execute('SET enable_indexscan = off')
@@ -253,6 +261,8 @@ def bench_dataset(conn, name):
     dist = distances(base, qs, metric)
     cells = []
     for col, values in (('cat', cat), ('ccat', ccat)):
+        if col not in FILTERS:
+            continue
         colcells = []
         for sel in SELS:
             limit = int(round(sel * NCAT))
