@@ -25,8 +25,12 @@ rounds over the same FILTER_QUERIES queries:
   - custom: plan_cache_mode = force_custom_plan;
   - generic: plan_cache_mode = auto (the default), after 6 executions
     (PostgreSQL considers a generic plan from the 6th);
-  - in-index filter (index (v, <col>)): only when the index access method
-    accepts a second key column (the filter branch); else marked n/a.
+  - in-index filter (index (v, <col>)), with the btree on <col> still there
+    and no other hnsw index: custom plans, the default mode, and "hnsw
+    forced" (bitmap and sequential scans and sorts priced out, so the
+    hnsw scan with the filter inside runs whatever its cost), beside the
+    exact plan measured again in that phase.  Only when the index access
+    method accepts a second key column; else marked n/a.
 
 Reported per cell: the plan of the timed executions (EXPLAIN EXECUTE after
 the warm-up; "(generic)" when pg_prepared_statements counts generic plans), QPS (median of the rounds), recall@10 against the exact
@@ -39,7 +43,9 @@ Env: FILTER_DATASETS (glove,fashion), FILTER_QUERIES (50), FILTER_ROUNDS
 keep the table t already loaded, for one data set), FILTER_SETTINGS
 (settings for every mode, "name=value;name=value", for example
 "milvus.hnsw_filter_exact_fraction=0.1"), FILTER_COLUMNS (cat,ccat: the
-random and the clustered filter), GLOVE_DIR
+random and the clustered filter), FILTER_EXACT_FRACTIONS (values of
+milvus.hnsw_filter_exact_fraction for extra forced in-index modes, e.g.
+"0.05,1"), GLOVE_DIR
 (<repo>/tmp/bench/glove), MILVUS_DATA_DIR, FILTER_OUT (markdown report),
 FILTER_JSON (raw figures).
 """
@@ -69,7 +75,10 @@ SETTINGS = [x for x in os.environ.get('FILTER_SETTINGS', '').split(';') if x.str
 FILTERS = os.environ.get('FILTER_COLUMNS', 'cat,ccat').split(',')
 K = 10
 NCAT = 1000
-MODES = ['exact', 'custom', 'generic', 'inindex_custom', 'inindex_generic']
+FRACTIONS = [x for x in os.environ.get('FILTER_EXACT_FRACTIONS', '').split(',') if x]
+INMODES = ['inindex_custom', 'inindex_generic', 'inindex_forced'] + \
+    ['inindex_forced@' + f for f in FRACTIONS]
+MODES = ['exact', 'custom', 'generic'] + INMODES
 
 
 def log(*a):
@@ -179,7 +188,10 @@ def plan_of(conn, sql, args):
 
 
 def session(conn, mode, col, op, d):
-    """Settings and the prepared statement of a mode."""
+    """Settings and the prepared statement of a mode; "forced[@f]": the
+    hnsw index scan (bitmap, sequential scans and sorts priced out), with
+    milvus.hnsw_filter_exact_fraction f when given."""
+    mode, _, fraction = mode.partition('@')
     conn.execute('RESET ALL')
     conn.execute('SET jit = off')
     conn.execute('SET hnsw.ef_search = %d' % EF)
@@ -188,7 +200,14 @@ def session(conn, mode, col, op, d):
         name, value = setting.split('=', 1)
         conn.execute('SET %s = %s' % (name.strip(), value.strip()))
     conn.execute('DEALLOCATE ALL')
-    if mode == 'exact':
+    if fraction:
+        conn.execute('SET milvus.hnsw_filter_exact_fraction = %s' % fraction)
+    if mode == 'forced':
+        conn.execute('SET enable_bitmapscan = off')
+        conn.execute('SET enable_seqscan = off')
+        conn.execute('SET enable_sort = off')
+        conn.execute("SET plan_cache_mode = force_custom_plan")
+    elif mode == 'exact':
         conn.execute('SET enable_indexscan = off')
         conn.execute("SET plan_cache_mode = force_custom_plan")
     elif mode == 'custom':
@@ -279,9 +298,10 @@ def bench_dataset(conn, name):
             for cell in colcells:
                 limit = int(round(cell['sel'] * NCAT))
                 mask = values < limit
-                r = measure(conn, ['exact', 'inindex_custom', 'inindex_generic'],
+                r = measure(conn, ['exact'] + INMODES,
                             col, op, d, qtext, limit, dist, mask)
-                for m in ('inindex_custom', 'inindex_generic'):
+                cell['exact_inindex_phase'] = r['exact']
+                for m in INMODES:
                     r[m]['qps_ratio'] = r[m]['qps'] / r['exact']['qps']
                     cell[m] = r[m]
                 log(json.dumps(cell))
@@ -294,27 +314,35 @@ def bench_dataset(conn, name):
 
 
 def report(cells):
-    lines = ['| data | filter | rows kept | mode | plan | QPS | × exact | recall@10 | × exact | rows |',
-             '|---|---|---:|---|---|---:|---:|---:|---:|---:|']
+    lines = ['| data | filter | rows kept | mode | plan | QPS | × exact | recall@10 | rows |',
+             '|---|---|---:|---|---|---:|---:|---:|---:|']
     names = {'exact': 'exact plan', 'custom': 'custom plans',
              'generic': 'default (generic after 5)',
              'inindex_custom': 'in-index filter, custom plans',
-             'inindex_generic': 'in-index filter, default'}
+             'inindex_generic': 'in-index filter, default',
+             'inindex_forced': 'in-index filter, hnsw forced'}
+    for f in FRACTIONS:
+        names['inindex_forced@' + f] = 'in-index filter, hnsw forced, exact_fraction %s' % f
     for c in cells:
         ex = c['exact']
         for m in MODES:
             if m not in c:
                 if m.startswith('inindex'):
-                    lines.append('| %s | %s | %g %% | %s | n/a (filter branch not merged) | | | | | |'
+                    lines.append('| %s | %s | %g %% | %s | n/a (filter branch not merged) | | | | |'
                                  % (c['dataset'], 'random' if c['filter'] == 'cat' else 'clustered',
                                     c['sel'] * 100, names[m]))
                 continue
             x = c[m]
-            lines.append('| %s | %s | %g %% | %s | %s | %.0f | %.2f | %.3f | %.3f | %.1f |' % (
+            lines.append('| %s | %s | %g %% | %s | %s | %.0f | %.2f | %.3f | %.1f |' % (
                 c['dataset'], 'random' if c['filter'] == 'cat' else 'clustered',
                 c['sel'] * 100, names[m], x['plan'], x['qps'],
                 x.get('qps_ratio', x['qps'] / ex['qps']),
-                x['recall'], x['recall'] / max(ex['recall'], 1e-9), x['rows']))
+                x['recall'], x['rows']))
+            if m == 'exact' and 'exact_inindex_phase' in c:
+                y = c['exact_inindex_phase']
+                lines.append('| %s | %s | %g %% | exact plan, in-index phase | %s | %.0f | %.2f | %.3f | %.1f |' % (
+                    c['dataset'], 'random' if c['filter'] == 'cat' else 'clustered',
+                    c['sel'] * 100, y['plan'], y['qps'], 1.0, y['recall'], y['rows']))
     return '\n'.join(lines) + '\n'
 
 
