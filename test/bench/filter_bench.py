@@ -170,7 +170,8 @@ def vec_text(x):
 
 
 def plan_of(conn, sql, args):
-    lines = [r[0] for r in conn.execute('EXPLAIN (COSTS OFF) ' + sql, args)]
+    """(short name, EXPLAIN text with costs) of a statement's plan."""
+    lines = [r[0] for r in conn.execute('EXPLAIN ' + sql, args)]
     text = ' '.join(lines)
     if 'Index Scan using t_hnsw' in text:
         name = 'hnsw'
@@ -184,7 +185,7 @@ def plan_of(conn, sql, args):
         name = 'seq scan + sort'
     else:
         name = text[:60]
-    return name
+    return name, '\n'.join(lines)
 
 
 def session(conn, mode, col, op, d):
@@ -222,7 +223,7 @@ def run_mode(conn, mode, col, op, d, qtext, limit):
     # warm-up: past the 5 executions after which a generic plan is tried
     for i in range(6):
         conn.execute('EXECUTE q(%s, %s)', (qtext[i % len(qtext)], limit)).fetchall()
-    plan = plan_of(conn, 'EXECUTE q(%s, %s)', (qtext[0], limit))
+    plan, explain = plan_of(conn, 'EXECUTE q(%s, %s)', (qtext[0], limit))
     res = []
     t0 = time.perf_counter()
     for q in qtext:
@@ -232,7 +233,7 @@ def run_mode(conn, mode, col, op, d, qtext, limit):
                              "pg_prepared_statements WHERE name = 'q'").fetchone()
     if gen:
         plan += ' (generic)'
-    return secs, res, plan
+    return secs, res, plan, explain
 
 
 def recall(res, dist, mask):
@@ -255,14 +256,14 @@ def measure(conn, modes, col, op, d, qtext, limit, dist, mask):
     out = {}
     for r in range(ROUNDS):
         for m in (modes if r % 2 == 0 else modes[::-1]):
-            secs, res, plan = run_mode(conn, m.replace('inindex_', ''),
-                                       col, op, d, qtext, limit)
+            secs, res, plan, explain = run_mode(conn, m.replace('inindex_', ''),
+                                                col, op, d, qtext, limit)
             times[m].append(secs)
-            out[m] = (res, plan)
+            out[m] = (res, plan, explain)
     return {m: {'qps': len(qtext) / statistics.median(times[m]),
                 'recall': recall(out[m][0], dist, mask),
                 'rows': float(np.mean([len(x) for x in out[m][0]])),
-                'plan': out[m][1]} for m in modes}
+                'plan': out[m][1], 'explain': out[m][2]} for m in modes}
 
 
 def bench_dataset(conn, name):
