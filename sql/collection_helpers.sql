@@ -115,7 +115,7 @@ $$;
 
 -- errors
 SELECT milvus_create_collection('bad', 4, 'L3');
-SELECT milvus_create_collection('bad', 4, 'L2', 'ANNOY');
+SELECT milvus_create_collection('bad', 4, 'L2', 'NSG');
 SELECT milvus_create_collection('bad', 0);
 SELECT milvus_create_collection('bad', 4, 'L2', 'HNSW', '{"nlist": 4}');
 SELECT milvus_create_collection('bad', 4, 'L2', 'HNSW', '{"M": "8"}');

@@ -92,7 +92,8 @@ SELECT dsl_try('{"bool": {"must": [{"vector": {"embedding": {"topk": 1, "query":
 SELECT dsl_try('{"bool": {"must": [{"vector": {"bits": {"topk": 1, "query": [[1,0,1,0]], "metric_type": "L2"}}}]}}');
 SELECT dsl_try('{"bool": {"must": [{"vector": {"bits": {"topk": 1, "query": [[1,0,2,0]], "metric_type": "HAMMING"}}}]}}');
 SELECT dsl_try('{"bool": {"must": [{"vector": {"embedding": {"topk": 1, "query": [[1,2,3]], "metric_type": "L2", "params": []}}}]}}');
-SELECT dsl_try('{"bool": {"must": [{"vector": {"embedding": {"topk": 1, "query": [[1,2,3]], "metric_type": "L2", "params": {"search_k": 5}}}}]}}');
+SELECT dsl_try('{"bool": {"must": [{"vector": {"embedding": {"topk": 1, "query": [[1,2,3]], "metric_type": "L2", "params": {"nlist": 5}}}}]}}');
+SELECT dsl_try('{"bool": {"must": [{"vector": {"embedding": {"topk": 1, "query": [[1,2,3]], "metric_type": "L2", "params": {"search_k": 0}}}}]}}');
 SELECT dsl_try('{"bool": {"must": [{"vector": {"embedding": {"topk": 1, "query": [[1,2,3]], "metric_type": "L2", "params": {"ef": 0}}}}]}}');
 SELECT dsl_try('{"bool": {"must": [{"vector": {"embedding": {"topk": 1, "query": [[1,2,3]], "metric_type": "L2", "params": {"ef": 1001}}}}]}}');
 SELECT dsl_try('{"bool": {"must": [{"vector": {"embedding": {"topk": 1, "query": [[1,2,3]], "metric_type": "L2", "params": {"nprobe": "x"}}}}]}}');

@@ -338,7 +338,8 @@ SetSearchSetting(const char *name, int value)
 
 /*
  * Open a GUC nest level and set the settings the document's params name:
- * ef is hnsw.ef_search, nprobe the probes of the IVF indexes.  The caller
+ * ef is hnsw.ef_search, nprobe the probes of the IVF indexes, search_k
+ * annoy.search_k.  The caller
  * closes the level with AtEOXact_GUC(true, level); an error closes it too.
  */
 static int
@@ -353,6 +354,8 @@ ApplySearchSettings(DslPlan *plan)
 		SetSearchSetting("ivfflat.probes", plan->nprobe);
 		SetSearchSetting("ivf.probes", plan->nprobe);
 	}
+	if (plan->searchK != 0)
+		SetSearchSetting("annoy.search_k", plan->searchK);
 	return level;
 }
 

@@ -105,6 +105,7 @@ typedef struct DslPlan
 	int			topk;
 	int			ef;				/* hnsw.ef_search, or -1 */
 	int			nprobe;			/* ivfflat.probes / ivf.probes, or -1 */
+	int			searchK;		/* annoy.search_k, or 0 */
 } DslPlan;
 
 extern DslPlan *DslCompile(Jsonb *dsl, const DslTable *table,

@@ -12,7 +12,7 @@
  *	term	 := {field: [value, ...] | {"values": [value, ...]}, ...}
  *	range	 := {field: {"GT" | "GTE" | "LT" | "LTE" | "EQ" | "NE": value}, ...}
  *	vector	 := {field: {"topk": n, "query": [vec, ...], "metric_type": m,
- *						 "params": {"nprobe": n, "ef": n}}}
+ *						 "params": {"nprobe": n, "ef": n, "search_k": n}}}
  *
  * must is AND, should is OR (at least one), must_not is NOT (none); the
  * three parts of one bool are ANDed.  Exactly one vector clause is
@@ -51,6 +51,7 @@
 /* Limits of the search settings the params map onto. */
 #define DSL_MAX_EF		1000	/* hnsw.ef_search */
 #define DSL_MAX_NPROBE	32768	/* ivfflat.probes, ivf.probes: lists */
+#define DSL_MAX_SEARCH_K 100000000	/* annoy.search_k */
 
 /* One key and value of a JSON object. */
 typedef struct DslPair
@@ -97,6 +98,7 @@ typedef struct DslState
 	char	   *topk_path;
 	int			ef;
 	int			nprobe;
+	int			searchK;		/* 0: not given */
 } DslState;
 
 static char *CompileBool(DslState *st, const JsonbValue *obj, bool vector_ok);
@@ -593,7 +595,8 @@ CompileMetric(DslState *st, const DslColumn *col, const JsonbValue *v)
 }
 
 /*
- * "params": {"nprobe": n, "ef": n}.
+ * "params": {"nprobe": n, "ef": n, "search_k": n}; search_k is -1 (the
+ * default, n_trees x 100) or positive, as annoy.search_k.
  */
 static void
 CompileSearchParams(DslState *st, const JsonbValue *v)
@@ -609,11 +612,21 @@ CompileSearchParams(DslState *st, const JsonbValue *v)
 			st->nprobe = IntegerValue(st, &pairs[i].value, 1, DSL_MAX_NPROBE);
 		else if (strcmp(pairs[i].key, "ef") == 0)
 			st->ef = IntegerValue(st, &pairs[i].value, 1, DSL_MAX_EF);
+		else if (strcmp(pairs[i].key, "search_k") == 0)
+		{
+			st->searchK = IntegerValue(st, &pairs[i].value, -1,
+									   DSL_MAX_SEARCH_K);
+			if (st->searchK == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("search DSL expects -1 or a positive search_k at %s, not 0",
+								PathText(st))));
+		}
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown search parameter at %s", PathText(st)),
-					 errhint("Use nprobe or ef.")));
+					 errhint("Use nprobe, ef or search_k.")));
 		PathPop(st, len);
 	}
 }
@@ -950,5 +963,6 @@ DslCompile(Jsonb *dsl, const DslTable *table, bool with_fields)
 	plan->topk = st.topk;
 	plan->ef = st.ef;
 	plan->nprobe = st.nprobe;
+	plan->searchK = st.searchK;
 	return plan;
 }

@@ -54,6 +54,7 @@ static const struct
 	{"hnsw", HnswCheckIndex},
 	{"flat", FlatCheckIndex},
 	{"ivfflat", IvfCheckIndex}, {"ivf", IvfCheckIndex},
+	{"annoy", AnnoyCheckIndex},
 };
 
 /*

@@ -48,5 +48,7 @@ extern void HnswCheckIndex(Relation heap, Relation index,
 extern void FlatCheckIndex(Relation heap, Relation index,
 						   IndexCheckOutput *out);
 extern void IvfCheckIndex(Relation heap, Relation index, IndexCheckOutput *out);
+extern void AnnoyCheckIndex(Relation heap, Relation index,
+							IndexCheckOutput *out);
 
 #endif							/* INDEXCHECK_H */

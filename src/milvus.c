@@ -12,6 +12,7 @@
  *	- flat: its reloption kind; setting flat.batch_size (FlatInit);
  *	- ivfflat and ivf: reloptions lists, quantizer, pq_m, pq_bits; settings
  *	  ivfflat.*, ivf.* and milvus.ivf_build_threads (IvfInit);
+ *	- annoy: reloption n_trees; setting annoy.search_k (AnnoyInit);
  *	- monitoring: the per-index counters' shared memory and the hook that
  *	  forgets a dropped index (StatInit), settings milvus.metrics_* and the
  *	  "milvus metrics" background worker (MetricsInit);
@@ -33,6 +34,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "annoy.h"
 #include "bitvec.h"
 #include "distance.h"
 #include "flat.h"
@@ -58,6 +60,7 @@ _PG_init(void)
 	HnswInit();
 	FlatInit();
 	IvfInit();
+	AnnoyInit();
 	StatInit();
 	MetricsInit();
 	WorkerInit();

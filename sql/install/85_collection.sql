@@ -59,11 +59,11 @@ BEGIN
 	END IF;
 	am := CASE it WHEN 'HNSW' THEN 'hnsw' WHEN 'FLAT' THEN 'flat'
 		WHEN 'IVF_FLAT' THEN 'ivfflat' WHEN 'IVF_SQ8' THEN 'ivf'
-		WHEN 'IVF_PQ' THEN 'ivf' WHEN 'NONE' THEN '' END;
+		WHEN 'IVF_PQ' THEN 'ivf' WHEN 'ANNOY' THEN 'annoy' WHEN 'NONE' THEN '' END;
 	IF am IS NULL THEN
 		RAISE EXCEPTION 'unknown index type "%"', index_type
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Use HNSW, FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ or NONE.';
+				  HINT = 'Use HNSW, FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, ANNOY or NONE.';
 	END IF;
 	IF am <> '' AND NOT EXISTS (SELECT FROM pg_catalog.pg_am a WHERE a.amname = am) THEN
 		RAISE EXCEPTION 'index type % needs access method "%", which is not installed',
@@ -121,6 +121,7 @@ BEGIN
 			WHEN it LIKE 'IVF%' AND f.key IN ('nlist', 'lists') THEN 'lists'
 			WHEN it = 'IVF_PQ' AND f.key IN ('m', 'pq_m') THEN 'pq_m'
 			WHEN it = 'IVF_PQ' AND f.key IN ('nbits', 'pq_bits') THEN 'pq_bits'
+			WHEN it = 'ANNOY' AND f.key IN ('n_trees', 'nTrees') THEN 'n_trees'
 		END;
 		IF opt IS NULL THEN
 			RAISE EXCEPTION 'unknown parameter "%" for index type %', f.key, it
@@ -232,7 +233,7 @@ BEGIN
 	LEFT JOIN (
 		SELECT x.indexrelid::regclass AS idx,
 			   CASE a.amname WHEN 'hnsw' THEN 'HNSW' WHEN 'flat' THEN 'FLAT'
-					WHEN 'ivfflat' THEN 'IVF_FLAT'
+					WHEN 'ivfflat' THEN 'IVF_FLAT' WHEN 'annoy' THEN 'ANNOY'
 					WHEN 'ivf' THEN 'IVF_' || pg_catalog.upper(coalesce(o.opts ->> 'quantizer', 'flat'))
 			   END AS itype,
 			   coalesce(o.opts, '{}') AS iparams,
@@ -252,7 +253,7 @@ BEGIN
 					pg_catalog.substr(r, pg_catalog.strpos(r, '=') + 1)) AS opts
 			FROM pg_catalog.unnest(ic.reloptions) r) o ON true
 		WHERE x.indrelid = collection
-		  AND a.amname IN ('hnsw', 'flat', 'ivfflat', 'ivf')) AS v ON true
+		  AND a.amname IN ('hnsw', 'flat', 'ivfflat', 'ivf', 'annoy')) AS v ON true
 	ORDER BY v.idx::text;
 END
 $$;

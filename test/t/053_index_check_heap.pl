@@ -23,12 +23,13 @@ $node->safe_psql('postgres', q{
 	CREATE INDEX t_flat ON t USING flat (v vector_l2_ops);
 	CREATE INDEX t_ivfflat ON t USING ivfflat (v vector_l2_ops) WITH (lists = 2);
 	CREATE INDEX t_ivf ON t USING ivf (v vector_l2_ops) WITH (lists = 2);
+	CREATE INDEX t_annoy ON t USING annoy (v vector_l2_ops) WITH (n_trees = 2);
 });
 
 my $gone = $node->safe_psql('postgres',
 	q{SELECT count(*) FROM t WHERE (ctid::text::point)[0] >= 1});
 cmp_ok($gone, '>', 0, 'the table has rows past its first page');
-foreach my $index (qw(t_hnsw t_flat t_ivfflat t_ivf))
+foreach my $index (qw(t_hnsw t_flat t_ivfflat t_ivf t_annoy))
 {
 	MilvusTest::index_check_is_clean($node, $index,
 		"$index: index check is clean before the cut");
@@ -45,8 +46,9 @@ my %where = (
 	t_hnsw => qr/^heap TID \(\d+,\d+\) in block \d+$/,
 	t_flat => qr/^heap TID \(\d+,\d+\) in block \d+ slot \d+$/,
 	t_ivfflat => qr/^heap TID \(\d+,\d+\) in list \d+$/,
-	t_ivf => qr/^heap TID \(\d+,\d+\) in list \d+$/);
-foreach my $index (qw(t_hnsw t_flat t_ivfflat t_ivf))
+	t_ivf => qr/^heap TID \(\d+,\d+\) in list \d+$/,
+	t_annoy => qr/^heap TID \(\d+,\d+\) in block \d+ slot \d+$/);
+foreach my $index (qw(t_hnsw t_flat t_ivfflat t_ivf t_annoy))
 {
 	my @rows = split /\n/, $node->safe_psql('postgres',
 		qq{SELECT problem || '|' || detail FROM milvus_index_check('$index')});
