@@ -36,7 +36,8 @@ Reported per cell: the plan of the timed executions (EXPLAIN EXECUTE after
 the warm-up; "(generic)" when pg_prepared_statements counts generic plans), QPS (median of the rounds), recall@10 against the exact
 filtered top 10 computed with numpy (tie-aware: a hit is a result whose
 distance is at most the true 10th), mean rows returned, and the ratios of
-QPS and recall to the exact plan's in the same run.
+QPS and recall to the exact plan's in the same run; the JSON also keeps
+each mode's EXPLAIN EXECUTE (with costs).
 
 Env: FILTER_DATASETS (glove,fashion), FILTER_QUERIES (50), FILTER_ROUNDS
 (2), FILTER_SELS (0.001,0.01,0.1,0.5), FILTER_EF (40), FILTER_REUSE (1:
