@@ -69,15 +69,16 @@ mv_run_dir() {
 	echo "$d"
 }
 
-# Print a free TCP port on the loopback interface, from 55432 upwards.
+# Print a free TCP port on the loopback interface, from 55432 upwards
+# (from $MV_PORT_FIRST when set).
 mv_free_port() {
-	perl -MIO::Socket::INET -e '
-		for my $p (55432 .. 56431) {
+	MV_PORT_FIRST=${MV_PORT_FIRST:-55432} perl -MIO::Socket::INET -e '
+		for my $p ($ENV{MV_PORT_FIRST} .. $ENV{MV_PORT_FIRST} + 999) {
 			my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
 				LocalPort => $p, Listen => 1, ReuseAddr => 0);
 			if ($s) { close $s; print "$p\n"; exit 0; }
 		}
-		exit 1;' || die "no free port in 55432..56431"
+		exit 1;' || die "no free port from ${MV_PORT_FIRST:-55432}"
 }
 
 # mv_pg_start DATADIR PORT [SETTING ...]: initdb if needed, then start a

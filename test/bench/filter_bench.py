@@ -25,18 +25,28 @@ rounds over the same FILTER_QUERIES queries:
   - custom: plan_cache_mode = force_custom_plan;
   - generic: plan_cache_mode = auto (the default), after 6 executions
     (PostgreSQL considers a generic plan from the 6th);
-  - in-index filter (index (v, <col>)): only when the index access method
-    accepts a second key column (the filter branch); else marked n/a.
+  - in-index filter (index (v, <col>)), with the btree on <col> still there
+    and no other hnsw index: custom plans, the default mode, and "hnsw
+    forced" (bitmap and sequential scans and sorts priced out, so the
+    hnsw scan with the filter inside runs whatever its cost), beside the
+    exact plan measured again in that phase.  Only when the index access
+    method accepts a second key column; else marked n/a.
 
 Reported per cell: the plan of the timed executions (EXPLAIN EXECUTE after
 the warm-up; "(generic)" when pg_prepared_statements counts generic plans), QPS (median of the rounds), recall@10 against the exact
 filtered top 10 computed with numpy (tie-aware: a hit is a result whose
 distance is at most the true 10th), mean rows returned, and the ratios of
-QPS and recall to the exact plan's in the same run.
+QPS and recall to the exact plan's in the same run; the JSON also keeps
+each mode's EXPLAIN EXECUTE (with costs).
 
 Env: FILTER_DATASETS (glove,fashion), FILTER_QUERIES (50), FILTER_ROUNDS
 (2), FILTER_SELS (0.001,0.01,0.1,0.5), FILTER_EF (40), FILTER_REUSE (1:
-keep the table t already loaded, for one data set), GLOVE_DIR
+keep the table t already loaded, for one data set), FILTER_SETTINGS
+(settings for every mode, "name=value;name=value", for example
+"milvus.hnsw_filter_exact_fraction=0.1"), FILTER_COLUMNS (cat,ccat: the
+random and the clustered filter), FILTER_EXACT_FRACTIONS (values of
+milvus.hnsw_filter_exact_fraction for extra forced in-index modes, e.g.
+"0.05,1"), GLOVE_DIR
 (<repo>/tmp/bench/glove), MILVUS_DATA_DIR, FILTER_OUT (markdown report),
 FILTER_JSON (raw figures).
 """
@@ -62,9 +72,14 @@ DATA = os.environ.get('MILVUS_DATA_DIR',
 GLOVE = os.environ.get('GLOVE_DIR',
                        os.path.join(HERE, '..', '..', 'tmp', 'bench', 'glove'))
 REUSE = os.environ.get('FILTER_REUSE') == '1'   # keep a loaded t (one data set)
+SETTINGS = [x for x in os.environ.get('FILTER_SETTINGS', '').split(';') if x.strip()]
+FILTERS = os.environ.get('FILTER_COLUMNS', 'cat,ccat').split(',')
 K = 10
 NCAT = 1000
-MODES = ['exact', 'custom', 'generic', 'inindex_custom', 'inindex_generic']
+FRACTIONS = [x for x in os.environ.get('FILTER_EXACT_FRACTIONS', '').split(',') if x]
+INMODES = ['inindex_custom', 'inindex_generic', 'inindex_forced'] + \
+    ['inindex_forced@' + f for f in FRACTIONS]
+MODES = ['exact', 'custom', 'generic'] + INMODES
 
 
 def log(*a):
@@ -156,7 +171,8 @@ def vec_text(x):
 
 
 def plan_of(conn, sql, args):
-    lines = [r[0] for r in conn.execute('EXPLAIN (COSTS OFF) ' + sql, args)]
+    """(short name, EXPLAIN text with costs) of a statement's plan."""
+    lines = [r[0] for r in conn.execute('EXPLAIN ' + sql, args)]
     text = ' '.join(lines)
     if 'Index Scan using t_hnsw' in text:
         name = 'hnsw'
@@ -170,17 +186,30 @@ def plan_of(conn, sql, args):
         name = 'seq scan + sort'
     else:
         name = text[:60]
-    return name
+    return name, '\n'.join(lines)
 
 
 def session(conn, mode, col, op, d):
-    """Settings and the prepared statement of a mode."""
+    """Settings and the prepared statement of a mode; "forced[@f]": the
+    hnsw index scan (bitmap, sequential scans and sorts priced out), with
+    milvus.hnsw_filter_exact_fraction f when given."""
+    mode, _, fraction = mode.partition('@')
     conn.execute('RESET ALL')
     conn.execute('SET jit = off')
     conn.execute('SET hnsw.ef_search = %d' % EF)
     conn.execute("SET hnsw.iterative_scan = relaxed_order")
+    for setting in SETTINGS:
+        name, value = setting.split('=', 1)
+        conn.execute('SET %s = %s' % (name.strip(), value.strip()))
     conn.execute('DEALLOCATE ALL')
-    if mode == 'exact':
+    if fraction:
+        conn.execute('SET milvus.hnsw_filter_exact_fraction = %s' % fraction)
+    if mode == 'forced':
+        conn.execute('SET enable_bitmapscan = off')
+        conn.execute('SET enable_seqscan = off')
+        conn.execute('SET enable_sort = off')
+        conn.execute("SET plan_cache_mode = force_custom_plan")
+    elif mode == 'exact':
         conn.execute('SET enable_indexscan = off')
         conn.execute("SET plan_cache_mode = force_custom_plan")
     elif mode == 'custom':
@@ -195,7 +224,7 @@ def run_mode(conn, mode, col, op, d, qtext, limit):
     # warm-up: past the 5 executions after which a generic plan is tried
     for i in range(6):
         conn.execute('EXECUTE q(%s, %s)', (qtext[i % len(qtext)], limit)).fetchall()
-    plan = plan_of(conn, 'EXECUTE q(%s, %s)', (qtext[0], limit))
+    plan, explain = plan_of(conn, 'EXECUTE q(%s, %s)', (qtext[0], limit))
     res = []
     t0 = time.perf_counter()
     for q in qtext:
@@ -205,7 +234,7 @@ def run_mode(conn, mode, col, op, d, qtext, limit):
                              "pg_prepared_statements WHERE name = 'q'").fetchone()
     if gen:
         plan += ' (generic)'
-    return secs, res, plan
+    return secs, res, plan, explain
 
 
 def recall(res, dist, mask):
@@ -228,14 +257,14 @@ def measure(conn, modes, col, op, d, qtext, limit, dist, mask):
     out = {}
     for r in range(ROUNDS):
         for m in (modes if r % 2 == 0 else modes[::-1]):
-            secs, res, plan = run_mode(conn, m.replace('inindex_', ''),
-                                       col, op, d, qtext, limit)
+            secs, res, plan, explain = run_mode(conn, m.replace('inindex_', ''),
+                                                col, op, d, qtext, limit)
             times[m].append(secs)
-            out[m] = (res, plan)
+            out[m] = (res, plan, explain)
     return {m: {'qps': len(qtext) / statistics.median(times[m]),
                 'recall': recall(out[m][0], dist, mask),
                 'rows': float(np.mean([len(x) for x in out[m][0]])),
-                'plan': out[m][1]} for m in modes}
+                'plan': out[m][1], 'explain': out[m][2]} for m in modes}
 
 
 def bench_dataset(conn, name):
@@ -253,6 +282,8 @@ def bench_dataset(conn, name):
     dist = distances(base, qs, metric)
     cells = []
     for col, values in (('cat', cat), ('ccat', ccat)):
+        if col not in FILTERS:
+            continue
         colcells = []
         for sel in SELS:
             limit = int(round(sel * NCAT))
@@ -269,9 +300,10 @@ def bench_dataset(conn, name):
             for cell in colcells:
                 limit = int(round(cell['sel'] * NCAT))
                 mask = values < limit
-                r = measure(conn, ['exact', 'inindex_custom', 'inindex_generic'],
+                r = measure(conn, ['exact'] + INMODES,
                             col, op, d, qtext, limit, dist, mask)
-                for m in ('inindex_custom', 'inindex_generic'):
+                cell['exact_inindex_phase'] = r['exact']
+                for m in INMODES:
                     r[m]['qps_ratio'] = r[m]['qps'] / r['exact']['qps']
                     cell[m] = r[m]
                 log(json.dumps(cell))
@@ -284,27 +316,35 @@ def bench_dataset(conn, name):
 
 
 def report(cells):
-    lines = ['| data | filter | rows kept | mode | plan | QPS | × exact | recall@10 | × exact | rows |',
-             '|---|---|---:|---|---|---:|---:|---:|---:|---:|']
+    lines = ['| data | filter | rows kept | mode | plan | QPS | × exact | recall@10 | rows |',
+             '|---|---|---:|---|---|---:|---:|---:|---:|']
     names = {'exact': 'exact plan', 'custom': 'custom plans',
              'generic': 'default (generic after 5)',
              'inindex_custom': 'in-index filter, custom plans',
-             'inindex_generic': 'in-index filter, default'}
+             'inindex_generic': 'in-index filter, default',
+             'inindex_forced': 'in-index filter, hnsw forced'}
+    for f in FRACTIONS:
+        names['inindex_forced@' + f] = 'in-index filter, hnsw forced, exact_fraction %s' % f
     for c in cells:
         ex = c['exact']
         for m in MODES:
             if m not in c:
                 if m.startswith('inindex'):
-                    lines.append('| %s | %s | %g %% | %s | n/a (filter branch not merged) | | | | | |'
+                    lines.append('| %s | %s | %g %% | %s | n/a (filter branch not merged) | | | | |'
                                  % (c['dataset'], 'random' if c['filter'] == 'cat' else 'clustered',
                                     c['sel'] * 100, names[m]))
                 continue
             x = c[m]
-            lines.append('| %s | %s | %g %% | %s | %s | %.0f | %.2f | %.3f | %.3f | %.1f |' % (
+            lines.append('| %s | %s | %g %% | %s | %s | %.0f | %.2f | %.3f | %.1f |' % (
                 c['dataset'], 'random' if c['filter'] == 'cat' else 'clustered',
                 c['sel'] * 100, names[m], x['plan'], x['qps'],
                 x.get('qps_ratio', x['qps'] / ex['qps']),
-                x['recall'], x['recall'] / max(ex['recall'], 1e-9), x['rows']))
+                x['recall'], x['rows']))
+            if m == 'exact' and 'exact_inindex_phase' in c:
+                y = c['exact_inindex_phase']
+                lines.append('| %s | %s | %g %% | exact plan, in-index phase | %s | %.0f | %.2f | %.3f | %.1f |' % (
+                    c['dataset'], 'random' if c['filter'] == 'cat' else 'clustered',
+                    c['sel'] * 100, y['plan'], y['qps'], 1.0, y['recall'], y['rows']))
     return '\n'.join(lines) + '\n'
 
 

