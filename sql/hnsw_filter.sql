@@ -250,6 +250,20 @@ RESET enable_seqscan;
 SELECT id, round((embedding <-> '[10,2,1]')::numeric, 4) AS distance
 FROM hf_dsl WHERE "A" IN (1, 2, 5) AND "B" > 1 AND "B" < 100
 ORDER BY 2, id LIMIT 3;
+-- a term with one value is A = $n: an index condition too
+SET enable_seqscan = off;
+SELECT milvus_search_explain('hf_dsl', '{"bool": {"must": [
+	{"term": {"A": [2]}},
+	{"vector": {"embedding": {"topk": 3, "query": [[10, 2, 1]],
+		"metric_type": "L2", "params": {"ef": 64}}}}]}}');
+SELECT id, round(distance::numeric, 4) AS distance
+FROM milvus_search('hf_dsl', '{"bool": {"must": [
+	{"term": {"A": [2]}},
+	{"vector": {"embedding": {"topk": 3, "query": [[10, 2, 1]],
+		"metric_type": "L2"}}}]}}');
+RESET enable_seqscan;
+SELECT id, round((embedding <-> '[10,2,1]')::numeric, 4) AS distance
+FROM hf_dsl WHERE "A" = 2 ORDER BY 2, id LIMIT 3;
 
 -- errors
 CREATE INDEX ON hf USING hnsw (cat, v vector_l2_ops);

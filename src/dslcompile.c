@@ -374,7 +374,10 @@ JoinConditions(List *conds, const char *joiner)
 /* ---- term and range ------------------------------------------------- */
 
 /*
- * {"A": [1, 2, 5]} or {"A": {"values": [1, 2, 5]}}: A = ANY ($n).
+ * {"A": [1, 2, 5]} or {"A": {"values": [1, 2, 5]}}: A = ANY ($n).  One
+ * value compiles to A = $n, which an index with A as a filter column
+ * evaluates during its search (PostgreSQL 15 keeps no index order for
+ * = ANY on a second key column, so that stays a filter above the scan).
  */
 static char *
 CompileTerm(DslState *st, const JsonbValue *obj)
@@ -405,7 +408,7 @@ CompileTerm(DslState *st, const JsonbValue *obj)
 			list = &inner[0].value;
 		}
 		nelems = ArrayElements(st, list, "a non-empty array of values", &elems);
-		param = AddParam(st, col->typid, -1, true, nelems);
+		param = AddParam(st, col->typid, -1, nelems > 1, nelems);
 		p = &st->params[param - 1];
 		for (int j = 0; j < nelems; j++)
 		{
@@ -414,7 +417,9 @@ CompileTerm(DslState *st, const JsonbValue *obj)
 			p->values[j] = ScalarText(st, &elems[j]);
 			PathPop(st, l3);
 		}
-		conds = lappend(conds, psprintf("(mv_t.%s OPERATOR(%s.=) ANY ($%d))",
+		conds = lappend(conds, psprintf(nelems > 1 ?
+										"(mv_t.%s OPERATOR(%s.=) ANY ($%d))" :
+										"(mv_t.%s OPERATOR(%s.=) $%d)",
 										quote_identifier(col->name),
 										col->cmpschema, param));
 		PathPop(st, l2);
