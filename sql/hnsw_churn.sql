@@ -1,11 +1,15 @@
 -- hnsw under update churn: VACUUM repairs the graph around deleted rows and
--- frees their elements for reuse, so recall and size hold round after round
+-- frees their elements for reuse, so recall and size hold round after round.
+-- Autovacuum is off on the tables so that the VACUUMs that run, and so the
+-- graph checked, are the same every run.  (One full run on a loaded machine
+-- reported one milvus_index_check problem in round 3; five runs alone did
+-- not: XXX not yet explained.)
 \set VERBOSITY terse
 SET client_min_messages = warning;
 SET enable_seqscan = off;
 
 -- most rows deleted, at a small m: the few left are still all found
-CREATE TABLE churn_small (id int, v vector(3));
+CREATE TABLE churn_small (id int, v vector(3)) WITH (autovacuum_enabled = false);
 INSERT INTO churn_small
 	SELECT i, ARRAY[i % 7, i % 11, i % 13]::vector FROM generate_series(1, 300) i;
 CREATE INDEX churn_small_hnsw ON churn_small USING hnsw (v vector_l2_ops)
@@ -41,7 +45,7 @@ DROP TABLE churn_small;
 \set query :conv 'query.fvecs'
 \set gtd :conv 'groundtruth_dist.fvecs'
 
-CREATE TABLE churn_base (id int, v vector(128));
+CREATE TABLE churn_base (id int, v vector(128)) WITH (autovacuum_enabled = false);
 CREATE TABLE churn_query (id int, v vector(128));
 CREATE TABLE churn_gtd (id int, d vector);
 COPY churn_base FROM PROGRAM :'base';
