@@ -233,6 +233,119 @@ sub concurrent_churn
 	return;
 }
 
+# ---- filter columns through a crash and on a standby ------------------------
+
+# filter_rows_not_found(NODE, SETTINGS, WHERE): how many rows of table t
+# (id, v, cat, ...) satisfying WHERE are not among their own three nearest
+# neighbours found through the index with their own filter value (cat =
+# a.cat) as the index condition, with the SET commands in SETTINGS.
+sub filter_rows_not_found
+{
+	my ($node, $settings, $where) = @_;
+	return $node->safe_psql('postgres', qq{
+		SET enable_seqscan = off;
+		SET enable_bitmapscan = off;
+		$settings
+		SELECT count(*) FROM t a WHERE $where AND NOT EXISTS (
+			SELECT 1 FROM (SELECT b.id FROM t b WHERE b.cat = a.cat
+				ORDER BY b.v <-> a.v LIMIT 3) s WHERE s.id = a.id)});
+}
+
+# filter_rows_sql(FROM, TO): the INSERT of rows FROM .. TO into table t
+# (id, v vector(8), cat, tag): random vectors, cat = id % 20, tag 't0'..'t2'.
+sub filter_rows_sql
+{
+	my ($from, $to) = @_;
+	return qq{INSERT INTO t SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 8) WHERE i > 0)::vector,
+		i % 20, 't' || (i % 3)
+		FROM generate_series($from, $to) i;};
+}
+
+# filter_crash_and_standby(name => NAME, index => INDEX, crash_using =>
+# USING, standby_using => USING, settings => SQL, query_settings => SQL):
+# a multicolumn index INDEX on t (v vector_l2_ops, cat, tag), built
+# "USING crash_using" on a node whose stream of inserts (each with an
+# update of an older row's filter column) is cut by SIGKILL; after WAL
+# replay the index check is clean and every committed row and update is
+# found (through the index with its filter value, under SETTINGS).  Then
+# built "USING standby_using" on a primary with a streaming standby, fed
+# inserts, updates, deletes and VACUUM: both indexes are clean, the standby
+# finds every row with its filter value and answers filtered queries (under
+# QUERY_SETTINGS) as the primary does.  Fourteen assertions.
+sub filter_crash_and_standby
+{
+	my (%a) = @_;
+	my ($index, $settings) = ($a{index}, $a{settings} // '');
+	my $create = "CREATE INDEX $index ON t USING ";
+
+	my $node = new_node("$a{name}_filter_crash");
+	$node->safe_psql('postgres', q{
+		CREATE TABLE t (id int PRIMARY KEY, v vector(8), cat int, tag text);
+		SELECT setseed(0.5);
+	} . filter_rows_sql(1, 2000) . "$create $a{crash_using};");
+	uses_index($node, q{SELECT id FROM t WHERE cat = 3
+		ORDER BY v <-> (SELECT v FROM t LIMIT 1) LIMIT 5},
+		$index, 'a filtered query uses the multicolumn index');
+
+	# inserts, each with an update of an older row's filter column, in one
+	# statement (its id is printed once it committed)
+	my @committed = crash_during_inserts($node,
+		sql => sub {
+			my $i = $_[0];
+			"WITH u AS (UPDATE t SET cat = cat + 100 WHERE id = $i - 2000)"
+			  . " INSERT INTO t SELECT $i, (SELECT array_agg(random()) FROM generate_series(1, 8) WHERE $i > 0)::vector,"
+			  . " $i % 20, 't' || ($i % 3) RETURNING id;"
+		},
+		from => 2001, to => 20000, min => 300);
+
+	index_check_is_clean($node, $index,
+		'index check (filter values included) is clean after crash recovery');
+	is(filter_rows_not_found($node, $settings, "a.id <= $committed[-1]"), '0',
+		'every committed row is found with its filter value as index condition');
+	committed_rows_survived($node, 't', \@committed,
+		'every committed row survived');
+	is($node->safe_psql('postgres',
+			"SELECT count(*) FROM t WHERE cat >= 100 AND id <= $committed[-1] - 2000"),
+		scalar(@committed), 'every committed update survived');
+	$node->stop;
+
+	# the standby
+	my ($primary, $standby) = primary_and_standby("$a{name}_filter_primary",
+		"$a{name}_filter_standby");
+	$primary->safe_psql('postgres', q{
+		CREATE EXTENSION milvus;
+		CREATE TABLE t (id int PRIMARY KEY, v vector(8), cat int, tag text);
+		SELECT setseed(0.25);
+	} . filter_rows_sql(1, 3000) . "$create $a{standby_using};"
+	  . filter_rows_sql(3001, 4000) . q{
+		UPDATE t SET cat = cat + 100, tag = 'u' WHERE id % 5 = 0;
+		DELETE FROM t WHERE id % 7 = 0;
+		VACUUM t;
+	});
+	$primary->wait_for_catchup($standby, 'replay');
+
+	index_check_is_clean($primary, $index, 'primary index is clean');
+	index_check_is_clean($standby, $index,
+		'the replayed index is clean, checked on the standby');
+	is(filter_rows_not_found($standby, $settings, 'true'), '0',
+		'the standby finds every row with its filter value');
+
+	standby_answers_the_same($primary, $standby, q{
+		SET enable_seqscan = off;
+	} . ($a{query_settings} // '') . q{
+		SELECT q.id, (SELECT array_agg(id) FROM (
+			SELECT b.id FROM t b WHERE b.cat < 5 ORDER BY b.v <-> q.v LIMIT 10) s),
+			(SELECT array_agg(id) FROM (
+			SELECT b.id FROM t b WHERE b.tag = 'u' AND b.cat > 110
+			ORDER BY b.v <-> q.v LIMIT 10) s)
+		FROM t q WHERE q.id % 100 = 1 ORDER BY q.id;
+	});
+
+	$standby->stop;
+	$primary->stop;
+	return;
+}
+
 # ---- the metrics endpoint ---------------------------------------------------
 
 # metrics_node(NAME, SETTINGS): a started node that preloads milvus, with
