@@ -153,6 +153,25 @@ sub crash_during_inserts
 	return @committed;
 }
 
+# crash_during_row_inserts(NODE, INDEX): crash_during_inserts of rows 2001
+# .. 30000 (at least 500 committed) into table t (id int, v vector(8)),
+# then the checks after it: INDEX's check is clean and every committed row
+# is in t.  Returns the committed ids.  Six assertions.
+sub crash_during_row_inserts
+{
+	my ($node, $index) = @_;
+	my @committed = crash_during_inserts($node,
+		sql => sub {
+			"INSERT INTO t VALUES ($_[0], ARRAY[$_[0] % 5, $_[0] % 3, 1, 2, 3, $_[0] % 7, 0, $_[0] % 2]::vector) RETURNING id;"
+		},
+		from => 2001, to => 30000, min => 500);
+	index_check_is_clean($node, $index,
+		'index check is clean after crash recovery');
+	committed_rows_survived($node, 't', \@committed,
+		'every committed row survived');
+	return @committed;
+}
+
 # committed_rows_survived(NODE, TABLE, COMMITTED, NAME): one assertion that
 # every id in the array COMMITTED is in TABLE.
 sub committed_rows_survived
