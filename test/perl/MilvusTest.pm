@@ -219,6 +219,112 @@ sub standby_answers_the_same
 	return;
 }
 
+# standby_three_indexes(am => AM, with => [V, H, B], exact => SQL,
+# promoted_sql => SQL): a primary and a streaming hot standby; on the
+# primary, table t (id, v vector(16), h halfvec(16), b bit(64)) with three
+# indexes of access method AM, t_AM on v (l2), t_AM_cos on h (cosine) and
+# t_AM_bit on b (hamming), each with the WITH clause given (V, H, B), built
+# over rows, then more inserts, deletes, VACUUM and inserts, all reaching
+# the standby through WAL only.  Checks: the three index checks, on both;
+# the standby answers the same searches as the primary; on the standby the
+# three indexes give the sequential scan's distances (with the SET
+# commands in EXACT); the standby uses t_AM; a new row is found on it; once
+# promoted, the three index checks are clean and a row it inserts (with the
+# SQL in PROMOTED_SQL run beside it) is found.  Returns the promoted
+# standby, still running.  Fifteen assertions.
+sub standby_three_indexes
+{
+	my (%a) = @_;
+	my $am = $a{am};
+	my @with = map { $_ // '' } @{ $a{with} // [] }[ 0 .. 2 ];
+	my @indexes = ("t_$am", "t_${am}_cos", "t_${am}_bit");
+	my ($primary, $standby) = primary_and_standby("${am}_primary", "${am}_standby");
+	my $rows = sub {
+		my ($mult, $from, $to) = @_;
+		return qq{INSERT INTO t SELECT i, x::vector, x::halfvec, (i * $mult)::bit(64)
+			FROM (SELECT i, (SELECT array_agg(round(random() * 20)) FROM generate_series(1, 16) WHERE i > 0) x
+				  FROM generate_series($from, $to) i) s;};
+	};
+
+	# everything below reaches the standby only through WAL replay
+	$primary->safe_psql('postgres', q{
+		CREATE EXTENSION milvus;
+		CREATE TABLE t (id int PRIMARY KEY, v vector(16), h halfvec(16), b bit(64));
+		SELECT setseed(0.25);
+	} . $rows->(2654435761, 1, 3000) . qq{
+		CREATE INDEX $indexes[0] ON t USING $am (v vector_l2_ops) $with[0];
+		CREATE INDEX $indexes[1] ON t USING $am (h halfvec_cosine_ops) $with[1];
+		CREATE INDEX $indexes[2] ON t USING $am (b bit_hamming_ops) $with[2];
+	} . $rows->(40503, 3001, 4000) . q{
+		DELETE FROM t WHERE id % 7 = 0;
+		VACUUM t;
+	} . $rows->(97, 4001, 4300));
+	$primary->wait_for_catchup($standby, 'replay');
+
+	for my $idx (@indexes)
+	{
+		index_check_is_clean($primary, $idx,
+			"$idx: primary index check is clean");
+		index_check_is_clean($standby, $idx,
+			"$idx: the replayed index check is clean on the standby");
+	}
+
+	# the searches (approximate for some access methods, but the same on both)
+	standby_answers_the_same($primary, $standby, q{
+		SET enable_seqscan = off;
+		SELECT q.id, (SELECT array_agg(id) FROM (
+			SELECT b.id FROM t b ORDER BY b.v <-> q.v LIMIT 10) s),
+			(SELECT array_agg(id) FROM (
+			SELECT b.id FROM t b ORDER BY b.h <=> q.h LIMIT 10) s),
+			(SELECT array_agg(id) FROM (
+			SELECT b.id FROM t b ORDER BY b.b <~> q.b LIMIT 10) s)
+		FROM t q WHERE q.id % 100 = 1 ORDER BY q.id;
+	});
+
+	# the distances (ties may order ids either way in a sequential scan)
+	my $distances = q{
+		SELECT q.id, (SELECT array_agg(d) FROM (
+			SELECT b.v <-> q.v AS d FROM t b ORDER BY b.v <-> q.v LIMIT 10) s),
+			(SELECT array_agg(d) FROM (
+			SELECT b.h <=> q.h AS d FROM t b ORDER BY b.h <=> q.h LIMIT 10) s),
+			(SELECT array_agg(d) FROM (
+			SELECT b.b <~> q.b AS d FROM t b ORDER BY b.b <~> q.b LIMIT 10) s)
+		FROM t q WHERE q.id % 100 = 1 ORDER BY q.id;
+	};
+	my $exact = $a{exact} // '';
+	my $plan_d = $standby->safe_psql('postgres', "SET enable_seqscan = off; EXPLAIN (COSTS OFF) $distances");
+	is(scalar(() = $plan_d =~ /Index Scan using t_$am/g), 3, 'the standby scans the three indexes');
+	is($standby->safe_psql('postgres', "SET enable_seqscan = off; $exact $distances"),
+		$primary->safe_psql('postgres', "SET enable_indexscan = off; $distances"),
+		'and finds the sequential scan distances');
+
+	uses_index($standby,
+		q{SELECT id FROM t ORDER BY v <-> (SELECT v FROM t LIMIT 1) LIMIT 5},
+		$indexes[0], 'the standby uses the index');
+
+	$primary->safe_psql('postgres', q{INSERT INTO t (id, v) VALUES (9999, '[50,50,50,50,50,50,50,50,50,50,50,50,50,50,50,50]')});
+	$primary->wait_for_catchup($standby, 'replay');
+	is(nearest_id($standby, 't', 'v',
+			'[50,50,50,50,50,50,50,50,50,50,50,50,50,50,50,50]'),
+		'9999', 'a new row is found on the standby');
+
+	# and again once the standby is promoted
+	$primary->stop;
+	$standby->promote;
+	for my $idx (@indexes)
+	{
+		index_check_is_clean($standby, $idx,
+			"$idx: the replayed index check is clean after promotion");
+	}
+	$standby->safe_psql('postgres',
+		q{INSERT INTO t (id, v) VALUES (10000, '[60,60,60,60,60,60,60,60,60,60,60,60,60,60,60,60]');}
+		  . ($a{promoted_sql} // ''));
+	is(nearest_id($standby, 't', 'v',
+			'[60,60,60,60,60,60,60,60,60,60,60,60,60,60,60,60]'),
+		'10000', 'the promoted standby inserts into the replayed index');
+	return $standby;
+}
+
 # concurrent_churn(NODE, DELETE_WEIGHT): pgbench with four clients for
 # eight seconds over table t (id bigserial, v vector(8)): inserts (weight
 # 5), deletes of a random id (DELETE_WEIGHT, 1 by default), searches through
