@@ -231,7 +231,7 @@ sub standby_answers_the_same
 # commands in EXACT); the standby uses t_AM; a new row is found on it; once
 # promoted, the three index checks are clean and a row it inserts (with the
 # SQL in PROMOTED_SQL run beside it) is found.  Returns the promoted
-# standby, still running.  Fifteen assertions.
+# standby, still running.  Sixteen assertions.
 sub standby_three_indexes
 {
 	my (%a) = @_;
