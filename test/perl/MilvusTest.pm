@@ -358,6 +358,57 @@ sub concurrent_churn
 	return;
 }
 
+# churn_keeps_index_order(NODE, INDEX, EXACT): concurrent_churn (delete
+# weight 2) over table t, then: INDEX's check is clean, it serves the
+# whole order of t by distance to one vector, and that order (with the SET
+# commands in EXACT) is the sequential scan's (ties broken by heap TID, as
+# the index does); after a final VACUUM the check is clean again.  Eight
+# assertions.
+sub churn_keeps_index_order
+{
+	my ($node, $index, $exact) = @_;
+	$exact //= '';
+	concurrent_churn($node, 2);
+
+	index_check_is_clean($node, $index,
+		'index check is clean after the concurrent run');
+
+	my $q = q{SELECT array_agg(id) FROM (SELECT id FROM t ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]'};
+	like($node->safe_psql('postgres', "SET enable_seqscan = off; EXPLAIN $q) s"),
+		qr/Index Scan using $index/, 'the index serves the full order');
+	my $by_index = $node->safe_psql('postgres', "SET enable_seqscan = off; $exact $q) s");
+	my $by_seq = $node->safe_psql('postgres', "SET enable_indexscan = off; $q, ctid) s");
+	ok(length($by_seq) > 0, 'the table has rows');
+	is($by_index, $by_seq, 'the index returns every live row in the sequential scan order');
+
+	$node->safe_psql('postgres', 'VACUUM t');
+	index_check_is_clean($node, $index,
+		'index check is clean after a final vacuum');
+	return;
+}
+
+# cancel_build(NODE, HANDLE, ERR, USING): cancel the CREATE INDEX t_slow
+# running in the background (IPC::Run HANDLE, its stderr in the scalar ERR
+# refers to; psql with application_name=builder), check it reports the
+# cancellation and leaves no index, then build t_fast ON t USING USING and
+# check it is clean.  Four assertions.
+sub cancel_build
+{
+	my ($node, $h, $err, $using) = @_;
+	ok($node->safe_psql('postgres', q{
+		SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'builder'}) eq 't',
+		'the build is cancelled');
+	$h->finish;
+	like($$err, qr/canceling statement due to user request/, 'the build reports the cancellation');
+	is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_class WHERE relname = 't_slow'}),
+		'0', 'no index is left behind');
+
+	$node->safe_psql('postgres', "CREATE INDEX t_fast ON t USING $using");
+	is($node->safe_psql('postgres', q{SELECT count(*) FROM milvus_index_check('t_fast')}),
+		'0', 'a build after the cancelled one is clean');
+	return;
+}
+
 # ---- filter columns through a crash and on a standby ------------------------
 
 # filter_rows_not_found(NODE, SETTINGS, WHERE): how many rows of table t

@@ -20,24 +20,7 @@ $node->safe_psql('postgres', q{
 	CREATE INDEX t_flat ON t USING flat (v vector_l2_ops);
 });
 
-MilvusTest::concurrent_churn($node, 2);
-
-MilvusTest::index_check_is_clean($node, 't_flat',
-	'index check is clean after the concurrent run');
-
-# (ORDER BY distance alone uses the index, which breaks ties by heap TID;
-# the sequential scan is told to)
-my $q = q{SELECT array_agg(id) FROM (SELECT id FROM t ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]'};
-like($node->safe_psql('postgres', "SET enable_seqscan = off; EXPLAIN $q) s"),
-	qr/Index Scan using t_flat/, 'the index serves the full order');
-my $by_index = $node->safe_psql('postgres', "SET enable_seqscan = off; $q) s");
-my $by_seq = $node->safe_psql('postgres', "SET enable_indexscan = off; $q, ctid) s");
-ok(length($by_seq) > 0, 'the table has rows');
-is($by_index, $by_seq, 'the index returns every live row in the sequential scan order');
-
-$node->safe_psql('postgres', 'VACUUM t');
-MilvusTest::index_check_is_clean($node, 't_flat',
-	'index check is clean after a final vacuum');
+MilvusTest::churn_keeps_index_order($node, 't_flat');
 is($node->safe_psql('postgres', q{
 	SELECT pg_relation_size('t_flat') / 8192 <= 2 + (SELECT count(*) FROM t) / 15}),
 	't', 'the index does not hold far more pages than its rows need');

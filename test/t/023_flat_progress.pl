@@ -5,7 +5,10 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
 use IPC::Run;
+use MilvusTest;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -60,17 +63,7 @@ $node->safe_psql('postgres', 'DROP INDEX t_slow');
 
 ($h, $err) = start_build();
 wait_progress($h);
-ok($node->safe_psql('postgres', q{
-	SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'builder'}) eq 't',
-	'the build is cancelled');
-$h->finish;
-like($$err, qr/canceling statement due to user request/, 'the build reports the cancellation');
-is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_class WHERE relname = 't_slow'}),
-	'0', 'no index is left behind');
-
-$node->safe_psql('postgres', q{CREATE INDEX t_fast ON t USING flat (v vector_l2_ops)});
-is($node->safe_psql('postgres', q{SELECT count(*) FROM milvus_index_check('t_fast')}),
-	'0', 'a build after the cancelled one is clean');
+MilvusTest::cancel_build($node, $h, $err, 'flat (v vector_l2_ops)');
 
 $node->stop;
 done_testing();
