@@ -129,6 +129,26 @@ sub vec_of
 	return '[' . join(',', $i, map { $i % $_ } 7, 11, 13, 17, 19, 23, 29) . ']';
 }
 
+# tagged_searches(N): N searches of table h through pgpool in one session,
+# for the vectors of rows 1 .. N, each tagged (tag()): (the ids found, one
+# a line; the tags).
+sub tagged_searches
+{
+	my ($n) = @_;
+	my @tags;
+	my ($script, $out, $err) = ('', '', '');
+	for my $k (1 .. $n)
+	{
+		my $t = tag();
+		push @tags, $t;
+		$script .= "-c \"$t SELECT id FROM h ORDER BY v <-> '" . vec_of($k) . "' LIMIT 1\" ";
+	}
+	IPC::Run::run([ 'bash', '-c', "psql -XAtq -v ON_ERROR_STOP=1 "
+		  . "-h 127.0.0.1 -p $pool -U postgres -d postgres $script" ], '>', \$out, '2>', \$err);
+	chomp $out;
+	return ($out, @tags);
+}
+
 # ---- writes land on the primary ---------------------------------------------------
 
 my $vsql = 'ARRAY[i, i % 7, i % 11, i % 13, i % 17, i % 19, i % 23, i % 29]';
@@ -298,18 +318,7 @@ ok(wait_until(sub {
 	$n->{2}{replication_delay} > 1048576 && $n->{1}{replication_delay} == 0 }, 20),
 	'pgpool sees node2 lag more than delay_threshold (1 MB of WAL), node1 not');
 $before = MilvusCluster::pool_nodes($pool);
-@stags = ();
-$script = '';
-for my $k (1 .. 20)
-{
-	my $t = tag();
-	push @stags, $t;
-	$script .= "-c \"$t SELECT id FROM h ORDER BY v <-> '" . vec_of($k) . "' LIMIT 1\" ";
-}
-($out, $err) = ('', '');
-IPC::Run::run([ 'bash', '-c', "psql -XAtq -v ON_ERROR_STOP=1 "
-	  . "-h 127.0.0.1 -p $pool -U postgres -d postgres $script" ], '>', \$out, '2>', \$err);
-chomp $out;
+($out, @stags) = tagged_searches(20);
 is($out, join("\n", 1 .. 20), 'searches succeed');
 is(join(' ', map { routes($_) } @stags), join(' ', ('1') x 20),
 	'all went to node1, none to the lagging node2');
@@ -348,18 +357,7 @@ is("$ok $failed", '60 0', 'every search of a client that reconnects succeeded wh
 note("searches retried after a lost connection: $retried");
 ok(wait_until(sub { (MilvusCluster::pool_nodes($pool)->{2}{status} // '') eq 'down' }, 10),
 	'pgpool detached node2');
-@stags = ();
-$script = '';
-for my $k (1 .. 10)
-{
-	my $t = tag();
-	push @stags, $t;
-	$script .= "-c \"$t SELECT id FROM h ORDER BY v <-> '" . vec_of($k) . "' LIMIT 1\" ";
-}
-($out, $err) = ('', '');
-IPC::Run::run([ 'bash', '-c', "psql -XAtq -v ON_ERROR_STOP=1 "
-	  . "-h 127.0.0.1 -p $pool -U postgres -d postgres $script" ], '>', \$out, '2>', \$err);
-chomp $out;
+($out, @stags) = tagged_searches(10);
 is($out . ' ' . join(',', map { routes($_) } @stags), join("\n", 1 .. 10) . ' ' . join(',', ('1') x 10),
 	'later searches succeed, all on node1');
 is(system($MilvusCluster::CLUSTER_SH, 'node-start', $dir, 'node2'), 0, 'node2 started again');
