@@ -172,6 +172,23 @@ sub crash_during_row_inserts
 	return @committed;
 }
 
+# append_zero_page(NODE, INDEX): stop the node, append an all-zero page to
+# INDEX's file (what an insert that extended the index and crashed before
+# its WAL record leaves behind) and start the node again.
+sub append_zero_page
+{
+	my ($node, $index) = @_;
+	my $path = $node->data_dir . '/' . $node->safe_psql('postgres',
+		qq{SELECT pg_relation_filepath('$index')});
+	$node->stop;
+	open(my $fh, '>>', $path) or die "could not open $path: $!";
+	binmode $fh;
+	print $fh "\0" x 8192;
+	close $fh;
+	$node->start;
+	return;
+}
+
 # committed_rows_survived(NODE, TABLE, COMMITTED, NAME): one assertion that
 # every id in the array COMMITTED is in TABLE.
 sub committed_rows_survived

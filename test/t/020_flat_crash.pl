@@ -70,13 +70,7 @@ $node->safe_psql('postgres', q{
 });
 is($node->safe_psql('postgres', q{SELECT pg_relation_size('t3_flat') / 8192}), '2',
 	'metapage and one full data page');
-my $path = $node->data_dir . '/' . $node->safe_psql('postgres', q{SELECT pg_relation_filepath('t3_flat')});
-$node->stop;
-open(my $fh, '>>', $path) or die "could not open $path: $!";
-binmode $fh;
-print $fh "\0" x 8192;
-close $fh;
-$node->start;
+MilvusTest::append_zero_page($node, 't3_flat');
 is($node->safe_psql('postgres', q{SELECT pg_relation_size('t3_flat') / 8192}), '3',
 	'a zero page at the end');
 MilvusTest::index_check_is_clean($node, 't3_flat',

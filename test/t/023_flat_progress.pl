@@ -13,12 +13,9 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('flat_progress');
-$node->init;
-$node->start;
+my $node = MilvusTest::new_node('flat_progress');
 
 $node->safe_psql('postgres', q{
-	CREATE EXTENSION milvus;
 	CREATE FUNCTION slow(vector) RETURNS vector IMMUTABLE LANGUAGE plpgsql
 		AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN $1; END $$;
 	CREATE TABLE t (id int, v vector(4));

@@ -56,13 +56,7 @@ MilvusTest::index_check_is_clean($node, 't_annoy',
 # An insert that extended the index and crashed before its WAL record
 # leaves an all-zero page at the end: scans, the check, VACUUM and inserts
 # skip it.
-my $path = $node->data_dir . '/' . $node->safe_psql('postgres', q{SELECT pg_relation_filepath('t_annoy')});
-$node->stop;
-open(my $fh, '>>', $path) or die "could not open $path: $!";
-binmode $fh;
-print $fh "\0" x 8192;
-close $fh;
-$node->start;
+MilvusTest::append_zero_page($node, 't_annoy');
 MilvusTest::index_check_is_clean($node, 't_annoy', 'the check skips a zero page');
 $node->safe_psql('postgres', q{
 	VACUUM t;

@@ -14,12 +14,9 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('annoy_progress');
-$node->init;
-$node->start;
+my $node = MilvusTest::new_node('annoy_progress');
 
 $node->safe_psql('postgres', q{
-	CREATE EXTENSION milvus;
 	CREATE FUNCTION slow(vector) RETURNS vector IMMUTABLE LANGUAGE plpgsql
 		AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN $1; END $$;
 	CREATE TABLE t (id int, v vector(128));
