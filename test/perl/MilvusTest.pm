@@ -3,7 +3,9 @@
 # stream of inserts and the restart that replays the WAL, a primary with a
 # streaming standby, a bounded pgbench run of inserts, deletes, searches and
 # VACUUM, and the checks that follow each (milvus_index_check, every row
-# found through the index, the standby answering as the primary).
+# found through the index, the standby answering as the primary); also the
+# cancellation of a background build (the progress tests) and the crash
+# and standby test of filter columns (014, 034).
 #
 #   use FindBin;
 #   use lib "$FindBin::RealBin/../perl";
