@@ -56,6 +56,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "amcommon.h"
 #include "flat.h"
 #include "stat.h"
 
@@ -523,11 +524,7 @@ flatrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->nextPageTid = 0;
 	MilvusStatScanStart(scan);
 
-	if (keys && scan->numberOfKeys > 0)
-		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
-	if (orderbys && scan->numberOfOrderBys > 0)
-		memmove(scan->orderByData, orderbys,
-				scan->numberOfOrderBys * sizeof(ScanKeyData));
+	AmRescanKeys(scan, keys, orderbys);
 }
 
 /*
