@@ -5,7 +5,7 @@
  *	  page extension, the parts of their cost estimates they share,
  *	  ValidateOrderingOpclass, their amvalidate, ExtensionTypeOid, the
  *	  indexed type by OID, the metric and dimensions of the indexed column,
- *	  the copy of new keys on amrescan, and the finiteness check of a
+ *	  the copy of new keys on amrescan, and the checks of an indexed or
  *	  stored value.
  *
  * IDENTIFICATION
@@ -42,9 +42,12 @@
 #include "utils/selfuncs.h"
 #include "utils/spccache.h"
 #include "utils/syscache.h"
+#include "utils/varbit.h"
 
 #include "amcommon.h"
 #include "halfutils.h"
+#include "halfvec.h"
+#include "vector.h"
 
 IndexAmRoutine *
 MakeOrderingAmRoutine(uint16 amsupport)
@@ -423,6 +426,14 @@ AmRescanKeys(IndexScanDesc scan, ScanKey keys, ScanKey orderbys)
 				scan->numberOfOrderBys * sizeof(ScanKeyData));
 }
 
+void
+AmInitOrderByValues(IndexScanDesc scan, int norderbys)
+{
+	scan->xs_orderbyvals = palloc0(sizeof(Datum) * Max(norderbys, 1));
+	scan->xs_orderbynulls = palloc(sizeof(bool) * Max(norderbys, 1));
+	memset(scan->xs_orderbynulls, true, sizeof(bool) * Max(norderbys, 1));
+}
+
 bool
 AmElementsFinite(const char *value, int nelems, bool half)
 {
@@ -443,4 +454,45 @@ AmElementsFinite(const char *value, int nelems, bool half)
 			return false;
 	}
 	return true;
+}
+
+const void *
+AmValueData(Datum value, AmValueKind kind, int dimensions)
+{
+	int			dim;
+	const void *data;
+
+	if (kind == AM_VALUE_BIT)
+	{
+		VarBit	   *v = (VarBit *) DatumGetPointer(value);
+
+		dim = VARBITLEN(v);
+		data = VARBITS(v);
+		if (dim != dimensions)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("different bit lengths %u and %u",
+							dim, dimensions)));
+		return data;
+	}
+	if (kind == AM_VALUE_HALFVEC)
+	{
+		HalfVector	v = (HalfVector) DatumGetPointer(value);
+
+		dim = v->dim;
+		data = v->x;
+	}
+	else
+	{
+		Vector		v = (Vector) DatumGetPointer(value);
+
+		dim = v->dim;
+		data = v->x;
+	}
+	if (dim != dimensions)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("different vector dimensions %d and %d",
+						dim, dimensions)));
+	return data;
 }

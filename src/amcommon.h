@@ -163,9 +163,31 @@ extern int	AmColumnDimensions(Relation index, int maxdim, const char *amname);
 extern void AmRescanKeys(IndexScanDesc scan, ScanKey keys, ScanKey orderbys);
 
 /*
+ * The ordering values an amgettuple that recomputes distances reports:
+ * room for norderbys values (at least one), all NULL, in the current
+ * memory context.
+ */
+extern void AmInitOrderByValues(IndexScanDesc scan, int norderbys);
+
+/*
  * Whether the nelems elements of a stored value (read unaligned) are all
  * finite: halfvec elements when half is true, else vector elements.
  */
 extern bool AmElementsFinite(const char *value, int nelems, bool half);
+
+/* The element type of an indexed value, for AmValueData */
+typedef enum AmValueKind
+{
+	AM_VALUE_VECTOR,
+	AM_VALUE_HALFVEC,
+	AM_VALUE_BIT
+} AmValueKind;
+
+/*
+ * The raw element array of a (detoasted) value of the kind, after checking
+ * that it has dimensions elements (bits for AM_VALUE_BIT).
+ */
+extern const void *AmValueData(Datum value, AmValueKind kind,
+							   int dimensions);
 
 #endif							/* AMCOMMON_H */

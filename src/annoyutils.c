@@ -132,40 +132,10 @@ AnnoyComputeLayout(AnnoyLayout *layout, AnnoyMetric metric, int dimensions)
 const void *
 AnnoyValueData(AnnoyMetric metric, Datum value, int dimensions)
 {
-	int			dim;
-	const void *data;
-
-	if (metric == ANNOY_BIT_HAMMING)
-	{
-		VarBit	   *v = (VarBit *) DatumGetPointer(value);
-
-		if (VARBITLEN(v) != dimensions)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("different bit lengths %u and %u",
-							VARBITLEN(v), dimensions)));
-		return VARBITS(v);
-	}
-	if (metric >= ANNOY_HALFVEC_L2)
-	{
-		HalfVector	v = (HalfVector) DatumGetPointer(value);
-
-		dim = v->dim;
-		data = v->x;
-	}
-	else
-	{
-		Vector		v = (Vector) DatumGetPointer(value);
-
-		dim = v->dim;
-		data = v->x;
-	}
-	if (dim != dimensions)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different vector dimensions %d and %d",
-						dim, dimensions)));
-	return data;
+	return AmValueData(value,
+					   metric == ANNOY_BIT_HAMMING ? AM_VALUE_BIT :
+					   metric >= ANNOY_HALFVEC_L2 ? AM_VALUE_HALFVEC :
+					   AM_VALUE_VECTOR, dimensions);
 }
 
 /*

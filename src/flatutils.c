@@ -108,42 +108,10 @@ FlatComputeLayout(FlatLayout *layout, int elemSize)
 const void *
 FlatValueData(FlatMetric metric, Datum value, int dimensions)
 {
-	int			dim;
-	const void *data;
-
-	if (metric >= FLAT_BIT_HAMMING)
-	{
-		VarBit	   *v = (VarBit *) DatumGetPointer(value);
-
-		dim = VARBITLEN(v);
-		data = VARBITS(v);
-		if (dim != dimensions)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("different bit lengths %u and %u",
-							dim, dimensions)));
-		return data;
-	}
-	if (metric >= FLAT_HALFVEC_L2)
-	{
-		HalfVector	v = (HalfVector) DatumGetPointer(value);
-
-		dim = v->dim;
-		data = v->x;
-	}
-	else
-	{
-		Vector		v = (Vector) DatumGetPointer(value);
-
-		dim = v->dim;
-		data = v->x;
-	}
-	if (dim != dimensions)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different vector dimensions %d and %d",
-						dim, dimensions)));
-	return data;
+	return AmValueData(value,
+					   metric >= FLAT_BIT_HAMMING ? AM_VALUE_BIT :
+					   metric >= FLAT_HALFVEC_L2 ? AM_VALUE_HALFVEC :
+					   AM_VALUE_VECTOR, dimensions);
 }
 
 /*
