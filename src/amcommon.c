@@ -3,8 +3,10 @@
  * amcommon.c
  *	  What our access methods share: their IndexAmRoutine capabilities,
  *	  page extension, the parts of their cost estimates they share,
- *	  ValidateOrderingOpclass, their amvalidate, and ExtensionTypeOid, the
- *	  indexed type by OID.
+ *	  ValidateOrderingOpclass, their amvalidate, ExtensionTypeOid, the
+ *	  indexed type by OID, the metric and dimensions of the indexed column,
+ *	  the copy of new keys on amrescan, and the checks of an indexed or
+ *	  stored value.
  *
  * IDENTIFICATION
  *	  src/amcommon.c
@@ -14,7 +16,9 @@
 #include "postgres.h"
 
 #include <float.h>
+#include <math.h>
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_amop.h"
@@ -31,13 +35,19 @@
 #include "parser/parsetree.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
+#include "utils/builtins.h"
 #include "utils/catcache.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/selfuncs.h"
 #include "utils/spccache.h"
 #include "utils/syscache.h"
+#include "utils/varbit.h"
 
 #include "amcommon.h"
+#include "halfutils.h"
+#include "halfvec.h"
+#include "vector.h"
 
 IndexAmRoutine *
 MakeOrderingAmRoutine(uint16 amsupport)
@@ -75,6 +85,20 @@ ExtendIndex(Relation index, ForkNumber forkNum)
 	buf = ReadBufferExtended(index, forkNum, P_NEW, RBM_NORMAL, NULL);
 	UnlockRelationForExtension(index, ExclusiveLock);
 	return buf;
+}
+
+BlockNumber
+ExtendIndexWithPage(Relation index, ForkNumber forkNum, Page page)
+{
+	Buffer		buf = ExtendIndex(index, forkNum);
+	BlockNumber blkno;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	memcpy(BufferGetPage(buf), page, BLCKSZ);
+	MarkBufferDirty(buf);
+	blkno = BufferGetBlockNumber(buf);
+	UnlockReleaseBuffer(buf);
+	return blkno;
 }
 
 bool
@@ -330,4 +354,145 @@ ExtensionTypeOid(const char *typname, Oid procid)
 	return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 						   CStringGetDatum(typname),
 						   ObjectIdGetDatum(get_func_namespace(procid)));
+}
+
+/*
+ * The name an AmMetricEntry knows the type typid (a base type) by:
+ * "vector" or "halfvec" when it is the extension's type of that name
+ * (procid is the extension's distance function), "bit" for bit and
+ * varbit; else NULL.
+ */
+static const char *
+IndexedTypeName(Oid typid, Oid procid)
+{
+	if (typid == BITOID || typid == VARBITOID)
+		return "bit";
+	if (typid == ExtensionTypeOid("vector", procid))
+		return "vector";
+	if (typid == ExtensionTypeOid("halfvec", procid))
+		return "halfvec";
+	return NULL;
+}
+
+int
+AmLookupMetric(Relation index, uint16 distanceProc,
+			   const AmMetricEntry *metrics, int nmetrics,
+			   const char *amname)
+{
+	Oid			typid = getBaseType(TupleDescAttr(index->rd_att, 0)->atttypid);
+	Oid			procid = index_getprocid(index, 1, distanceProc);
+	const char *typname = IndexedTypeName(typid, procid);
+	char	   *procname = get_func_name(procid);
+
+	for (int i = 0; typname != NULL && procname != NULL && i < nmetrics; i++)
+	{
+		if (strcmp(typname, metrics[i].typname) == 0 &&
+			strcmp(procname, metrics[i].procname) == 0)
+			return metrics[i].metric;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("%s index does not support distance function \"%s\" on type %s",
+					amname, procname ? procname : "?",
+					format_type_be(typid))));
+	return 0;					/* keep compiler quiet */
+}
+
+int
+AmColumnDimensions(Relation index, int maxdim, const char *amname)
+{
+	int			dimensions = TupleDescAttr(index->rd_att, 0)->atttypmod;
+
+	if (dimensions < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("column does not have dimensions"),
+				 errhint("Declare the column with its dimension count, as in vector(3) or bit(64).")));
+	if (dimensions > maxdim)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("column cannot have more than %d dimensions for %s index",
+						maxdim, amname)));
+	return dimensions;
+}
+
+void
+AmRescanKeys(IndexScanDesc scan, ScanKey keys, ScanKey orderbys)
+{
+	if (keys && scan->numberOfKeys > 0)
+		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
+	if (orderbys && scan->numberOfOrderBys > 0)
+		memmove(scan->orderByData, orderbys,
+				scan->numberOfOrderBys * sizeof(ScanKeyData));
+}
+
+void
+AmInitOrderByValues(IndexScanDesc scan, int norderbys)
+{
+	scan->xs_orderbyvals = palloc0(sizeof(Datum) * Max(norderbys, 1));
+	scan->xs_orderbynulls = palloc(sizeof(bool) * Max(norderbys, 1));
+	memset(scan->xs_orderbynulls, true, sizeof(bool) * Max(norderbys, 1));
+}
+
+bool
+AmElementsFinite(const char *value, int nelems, bool half)
+{
+	for (int i = 0; i < nelems; i++)
+	{
+		float		f;
+
+		if (half)
+		{
+			uint16		h;
+
+			memcpy(&h, value + i * sizeof(uint16), sizeof(uint16));
+			f = HalfToFloat4(h);
+		}
+		else
+			memcpy(&f, value + i * sizeof(float), sizeof(float));
+		if (!isfinite(f))
+			return false;
+	}
+	return true;
+}
+
+const void *
+AmValueData(Datum value, AmValueKind kind, int dimensions)
+{
+	int			dim;
+	const void *data;
+
+	if (kind == AM_VALUE_BIT)
+	{
+		VarBit	   *v = (VarBit *) DatumGetPointer(value);
+
+		dim = VARBITLEN(v);
+		data = VARBITS(v);
+		if (dim != dimensions)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("different bit lengths %u and %u",
+							dim, dimensions)));
+		return data;
+	}
+	if (kind == AM_VALUE_HALFVEC)
+	{
+		HalfVector	v = (HalfVector) DatumGetPointer(value);
+
+		dim = v->dim;
+		data = v->x;
+	}
+	else
+	{
+		Vector		v = (Vector) DatumGetPointer(value);
+
+		dim = v->dim;
+		data = v->x;
+	}
+	if (dim != dimensions)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("different vector dimensions %d and %d",
+						dim, dimensions)));
+	return data;
 }

@@ -3,7 +3,8 @@
  * amcommon.h
  *	  What our ordering-only access methods (hnsw, flat, ivfflat, ivf)
  *	  share: their capabilities, page extension, the operator class
- *	  check and the lookup of the extension's types.
+ *	  check, the lookup of the extension's types, the indexed column's
+ *	  metric and dimensions, and the copy of new keys on amrescan.
  *
  * IDENTIFICATION
  *	  src/amcommon.h
@@ -16,9 +17,11 @@
 #include "postgres.h"
 
 #include "access/amapi.h"
+#include "access/relscan.h"
 #include "common/relpath.h"
 #include "nodes/pathnodes.h"
 #include "storage/buf.h"
+#include "storage/bufpage.h"
 #include "utils/relcache.h"
 
 /*
@@ -34,6 +37,14 @@ extern IndexAmRoutine *MakeOrderingAmRoutine(uint16 amsupport);
  * locked.
  */
 extern Buffer ExtendIndex(Relation index, ForkNumber forkNum);
+
+/*
+ * Extend the index's fork by one block holding a copy of page (already
+ * initialised), without WAL, and return its number; the caller logs the
+ * range afterwards (log_newpage_range), as a bulk build does.
+ */
+extern BlockNumber ExtendIndexWithPage(Relation index, ForkNumber forkNum,
+									   Page page);
 
 /*
  * The cost of a path without ORDER BY, which our indexes cannot answer:
@@ -116,5 +127,67 @@ extern bool ValidateOrderingOpclass(Oid opclassoid, int distanceProc,
  * another type of the same name.
  */
 extern Oid	ExtensionTypeOid(const char *typname, Oid procid);
+
+/*
+ * One distance function an access method supports: the name of the type
+ * it is declared on ("vector", "halfvec" or "bit"), the function's name,
+ * and the access method's metric (a value of its own enum) for the pair.
+ */
+typedef struct AmMetricEntry
+{
+	const char *typname;
+	const char *procname;
+	int			metric;
+} AmMetricEntry;
+
+/*
+ * The metric of the index's operator class, from the column type and the
+ * name of its distance support function (number distanceProc), looked up
+ * in the nmetrics entries of metrics; an error naming amname ("flat",
+ * "annoy") when there is none.
+ */
+extern int	AmLookupMetric(Relation index, uint16 distanceProc,
+						   const AmMetricEntry *metrics, int nmetrics,
+						   const char *amname);
+
+/*
+ * The dimensions of the index's column, from its typmod: an error when it
+ * has none or more than maxdim, naming amname ("hnsw", "flat", "annoy").
+ */
+extern int	AmColumnDimensions(Relation index, int maxdim, const char *amname);
+
+/*
+ * The part of amrescan all our access methods share: copy the new search
+ * keys and ordering keys, where given, into the scan descriptor.
+ */
+extern void AmRescanKeys(IndexScanDesc scan, ScanKey keys, ScanKey orderbys);
+
+/*
+ * The ordering values an amgettuple that recomputes distances reports:
+ * room for norderbys values (at least one), all NULL, in the current
+ * memory context.
+ */
+extern void AmInitOrderByValues(IndexScanDesc scan, int norderbys);
+
+/*
+ * Whether the nelems elements of a stored value (read unaligned) are all
+ * finite: halfvec elements when half is true, else vector elements.
+ */
+extern bool AmElementsFinite(const char *value, int nelems, bool half);
+
+/* The element type of an indexed value, for AmValueData */
+typedef enum AmValueKind
+{
+	AM_VALUE_VECTOR,
+	AM_VALUE_HALFVEC,
+	AM_VALUE_BIT
+} AmValueKind;
+
+/*
+ * The raw element array of a (detoasted) value of the kind, after checking
+ * that it has dimensions elements (bits for AM_VALUE_BIT).
+ */
+extern const void *AmValueData(Datum value, AmValueKind kind,
+							   int dimensions);
 
 #endif							/* AMCOMMON_H */

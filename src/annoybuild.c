@@ -133,24 +133,6 @@ InMemorySize(const AnnoyBuildState *state, int64 n)
 }
 
 /*
- * Extend the index's fork by one block holding a copy of page, without
- * WAL; the caller logs the range afterwards.
- */
-static BlockNumber
-WriteNewPage(Relation index, ForkNumber forkNum, Page page)
-{
-	Buffer		buf = ExtendIndex(index, forkNum);
-	BlockNumber blkno;
-
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	memcpy(BufferGetPage(buf), page, BLCKSZ);
-	MarkBufferDirty(buf);
-	blkno = BufferGetBlockNumber(buf);
-	UnlockReleaseBuffer(buf);
-	return blkno;
-}
-
-/*
  * The vector store position of collected value i.
  */
 static void
@@ -180,7 +162,7 @@ WriteVectorPages(AnnoyBuildState *state, ForkNumber forkNum)
 		memcpy(AnnoyVectorTids(page, l), &state->tids[first],
 			   sizeof(ItemPointerData) * n);
 		AnnoyPageGetOpaque(page)->nitems = n;
-		WriteNewPage(state->index, forkNum, page);
+		ExtendIndexWithPage(state->index, forkNum, page);
 	}
 	pfree(page);
 }
@@ -370,7 +352,8 @@ WriteTree(AnnoyBuildState *state, ForkNumber forkNum, int32 rootCode,
 		AnnoyPageGetOpaque(page)->nitems++;
 		if (i % l->splitCapacity == l->splitCapacity - 1 ||
 			i == state->nsplits - 1)
-			state->lastSplitPage = WriteNewPage(state->index, forkNum, page);
+			state->lastSplitPage = ExtendIndexWithPage(state->index, forkNum,
+														page);
 	}
 
 	for (int32 i = 0; i < state->nleaves; i++)
@@ -389,7 +372,8 @@ WriteTree(AnnoyBuildState *state, ForkNumber forkNum, int32 rootCode,
 		AnnoyPageGetOpaque(page)->nitems++;
 		if (i % l->leavesPerPage == l->leavesPerPage - 1 ||
 			i == state->nleaves - 1)
-			state->lastLeafPage = WriteNewPage(state->index, forkNum, page);
+			state->lastLeafPage = ExtendIndexWithPage(state->index, forkNum,
+														page);
 	}
 	pfree(page);
 
@@ -451,7 +435,7 @@ WriteMetaPage(AnnoyBuildState *state, ForkNumber forkNum)
 	Page		page = palloc(BLCKSZ);
 
 	AnnoyInitMetaPage(page, &state->layout, state->nTrees);
-	WriteNewPage(state->index, forkNum, page);
+	ExtendIndexWithPage(state->index, forkNum, page);
 	pfree(page);
 }
 

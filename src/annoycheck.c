@@ -21,16 +21,14 @@
  */
 #include "postgres.h"
 
-#include <math.h>
-
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "amcommon.h"
 #include "annoy.h"
-#include "halfutils.h"
 #include "indexcheck.h"
 
 /* A live value of the vector store, with its visits in the current tree */
@@ -100,23 +98,8 @@ CheckMeta(CheckState *cs)
 static bool
 ValueIsFinite(const AnnoyLayout *l, const char *value)
 {
-	for (int i = 0; l->metric != ANNOY_BIT_HAMMING && i < l->dimensions; i++)
-	{
-		float		f;
-
-		if (l->metric >= ANNOY_HALFVEC_L2)
-		{
-			uint16		h;
-
-			memcpy(&h, value + i * sizeof(uint16), sizeof(uint16));
-			f = HalfToFloat4(h);
-		}
-		else
-			memcpy(&f, value + i * sizeof(float), sizeof(float));
-		if (!isfinite(f))
-			return false;
-	}
-	return true;
+	return l->metric == ANNOY_BIT_HAMMING ||
+		AmElementsFinite(value, l->dimensions, l->metric >= ANNOY_HALFVEC_L2);
 }
 
 /*

@@ -52,6 +52,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "amcommon.h"
 #include "annoy.h"
 #include "stat.h"
 
@@ -401,9 +402,7 @@ annoybeginscan(Relation index, int nkeys, int norderbys)
 									ALLOCSET_DEFAULT_SIZES);
 	so->first = true;
 	scan->opaque = so;
-	scan->xs_orderbyvals = palloc0(sizeof(Datum) * Max(norderbys, 1));
-	scan->xs_orderbynulls = palloc(sizeof(bool) * Max(norderbys, 1));
-	memset(scan->xs_orderbynulls, true, sizeof(bool) * Max(norderbys, 1));
+	AmInitOrderByValues(scan, norderbys);
 	return scan;
 }
 
@@ -424,11 +423,7 @@ annoyrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->ncands = 0;
 	MilvusStatScanStart(scan);
 
-	if (keys && scan->numberOfKeys > 0)
-		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
-	if (orderbys && scan->numberOfOrderBys > 0)
-		memmove(scan->orderByData, orderbys,
-				scan->numberOfOrderBys * sizeof(ScanKeyData));
+	AmRescanKeys(scan, keys, orderbys);
 }
 
 /*

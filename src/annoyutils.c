@@ -46,12 +46,7 @@
 #include "vecutils.h"
 
 /* The distance functions annoy supports, by type and function name */
-static const struct
-{
-	const char *typname;
-	const char *procname;
-	AnnoyMetric metric;
-}			AnnoyMetrics[] =
+static const AmMetricEntry AnnoyMetrics[] =
 {
 	{"vector", "l2_distance", ANNOY_VECTOR_L2},
 	{"vector", "vector_negative_inner_product", ANNOY_VECTOR_IP},
@@ -63,46 +58,15 @@ static const struct
 };
 
 /*
- * The name AnnoyMetrics knows the type typid (a base type) by: "vector" or
- * "halfvec" when it is the extension's type of that name (procid is the
- * extension's distance function), "bit" for bit and varbit; else NULL.
- */
-static const char *
-IndexedTypeName(Oid typid, Oid procid)
-{
-	if (typid == BITOID || typid == VARBITOID)
-		return "bit";
-	if (typid == ExtensionTypeOid("vector", procid))
-		return "vector";
-	if (typid == ExtensionTypeOid("halfvec", procid))
-		return "halfvec";
-	return NULL;
-}
-
-/*
  * The metric of the index's operator class, from the column type and the
  * name of its distance support function.
  */
 AnnoyMetric
 AnnoyGetMetric(Relation index)
 {
-	Oid			typid = getBaseType(TupleDescAttr(index->rd_att, 0)->atttypid);
-	Oid			procid = index_getprocid(index, 1, ANNOY_DISTANCE_PROC);
-	const char *typname = IndexedTypeName(typid, procid);
-	char	   *procname = get_func_name(procid);
-
-	for (int i = 0; typname != NULL && procname != NULL &&
-		 i < lengthof(AnnoyMetrics); i++)
-	{
-		if (strcmp(typname, AnnoyMetrics[i].typname) == 0 &&
-			strcmp(procname, AnnoyMetrics[i].procname) == 0)
-			return AnnoyMetrics[i].metric;
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("annoy index does not support distance function \"%s\" on type %s",
-					procname ? procname : "?", format_type_be(typid))));
-	return ANNOY_METRIC_INVALID;	/* keep compiler quiet */
+	return (AnnoyMetric) AmLookupMetric(index, ANNOY_DISTANCE_PROC,
+										AnnoyMetrics, lengthof(AnnoyMetrics),
+										"annoy");
 }
 
 /*
@@ -112,21 +76,10 @@ AnnoyGetMetric(Relation index)
 int
 AnnoyGetDimensions(Relation index, AnnoyMetric metric)
 {
-	int			dimensions = TupleDescAttr(index->rd_att, 0)->atttypmod;
 	int			maxdim = metric == ANNOY_BIT_HAMMING ? ANNOY_MAX_BIT_DIM :
 		ANNOY_MAX_DIM;
 
-	if (dimensions < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("column does not have dimensions"),
-				 errhint("Declare the column with its dimension count, as in vector(3) or bit(64).")));
-	if (dimensions > maxdim)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("column cannot have more than %d dimensions for annoy index",
-						maxdim)));
-	return dimensions;
+	return AmColumnDimensions(index, maxdim, "annoy");
 }
 
 /*
@@ -179,40 +132,10 @@ AnnoyComputeLayout(AnnoyLayout *layout, AnnoyMetric metric, int dimensions)
 const void *
 AnnoyValueData(AnnoyMetric metric, Datum value, int dimensions)
 {
-	int			dim;
-	const void *data;
-
-	if (metric == ANNOY_BIT_HAMMING)
-	{
-		VarBit	   *v = (VarBit *) DatumGetPointer(value);
-
-		if (VARBITLEN(v) != dimensions)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("different bit lengths %u and %u",
-							VARBITLEN(v), dimensions)));
-		return VARBITS(v);
-	}
-	if (metric >= ANNOY_HALFVEC_L2)
-	{
-		HalfVector	v = (HalfVector) DatumGetPointer(value);
-
-		dim = v->dim;
-		data = v->x;
-	}
-	else
-	{
-		Vector		v = (Vector) DatumGetPointer(value);
-
-		dim = v->dim;
-		data = v->x;
-	}
-	if (dim != dimensions)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different vector dimensions %d and %d",
-						dim, dimensions)));
-	return data;
+	return AmValueData(value,
+					   metric == ANNOY_BIT_HAMMING ? AM_VALUE_BIT :
+					   metric >= ANNOY_HALFVEC_L2 ? AM_VALUE_HALFVEC :
+					   AM_VALUE_VECTOR, dimensions);
 }
 
 /*

@@ -50,39 +50,7 @@ typedef struct FlatBuildState
 static int
 GetDimensions(Relation index, FlatMetric metric)
 {
-	int			dimensions = TupleDescAttr(index->rd_att, 0)->atttypmod;
-	int			maxdim = FlatMaxDimensions(metric);
-
-	if (dimensions < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("column does not have dimensions"),
-				 errhint("Declare the column with its dimension count, as in vector(3) or bit(64).")));
-	if (dimensions > maxdim)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("column cannot have more than %d dimensions for flat index",
-						maxdim)));
-	return dimensions;
-}
-
-/*
- * Extend the index by one block holding a copy of page (already
- * initialised), without WAL; the caller logs the range afterwards.
- */
-static BlockNumber
-WriteNewPage(Relation index, ForkNumber forkNum, Page page)
-{
-	Buffer		buf;
-	BlockNumber blkno;
-
-	buf = ExtendIndex(index, forkNum);
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	memcpy(BufferGetPage(buf), page, BLCKSZ);
-	MarkBufferDirty(buf);
-	blkno = BufferGetBlockNumber(buf);
-	UnlockReleaseBuffer(buf);
-	return blkno;
+	return AmColumnDimensions(index, FlatMaxDimensions(metric), "flat");
 }
 
 /*
@@ -93,7 +61,7 @@ FlushPage(FlatBuildState *state)
 {
 	if (FlatPageGetOpaque(state->page)->nitems == 0)
 		return;
-	WriteNewPage(state->index, MAIN_FORKNUM, state->page);
+	ExtendIndexWithPage(state->index, MAIN_FORKNUM, state->page);
 	FlatInitPage(state->page, &state->layout);
 }
 
@@ -138,7 +106,7 @@ WriteMetaPage(Relation index, ForkNumber forkNum, FlatMetric metric,
 
 	FlatInitMetaPage(page, metric, dimensions, layout);
 	FlatPageGetMeta(page)->insertPage = lastPage;
-	WriteNewPage(index, forkNum, page);
+	ExtendIndexWithPage(index, forkNum, page);
 	pfree(page);
 }
 

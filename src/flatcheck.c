@@ -15,15 +15,13 @@
  */
 #include "postgres.h"
 
-#include <math.h>
-
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "amcommon.h"
 #include "flat.h"
-#include "halfutils.h"
 #include "indexcheck.h"
 
 /*
@@ -73,23 +71,8 @@ CheckMeta(Relation index, IndexCheckOutput *out, FlatMetaPageData *meta)
 static bool
 ValueIsFinite(FlatMetric metric, const char *value, int dimensions)
 {
-	for (int i = 0; metric < FLAT_BIT_HAMMING && i < dimensions; i++)
-	{
-		float		f;
-
-		if (metric >= FLAT_HALFVEC_L2)
-		{
-			uint16		h;
-
-			memcpy(&h, value + i * sizeof(uint16), sizeof(uint16));
-			f = HalfToFloat4(h);
-		}
-		else
-			memcpy(&f, value + i * sizeof(float), sizeof(float));
-		if (!isfinite(f))
-			return false;
-	}
-	return true;
+	return metric >= FLAT_BIT_HAMMING ||
+		AmElementsFinite(value, dimensions, metric >= FLAT_HALFVEC_L2);
 }
 
 /*

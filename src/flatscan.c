@@ -56,6 +56,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "amcommon.h"
 #include "flat.h"
 #include "stat.h"
 
@@ -497,9 +498,7 @@ flatbeginscan(Relation index, int nkeys, int norderbys)
 									ALLOCSET_DEFAULT_SIZES);
 	so->first = true;
 	scan->opaque = so;
-	scan->xs_orderbyvals = palloc0(sizeof(Datum) * Max(norderbys, 1));
-	scan->xs_orderbynulls = palloc(sizeof(bool) * Max(norderbys, 1));
-	memset(scan->xs_orderbynulls, true, sizeof(bool) * Max(norderbys, 1));
+	AmInitOrderByValues(scan, norderbys);
 	return scan;
 }
 
@@ -523,11 +522,7 @@ flatrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->nextPageTid = 0;
 	MilvusStatScanStart(scan);
 
-	if (keys && scan->numberOfKeys > 0)
-		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
-	if (orderbys && scan->numberOfOrderBys > 0)
-		memmove(scan->orderByData, orderbys,
-				scan->numberOfOrderBys * sizeof(ScanKeyData));
+	AmRescanKeys(scan, keys, orderbys);
 }
 
 /*

@@ -33,12 +33,7 @@
 #include "vecutils.h"
 
 /* The distance functions flat supports, by type and function name */
-static const struct
-{
-	const char *typname;
-	const char *procname;
-	FlatMetric	metric;
-}			FlatMetrics[] =
+static const AmMetricEntry FlatMetrics[] =
 {
 	{"vector", "l2_distance", FLAT_VECTOR_L2},
 	{"vector", "vector_negative_inner_product", FLAT_VECTOR_IP},
@@ -53,46 +48,15 @@ static const struct
 };
 
 /*
- * The name FlatMetrics knows the type typid (a base type) by: "vector" or
- * "halfvec" when it is the extension's type of that name (procid is the
- * extension's distance function), "bit" for bit and varbit; else NULL.
- */
-static const char *
-IndexedTypeName(Oid typid, Oid procid)
-{
-	if (typid == BITOID || typid == VARBITOID)
-		return "bit";
-	if (typid == ExtensionTypeOid("vector", procid))
-		return "vector";
-	if (typid == ExtensionTypeOid("halfvec", procid))
-		return "halfvec";
-	return NULL;
-}
-
-/*
  * The metric of the index's operator class, from the column type and the
  * name of its distance support function.
  */
 FlatMetric
 FlatGetMetric(Relation index)
 {
-	Oid			typid = getBaseType(TupleDescAttr(index->rd_att, 0)->atttypid);
-	Oid			procid = index_getprocid(index, 1, FLAT_DISTANCE_PROC);
-	const char *typname = IndexedTypeName(typid, procid);
-	char	   *procname = get_func_name(procid);
-
-	for (int i = 0; typname != NULL && procname != NULL &&
-		 i < lengthof(FlatMetrics); i++)
-	{
-		if (strcmp(typname, FlatMetrics[i].typname) == 0 &&
-			strcmp(procname, FlatMetrics[i].procname) == 0)
-			return FlatMetrics[i].metric;
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("flat index does not support distance function \"%s\" on type %s",
-					procname ? procname : "?", format_type_be(typid))));
-	return FLAT_METRIC_INVALID;	/* keep compiler quiet */
+	return (FlatMetric) AmLookupMetric(index, FLAT_DISTANCE_PROC,
+									   FlatMetrics, lengthof(FlatMetrics),
+									   "flat");
 }
 
 /*
@@ -144,42 +108,10 @@ FlatComputeLayout(FlatLayout *layout, int elemSize)
 const void *
 FlatValueData(FlatMetric metric, Datum value, int dimensions)
 {
-	int			dim;
-	const void *data;
-
-	if (metric >= FLAT_BIT_HAMMING)
-	{
-		VarBit	   *v = (VarBit *) DatumGetPointer(value);
-
-		dim = VARBITLEN(v);
-		data = VARBITS(v);
-		if (dim != dimensions)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("different bit lengths %u and %u",
-							dim, dimensions)));
-		return data;
-	}
-	if (metric >= FLAT_HALFVEC_L2)
-	{
-		HalfVector	v = (HalfVector) DatumGetPointer(value);
-
-		dim = v->dim;
-		data = v->x;
-	}
-	else
-	{
-		Vector		v = (Vector) DatumGetPointer(value);
-
-		dim = v->dim;
-		data = v->x;
-	}
-	if (dim != dimensions)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different vector dimensions %d and %d",
-						dim, dimensions)));
-	return data;
+	return AmValueData(value,
+					   metric >= FLAT_BIT_HAMMING ? AM_VALUE_BIT :
+					   metric >= FLAT_HALFVEC_L2 ? AM_VALUE_HALFVEC :
+					   AM_VALUE_VECTOR, dimensions);
 }
 
 /*

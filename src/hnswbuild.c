@@ -186,18 +186,7 @@ GetDimensions(Relation index)
 	if (maxdim < 0)
 		return dimensions;
 
-	if (dimensions < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("column does not have dimensions"),
-				 errhint("Declare the column with its dimension count, as in vector(3) or bit(64).")));
-
-	if (dimensions > maxdim)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("column cannot have more than %d dimensions for hnsw index",
-						maxdim)));
-	return dimensions;
+	return AmColumnDimensions(index, maxdim, "hnsw");
 }
 
 /*

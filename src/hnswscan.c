@@ -63,6 +63,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "amcommon.h"
 #include "hnsw.h"
 #include "stat.h"
 
@@ -156,11 +157,7 @@ hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->nexact = so->nextExact = 0;
 	MilvusStatScanStart(scan);
 
-	if (keys && scan->numberOfKeys > 0)
-		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
-	if (orderbys && scan->numberOfOrderBys > 0)
-		memmove(scan->orderByData, orderbys,
-				scan->numberOfOrderBys * sizeof(ScanKeyData));
+	AmRescanKeys(scan, keys, orderbys);
 }
 
 /*

@@ -45,6 +45,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "amcommon.h"
 #include "amfilter.h"
 #include "distance.h"
 #include "ivf.h"
@@ -171,11 +172,7 @@ ivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->ncands = so->maxcands = so->pos = so->reranked = 0;
 	MilvusStatScanStart(scan);
 
-	if (keys && scan->numberOfKeys > 0)
-		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
-	if (orderbys && scan->numberOfOrderBys > 0)
-		memmove(scan->orderByData, orderbys,
-				scan->numberOfOrderBys * sizeof(ScanKeyData));
+	AmRescanKeys(scan, keys, orderbys);
 }
 
 /*
