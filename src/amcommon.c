@@ -280,7 +280,8 @@ AmTotalCostForLimit(IndexPath *path, const AmFilterEstimate *est,
 }
 
 bool
-ValidateOrderingOpclass(Oid opclassoid, int distanceProc, uint32 optionalProcs)
+ValidateOrderingOpclass(Oid opclassoid, int distanceProc, uint32 optionalProcs,
+						AmSearchOperatorCheck searchAllowed)
 {
 	bool		result = true;
 	HeapTuple	classtup;
@@ -332,14 +333,20 @@ ValidateOrderingOpclass(Oid opclassoid, int distanceProc, uint32 optionalProcs)
 	{
 		Form_pg_amop oprform = (Form_pg_amop) GETSTRUCT(&oprlist->members[i]->tuple);
 
-		if (oprform->amopstrategy != 1 || oprform->amoppurpose != AMOP_ORDER)
-		{
+		if (oprform->amoppurpose == AMOP_ORDER ? oprform->amopstrategy == 1 :
+			searchAllowed != NULL && searchAllowed(oprform))
+			continue;
+		if (searchAllowed == NULL)
 			ereport(INFO,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 					 errmsg("%s operator class \"%s\" contains an operator that is not an ordering operator with strategy 1",
 							amname, opclassname)));
-			result = false;
-		}
+		else
+			ereport(INFO,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("%s operator class \"%s\" contains an operator with an invalid strategy or type",
+							amname, opclassname)));
+		result = false;
 	}
 
 	ReleaseCatCacheList(oprlist);

@@ -18,6 +18,7 @@
 
 #include "access/amapi.h"
 #include "access/relscan.h"
+#include "catalog/pg_amop.h"
 #include "common/relpath.h"
 #include "nodes/pathnodes.h"
 #include "storage/buf.h"
@@ -107,17 +108,22 @@ extern Cost AmDroppedFetchCost(PlannerInfo *root, IndexOptInfo *info,
 extern Cost AmTotalCostForLimit(IndexPath *path, const AmFilterEstimate *est,
 								Cost startup, Cost limitCost);
 
+/* Whether an access method accepts a (non-ordering) search operator */
+typedef bool (*AmSearchOperatorCheck) (Form_pg_amop oprform);
+
 /*
- * amvalidate for hnsw, flat, ivfflat and ivf: the operator class needs the
- * distance support function (number distanceProc) and may have the support
- * functions whose numbers are set in optionalProcs (bit n for number n);
- * every operator must be an ordering operator with strategy 1.  Problems
+ * amvalidate for hnsw, flat, ivfflat, ivf and annoy: the operator class
+ * needs the distance support function (number distanceProc) and may have
+ * the support functions whose numbers are set in optionalProcs (bit n for
+ * number n); every operator must be an ordering operator with strategy 1,
+ * or a search operator searchAllowed accepts (NULL: none is).  Problems
  * are reported as INFO naming the operator class's access method (from the
  * catalog: ivfflat and ivf share one amvalidate), as PostgreSQL's own
  * checks do.
  */
 extern bool ValidateOrderingOpclass(Oid opclassoid, int distanceProc,
-									uint32 optionalProcs);
+									uint32 optionalProcs,
+									AmSearchOperatorCheck searchAllowed);
 
 /*
  * The OID of the extension's type typname ("vector", "halfvec"), found in

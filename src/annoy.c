@@ -172,7 +172,7 @@ annoycostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 static bool
 annoyvalidate(Oid opclassoid)
 {
-	return ValidateOrderingOpclass(opclassoid, ANNOY_DISTANCE_PROC, 0);
+	return ValidateOrderingOpclass(opclassoid, ANNOY_DISTANCE_PROC, 0, NULL);
 }
 
 /*

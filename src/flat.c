@@ -175,7 +175,8 @@ flatkeyscostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 static bool
 flatvalidate(Oid opclassoid)
 {
-	return FlatValidateOpclass(opclassoid);
+	return ValidateOrderingOpclass(opclassoid, FLAT_DISTANCE_PROC, 0,
+								   FlatSearchOperatorAllowed);
 }
 
 /*

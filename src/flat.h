@@ -77,6 +77,7 @@
 #include "access/generic_xlog.h"
 #include "access/reloptions.h"
 #include "access/relscan.h"
+#include "catalog/pg_amop.h"
 #include "nodes/execnodes.h"
 #include "nodes/tidbitmap.h"
 #include "storage/bufmgr.h"
@@ -212,7 +213,7 @@ extern FlatFilter *FlatPrepareFilter(IndexScanDesc scan,
 									 const FlatMetaPageData *meta);
 extern void FlatFilterValues(const FlatFilter *filter, const char *values,
 							 int elemSize, int n, bool *match);
-extern bool FlatValidateOpclass(Oid opclassoid);
+extern bool FlatSearchOperatorAllowed(Form_pg_amop oprform);
 
 /* flatutils.c */
 extern FlatMetric FlatGetMetric(Relation index);

@@ -2,7 +2,7 @@
  *
  * flatfilter.c
  *	  Search keys of the flat access method: bit containment and the
- *	  Tanimoto threshold, and the operator class check that allows them.
+ *	  Tanimoto threshold, and which search operators amvalidate allows.
  *
  * Besides its ordering operator, a bit operator class of flat has three
  * boolean operators that a scan tests against every stored value:
@@ -30,11 +30,7 @@
 #include "access/relscan.h"
 #include "access/stratnum.h"
 #include "catalog/pg_amop.h"
-#include "catalog/pg_amproc.h"
-#include "catalog/pg_opclass.h"
 #include "catalog/pg_type.h"
-#include "utils/catcache.h"
-#include "utils/syscache.h"
 #include "utils/varbit.h"
 
 #include "bitvec.h"
@@ -134,87 +130,14 @@ FlatFilterValues(const FlatFilter *filter, const char *values, int elemSize,
 }
 
 /*
- * Report a problem with an operator class, as PostgreSQL's own checks do.
+ * flat's search operators, for ValidateOrderingOpclass (which checks the
+ * ordering operator and the support functions): strategies 2..4 as
+ * boolean search operators, on bit only.
  */
-static void
-ReportOpclass(const char *opclassname, const char *what)
+bool
+FlatSearchOperatorAllowed(Form_pg_amop oprform)
 {
-	ereport(INFO,
-			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-			 errmsg("flat operator class \"%s\" %s", opclassname, what)));
-}
-
-/*
- * Whether one operator of the family is allowed: strategy 1 for ordering;
- * strategies 2..4 as boolean search operators on bit only.
- */
-static bool
-OperatorAllowed(Form_pg_amop oprform)
-{
-	if (oprform->amoppurpose == AMOP_ORDER)
-		return oprform->amopstrategy == 1;
 	return oprform->amopstrategy >= FLAT_CONTAINS_STRATEGY &&
 		oprform->amopstrategy <= FLAT_TANIMOTO_STRATEGY &&
 		oprform->amoplefttype == BITOID && oprform->amoprighttype == BITOID;
-}
-
-/*
- * amvalidate: the distance support function 1 and nothing else; one
- * ordering operator with strategy 1; on bit, the search operators above.
- */
-bool
-FlatValidateOpclass(Oid opclassoid)
-{
-	bool		result = true;
-	bool		hasdistance = false;
-	HeapTuple	classtup;
-	Form_pg_opclass classform;
-	char	   *opclassname;
-	CatCList   *proclist;
-	CatCList   *oprlist;
-
-	classtup = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclassoid));
-	if (!HeapTupleIsValid(classtup))
-		elog(ERROR, "cache lookup failed for operator class %u", opclassoid);
-	classform = (Form_pg_opclass) GETSTRUCT(classtup);
-	opclassname = NameStr(classform->opcname);
-
-	proclist = SearchSysCacheList1(AMPROCNUM,
-								   ObjectIdGetDatum(classform->opcfamily));
-	for (int i = 0; i < proclist->n_members; i++)
-	{
-		Form_pg_amproc procform = (Form_pg_amproc) GETSTRUCT(&proclist->members[i]->tuple);
-
-		if (procform->amprocnum == FLAT_DISTANCE_PROC)
-			hasdistance = true;
-		else
-		{
-			ereport(INFO,
-					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-					 errmsg("flat operator class \"%s\" contains invalid support function number %d",
-							opclassname, procform->amprocnum)));
-			result = false;
-		}
-	}
-	if (!hasdistance)
-	{
-		ReportOpclass(opclassname, "is missing its distance support function");
-		result = false;
-	}
-
-	oprlist = SearchSysCacheList1(AMOPSTRATEGY,
-								  ObjectIdGetDatum(classform->opcfamily));
-	for (int i = 0; i < oprlist->n_members; i++)
-	{
-		if (!OperatorAllowed((Form_pg_amop) GETSTRUCT(&oprlist->members[i]->tuple)))
-		{
-			ReportOpclass(opclassname, "contains an operator with an invalid strategy or type");
-			result = false;
-		}
-	}
-
-	ReleaseCatCacheList(oprlist);
-	ReleaseCatCacheList(proclist);
-	ReleaseSysCache(classtup);
-	return result;
 }

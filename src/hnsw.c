@@ -333,7 +333,7 @@ hnswvalidate(Oid opclassoid)
 		return AmValidateFilterOpclass(opclassoid);
 	return ValidateOrderingOpclass(opclassoid, HNSW_DISTANCE_PROC,
 								   (1 << HNSW_NORM_PROC) |
-								   (1 << HNSW_NORMALIZE_PROC));
+								   (1 << HNSW_NORMALIZE_PROC), NULL);
 }
 
 /*

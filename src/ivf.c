@@ -379,7 +379,7 @@ ivfvalidate(Oid opclassoid)
 {
 	if (AmIsFilterOpclass(opclassoid))
 		return AmValidateFilterOpclass(opclassoid);
-	return ValidateOrderingOpclass(opclassoid, IVF_DISTANCE_PROC, 0);
+	return ValidateOrderingOpclass(opclassoid, IVF_DISTANCE_PROC, 0, NULL);
 }
 
 /*
