@@ -3,9 +3,11 @@
 The texmex vector-file readers (.bvecs, .fvecs, .ivecs: each record is
 its dimension count as a little-endian int32, then the values) and a
 binary COPY of a matrix of vectors into a table (id, vector) with ids
-0 .. n-1, which is several times faster than COPY in text.
+0 .. n-1, which is several times faster than COPY in text, and a psycopg
+dumper that sends numpy arrays as binary `vector` parameters.
 
     from benchdata import copy_binary, read_bvecs, read_xvecs
+    from benchdata import register_vector_dumper
 """
 import struct
 
@@ -51,3 +53,21 @@ def copy_binary(cur, base, column, table='items', chunk_rows=20000):
             rec['x'] = base[s:e]
             cp.write(rec.tobytes())
         cp.write(struct.pack('>h', -1))
+
+
+def register_vector_dumper(conn):
+    """Send numpy arrays as binary `vector` parameters on conn (psycopg 3):
+    int16 dimensions, int16 unused, then big-endian float4 values."""
+    from psycopg.adapt import Dumper
+    from psycopg.pq import Format
+    vec_oid = conn.execute("SELECT 'vector'::regtype::oid").fetchone()[0]
+
+    class VecDumper(Dumper):
+        format = Format.BINARY
+        oid = vec_oid
+
+        def dump(self, obj):
+            a = np.asarray(obj, dtype='>f4')
+            return struct.pack('>hh', a.size, 0) + a.tobytes()
+
+    conn.adapters.register_dumper(np.ndarray, VecDumper)

@@ -67,7 +67,6 @@ import os
 import platform
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -76,7 +75,8 @@ import time
 
 import numpy as np
 
-from benchdata import copy_binary, read_bvecs, read_xvecs
+from benchdata import (copy_binary, read_bvecs, read_xvecs,
+                       register_vector_dumper)
 
 NQ = int(os.environ.get('HNSW_QUERIES', '2000'))
 WARMUP = int(os.environ.get('HNSW_WARMUP', '100'))
@@ -139,21 +139,9 @@ KNN_SQL = 'SELECT id FROM items ORDER BY v <-> %s LIMIT ' + str(K)
 
 def pg_connect():
     import psycopg
-    from psycopg.adapt import Dumper
-    from psycopg.pq import Format
     c = psycopg.connect(autocommit=True)
     c.execute('SET jit = off')
-    vec_oid = c.execute("SELECT 'vector'::regtype::oid").fetchone()[0]
-
-    class VecDumper(Dumper):
-        format = Format.BINARY
-        oid = vec_oid
-
-        def dump(self, obj):
-            a = np.asarray(obj, dtype='>f4')
-            return struct.pack('>hh', a.size, 0) + a.tobytes()
-
-    c.adapters.register_dumper(np.ndarray, VecDumper)
+    register_vector_dumper(c)
     c.execute('SET enable_seqscan = %s' % PG_SEQSCAN)
     return c
 

@@ -39,13 +39,13 @@ MILVUS_DATA_DIR.
 import json
 import math
 import os
-import struct
 import sys
 import time
 
 import numpy as np
 
-from benchdata import copy_binary, read_bvecs, read_xvecs
+from benchdata import (copy_binary, read_bvecs, read_xvecs,
+                       register_vector_dumper)
 
 NQ = int(os.environ.get('IVF_QUERIES', '300'))
 ROUNDS = int(os.environ.get('IVF_ROUNDS', '3'))
@@ -72,22 +72,10 @@ def log(*a):
 
 def pg_connect():
     import psycopg
-    from psycopg.adapt import Dumper
-    from psycopg.pq import Format
     c = psycopg.connect(autocommit=True)
     c.execute('CREATE EXTENSION IF NOT EXISTS milvus')
     c.execute('SET jit = off')
-    vec_oid = c.execute("SELECT 'vector'::regtype::oid").fetchone()[0]
-
-    class VecDumper(Dumper):
-        format = Format.BINARY
-        oid = vec_oid
-
-        def dump(self, obj):
-            a = np.asarray(obj, dtype='>f4')
-            return struct.pack('>hh', a.size, 0) + a.tobytes()
-
-    c.adapters.register_dumper(np.ndarray, VecDumper)
+    register_vector_dumper(c)
     c.execute('SET enable_seqscan = off')
     return c
 
