@@ -1,7 +1,7 @@
 # mk/hnsw.mk: the hnsw access method and its hnswlib shim.
 
 OBJS += src/shim.o src/hnswlib_shim.o
-OBJS += src/shimerror.o src/hnsw.o src/hnswutils.o src/hnswbuild.o src/hnswsearch.o \
+OBJS += src/shimerror.o src/hnsw.o src/hnswutils.o src/hnswcodes.o src/hnswbuild.o src/hnswsearch.o \
 	src/hnswscan.o src/hnswinsert.o src/hnswvacuum.o src/hnswrepair.o \
 	src/hnswcheck.o
 

@@ -50,6 +50,8 @@ int			hnsw_max_scan_tuples = 20000;
 double		hnsw_scan_mem_multiplier = 1;
 int			hnsw_build_threads = -1;
 double		hnsw_filter_exact_fraction = 0.25;
+bool		hnsw_codes = true;
+double		hnsw_code_slack = 0;
 
 static relopt_kind hnsw_relopt_kind;
 
@@ -107,6 +109,18 @@ HnswInit(void)
 							 "Sets the share of an hnsw index a filtered scan may still have to read in the graph before it reads the whole index exactly instead",
 							 "When a scan with conditions on filter columns would still need to read this fraction of the index's elements at the match rate it sees, it reads every page once instead and returns the matching rows in exact order; 0 never does.",
 							 &hnsw_filter_exact_fraction, 0.25, 0, 1,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("milvus.hnsw_codes",
+							 "Lets hnsw scans skip neighbours by their codes",
+							 "A scan estimates each neighbour's distance from the code beside its link and reads only those that could enter its result set; off reads every neighbour, as an index without codes.",
+							 &hnsw_codes, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomRealVariable("milvus.hnsw_code_slack",
+							 "Sets how far beyond the result set a neighbour's estimated distance may be for an hnsw scan to still read it",
+							 "A neighbour is read when its code's estimated distance is at most the farthest result's distance plus this fraction of its magnitude; larger values read more and lose less recall at a given ef_search.",
+							 &hnsw_code_slack, 0, 0, 10,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 
 	BuildThreadsInit();

@@ -105,6 +105,10 @@ typedef struct HnswBuildState
 	struct HnswExtraTid *extras;	/* further heap TIDs of duplicates */
 	int64		nextras;
 	int64		extrasCapacity;
+	int			codeM;			/* neighbour codes: bytes, or 0 */
+	int			codeMetric;		/* HNSW_CODE_* */
+	float	   *codebooks;		/* the trained quantizer */
+	uint8	   *codes;			/* count x codeM: each vector's code */
 
 	double		reltuples;		/* heap tuples scanned (all, not only the
 								 * ones a partial index keeps) */
@@ -393,7 +397,7 @@ CountOnDiskGraph(HnswBuildState *state, Datum value)
 	if (state->noticed)
 		return;
 	state->graphBytes += HNSW_ELEMENT_TUPLE_SIZE(HnswValueSize(value)) +
-		HNSW_NEIGHBOR_TUPLE_SIZE(0, state->m);
+		HNSW_NEIGHBOR_TUPLE_SIZE(0, state->m, 0);
 	if (state->graphBytes <= state->memoryLimit)
 		return;
 
@@ -636,7 +640,7 @@ PlanPages(HnswBuildState *state, MvHnswlibGraph *graph, HnswPlacement *plan,
 		ShimCheck(mv_hnswlib_graph_node_level(graph, i, &level), "hnswlib",
 				  "read hnsw graph");
 		levels[i] = (uint8) level;
-		nsize = HNSW_NEIGHBOR_TUPLE_SIZE(level, state->m);
+		nsize = HNSW_NEIGHBOR_TUPLE_SIZE(level, state->m, state->codeM);
 
 		/*
 		 * XXX: hnswlib draws levels without our cap; a neighbour tuple too
@@ -1053,7 +1057,7 @@ FormPlannedNeighbors(HnswBuildState *state, MvHnswlibGraph *graph,
 					 HnswPlacement *plan, Level0Lists *l0, int64 i, int level,
 					 HnswNeighborTuple ntup, int64 *labels)
 {
-	HnswFormNeighborTuple(ntup, level, state->m);
+	HnswFormNeighborTuple(ntup, level, state->m, state->codeM);
 	for (int lc = 0; lc <= level; lc++)
 	{
 		int			first = HnswLevelFirstSlot(lc, state->m);
@@ -1077,6 +1081,9 @@ FormPlannedNeighbors(HnswBuildState *state, MvHnswlibGraph *graph,
 			ItemPointerSet(&slot->tid, plan[list[j]].elementBlkno,
 						   plan[list[j]].elementOffno);
 			slot->distance = GraphDistance(state, i, list[j]);
+			if (lc == 0 && state->codeM > 0)
+				memcpy(HnswNeighborCode(ntup, j, state->codeM),
+					   state->codes + list[j] * state->codeM, state->codeM);
 		}
 	}
 }
@@ -1097,8 +1104,41 @@ CompareExtraTids(const void *a, const void *b)
 }
 
 /*
- * Write the graph into new pages following the plan, then the entry point
- * into the metapage.
+ * Neighbour codes (hnswcodes.c), when the operator class and the number
+ * of dimensions allow them and there are enough values to train on: train
+ * the quantizer on the collected vectors and encode each.
+ */
+static void
+TrainCodes(HnswBuildState *state)
+{
+	int			codeM = HnswCodeSubspaces(state->dimensions);
+	int			metric = HnswCodeMetric(&state->support);
+
+	if (codeM == 0 || metric == HNSW_CODE_NONE ||
+		state->count < HNSW_CODE_MIN_ROWS)
+		return;
+
+	state->codebooks = palloc(sizeof(float) * HNSW_CODE_KSUB *
+							  state->dimensions);
+	HnswTrainCodebooks(state->vectors, state->count, state->stride,
+					   state->dimensions, codeM, state->codebooks);
+	state->codes = palloc_extended((Size) state->count * codeM,
+								   MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < state->count; i++)
+	{
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		HnswEncode(state->codebooks, state->dimensions, codeM,
+				   state->vectors + i * state->stride,
+				   state->codes + i * codeM);
+	}
+	state->codeM = codeM;
+	state->codeMetric = metric;
+}
+
+/*
+ * Write the graph into new pages following the plan, then the codebook
+ * pages, then the entry point and the codebook's place into the metapage.
  */
 static void
 WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
@@ -1107,7 +1147,9 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 										  MCXT_ALLOC_HUGE);
 	uint8	   *levels = palloc_extended(state->count, MCXT_ALLOC_HUGE);
 	HnswElementTuple etup = palloc0(BLCKSZ);
-	HnswNeighborTuple ntup = palloc0(HNSW_NEIGHBOR_TUPLE_SIZE(HNSW_MAX_LEVEL, state->m));
+	HnswNeighborTuple ntup = palloc0(HNSW_NEIGHBOR_TUPLE_SIZE(HNSW_MAX_LEVEL,
+															  state->m,
+															  state->codeM));
 	int64	   *labels = palloc(sizeof(int64) * 2 * state->m);
 	Vector		vec = InitVector(state->dimensions);
 	Buffer		buf = InvalidBuffer;
@@ -1115,9 +1157,11 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 	int64		entry;
 	int			entryLevel;
 	int64		extra = 0;
+	uint32		codebookPages = 0;
 	Level0Lists l0;
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, HNSW_PHASE_WRITE);
+	TrainCodes(state);
 	nblocks = PlanPages(state, graph, plan, levels);
 	ShimCheck(mv_hnswlib_graph_entry_point(graph, &entry, &entryLevel),
 			  "hnswlib", "read hnsw graph");
@@ -1132,7 +1176,8 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 
 	for (int64 i = 0; i < state->count; i++)
 	{
-		Size		nsize = HNSW_NEIGHBOR_TUPLE_SIZE(levels[i], state->m);
+		Size		nsize = HNSW_NEIGHBOR_TUPLE_SIZE(levels[i], state->m,
+													 state->codeM);
 		IndexTuple	keys = state->hasKeys ? state->keys[i] : NULL;
 		Size		esize = HnswElementTupleSize(PointerGetDatum(vec), keys);
 
@@ -1163,8 +1208,13 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 		MarkBufferDirty(buf);
 		UnlockReleaseBuffer(buf);
 	}
+	if (state->codeM > 0)
+		codebookPages = HnswWriteCodebookPages(state->index, nblocks,
+											   state->codebooks,
+											   (Size) HNSW_CODE_KSUB *
+											   state->dimensions);
 
-	/* the entry point and the insert page */
+	/* the entry point, the insert page and the codebook */
 	buf = ReadBuffer(state->index, HNSW_METAPAGE_BLKNO);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	{
@@ -1178,12 +1228,20 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 		}
 		meta->insertPage = nblocks - 1;
 		meta->maxNorm = state->maxNorm;
+		if (state->codeM > 0)
+		{
+			meta->codeM = (uint16) state->codeM;
+			meta->codeMetric = (uint8) state->codeMetric;
+			meta->codebookBlkno = nblocks;
+			meta->codebookPages = codebookPages;
+		}
 	}
 	MarkBufferDirty(buf);
 	UnlockReleaseBuffer(buf);
 
 	if (RelationNeedsWAL(state->index))
-		log_newpage_range(state->index, MAIN_FORKNUM, 0, nblocks, true);
+		log_newpage_range(state->index, MAIN_FORKNUM, 0,
+						  nblocks + codebookPages, true);
 }
 
 /*

@@ -242,6 +242,9 @@ StartScan(IndexScanDesc scan)
 								 (so->mode != HNSW_ITERATIVE_SCAN_OFF ||
 								  so->filter != NULL ?
 								  HNSW_SEARCH_DISCARDED : 0));
+	if (hnsw_codes)
+		HnswSearchSetCodes(so->search, HnswGetCodebook(index),
+						   hnsw_code_slack);
 	if (so->filter != NULL)
 	{
 		HnswSearchSetFilter(so->search, so->filter,
@@ -414,7 +417,7 @@ StartExact(IndexScanDesc scan)
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
 		for (OffsetNumber off = FirstOffsetNumber;
-			 off <= PageGetMaxOffsetNumber(page); off = OffsetNumberNext(off))
+			 off <= HnswPageMaxTupleOffset(page); off = OffsetNumberNext(off))
 		{
 			ItemId		itemid = PageGetItemId(page, off);
 			HnswElementTuple etup;

@@ -221,7 +221,7 @@ VacuumPage(HnswVacuumState *vs, BlockNumber blkno)
 	page = GenericXLogRegisterBuffer(xstate, buf, 0);
 
 	for (OffsetNumber off = FirstOffsetNumber;
-		 off <= PageGetMaxOffsetNumber(page); off = OffsetNumberNext(off))
+		 off <= HnswPageMaxTupleOffset(page); off = OffsetNumberNext(off))
 	{
 		HnswElementTuple etup = (HnswElementTuple)
 		PageGetItem(page, PageGetItemId(page, off));
@@ -353,7 +353,7 @@ ReclaimPage(HnswVacuumState *vs, BlockNumber blkno, ItemPointer entry,
 	state = GenericXLogStart(vs->index);
 	page = GenericXLogRegisterBuffer(state, buf, 0);
 	for (OffsetNumber off = FirstOffsetNumber;
-		 off <= PageGetMaxOffsetNumber(page); off = OffsetNumberNext(off))
+		 off <= HnswPageMaxTupleOffset(page); off = OffsetNumberNext(off))
 	{
 		HnswElementTuple etup = (HnswElementTuple)
 		PageGetItem(page, PageGetItemId(page, off));
@@ -442,6 +442,8 @@ InitVacuumState(HnswVacuumState *vs, IndexVacuumInfo *info,
 	HnswInitBuildSupport(&vs->support, info->index);
 	HnswUpdateMaxNorm(info->index, &vs->support, (Datum) 0);
 	HnswGetMetaPageInfo(info->index, &vs->m, NULL, NULL, NULL);
+	vs->codebook = HnswGetCodebook(info->index);
+	vs->codeM = vs->codebook != NULL ? vs->codebook->codeM : 0;
 	vs->deleted = deleted_create(CurrentMemoryContext, 256, NULL);
 	/* simplehash keeps up to about twice as many slots as members */
 	vs->maxDeleted = (uint32) Min((double) maintenance_work_mem * 1024 /
