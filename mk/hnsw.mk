@@ -6,7 +6,7 @@ OBJS += src/shimerror.o src/hnsw.o src/hnswutils.o src/hnswcodes.o src/hnswbuild
 	src/hnswcheck.o
 
 REGRESS += hnsw_vector hnsw_recall hnsw_types hnsw_churn hnsw_cost hnsw_ip \
-	hnsw_compat hnsw_filter
+	hnsw_compat hnsw_filter hnsw_codes
 
 # The shim test also needs the C++ shims, built with $(CXX) and libstdc++.
 UNIT_TESTS += test/unit/test_hnswlib_shim

@@ -77,6 +77,9 @@ HnswInit(void)
 					  "Size of the dynamic candidate list for construction",
 					  HNSW_DEFAULT_EF_CONSTRUCTION, HNSW_MIN_EF_CONSTRUCTION,
 					  HNSW_MAX_EF_CONSTRUCTION, AccessExclusiveLock);
+	add_int_reloption(hnsw_relopt_kind, "codes",
+					  "Bytes of the code kept beside each level-0 link (0: none, -1: chosen by the build)",
+					  -1, -1, HNSW_CODE_MAX_M, AccessExclusiveLock);
 
 	DefineCustomIntVariable("hnsw.ef_search",
 							"Sets the size of the dynamic candidate list for search",
@@ -140,6 +143,7 @@ hnswoptions(Datum reloptions, bool validate)
 	static const relopt_parse_elt tab[] = {
 		{"m", RELOPT_TYPE_INT, offsetof(HnswOptions, m)},
 		{"ef_construction", RELOPT_TYPE_INT, offsetof(HnswOptions, efConstruction)},
+		{"codes", RELOPT_TYPE_INT, offsetof(HnswOptions, codes)},
 	};
 	HnswOptions *opts;
 
@@ -165,6 +169,17 @@ HnswGetM(Relation index)
 	HnswOptions *opts = (HnswOptions *) index->rd_options;
 
 	return opts ? opts->m : HNSW_DEFAULT_M;
+}
+
+/*
+ * The index's codes option: -1 (the default) lets the build choose.
+ */
+int
+HnswGetCodesOption(Relation index)
+{
+	HnswOptions *opts = (HnswOptions *) index->rd_options;
+
+	return opts ? opts->codes : -1;
 }
 
 /*

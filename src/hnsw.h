@@ -165,14 +165,17 @@
 #define HNSW_CODE_KSUB			256 /* entries per sub-quantizer */
 #define HNSW_CODE_MIN_ROWS		256 /* fewer distinct values: no codes */
 #define HNSW_CODE_MIN_DIM		32	/* fewer dimensions: no codes */
-#define HNSW_CODE_MAX_M			16	/* most sub-quantizers (code bytes) */
+#define HNSW_CODE_AUTO_M		20	/* most code bytes the build chooses */
+#define HNSW_CODE_MAX_M			64	/* most code bytes (option codes) */
 #define HNSW_CODE_TRAIN_ROWS	8192	/* rows the quantizer trains on */
 #define HNSW_CODE_UNKNOWN		0xff	/* every byte: no code, read it */
 
 /* HnswMetaPageData.codeMetric: the distance a code estimates */
 #define HNSW_CODE_NONE			0
 #define HNSW_CODE_L2			1	/* squared L2 */
-#define HNSW_CODE_IP			2	/* negative inner product (and cosine) */
+#define HNSW_CODE_IP			2	/* negative inner product */
+#define HNSW_CODE_COSINE		3	/* negative inner product of unit
+									 * vectors, from their squared L2 */
 
 /* Build phases in pg_stat_progress_create_index (1 is "initializing") */
 #define HNSW_PHASE_LOAD			2
@@ -203,6 +206,8 @@ typedef struct HnswOptions
 	int32		vl_len_;		/* varlena header (do not touch directly!) */
 	int			m;				/* number of connections per layer */
 	int			efConstruction; /* size of the build candidate list */
+	int			codes;			/* code bytes, 0 none, -1 the build's
+								 * choice (HnswCodeSubspaces) */
 } HnswOptions;
 
 /* Metapage */
@@ -390,7 +395,7 @@ extern uint32 HnswWriteCodebookPages(Relation index, BlockNumber blkno,
 extern const HnswCodebook *HnswGetCodebook(Relation index);
 extern void HnswEncodeValue(const HnswCodebook *cb, Datum value, uint8 *code);
 extern float *HnswCodeTable(const HnswCodebook *cb, Datum query);
-extern float HnswCodeDistance(const float *table, int codeM,
+extern float HnswCodeDistance(const float *table, int codeM, int metric,
 							  const uint8 *code);
 extern void HnswSaveCodes(HnswNeighborTuple ntup, int m, int codeM,
 						  ItemPointerData *tids, uint8 *codes);
@@ -402,6 +407,7 @@ extern void HnswCarryCodes(HnswNeighborTuple ntup, int m, int codeM,
 extern void HnswInit(void);
 extern int	HnswGetM(Relation index);
 extern int	HnswGetEfConstruction(Relation index);
+extern int	HnswGetCodesOption(Relation index);
 extern int	HnswMaxDimensions(Relation index);
 
 /* hnswutils.c */
@@ -416,7 +422,8 @@ extern int	HnswRandomLevel(int m);
 extern void HnswInitPage(Buffer buf, Page page);
 extern void HnswInitMetaPage(Page page, int dimensions, int m, int efConstruction);
 extern void HnswGetMetaPageInfo(Relation index, int *m, ItemPointer entry,
-								int *entryLevel, BlockNumber *insertPage);
+								int *entryLevel, BlockNumber *insertPage,
+								int *codeM);
 extern void HnswCheckMetaPage(Relation index, Page page);
 extern Size HnswValueSize(Datum value);
 extern Size HnswElementTupleSize(Datum value, IndexTuple keys);

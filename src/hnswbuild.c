@@ -1111,11 +1111,18 @@ CompareExtraTids(const void *a, const void *b)
 static void
 TrainCodes(HnswBuildState *state)
 {
-	int			codeM = HnswCodeSubspaces(state->dimensions);
+	int			option = HnswGetCodesOption(state->index);
+	int			codeM = option >= 0 ? option :
+		HnswCodeSubspaces(state->dimensions);
 	int			metric = HnswCodeMetric(&state->support);
 
 	if (codeM == 0 || metric == HNSW_CODE_NONE ||
 		state->count < HNSW_CODE_MIN_ROWS)
+		return;
+
+	/* the level-1 neighbour tuple must still fit on a page */
+	if (HNSW_NEIGHBOR_TUPLE_SIZE(1, state->m, codeM) + sizeof(ItemIdData) >
+		HNSW_BUILD_PAGE_CAPACITY)
 		return;
 
 	state->codebooks = palloc(sizeof(float) * HNSW_CODE_KSUB *
@@ -1322,6 +1329,36 @@ BuildGraph(HnswBuildState *state)
 }
 
 /*
+ * Check the codes option against the index (whatever the number of rows,
+ * which decides only whether the build trains codes): the operator class
+ * must be one codes serve, the codes must divide the dimensions, and the
+ * level-1 neighbour tuple with them must fit on a page.
+ */
+static void
+CheckCodesOption(HnswBuildState *state)
+{
+	int			codes = HnswGetCodesOption(state->index);
+
+	if (codes <= 0)
+		return;
+	if (HnswCodeMetric(&state->support) == HNSW_CODE_NONE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("hnsw codes need a vector column with vector_l2_ops, vector_ip_ops or vector_cosine_ops")));
+	if (state->dimensions % codes != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("codes = %d does not divide the %d dimensions of the column",
+						codes, state->dimensions)));
+	if (HNSW_NEIGHBOR_TUPLE_SIZE(1, state->m, codes) + sizeof(ItemIdData) >
+		HNSW_BUILD_PAGE_CAPACITY)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("codes = %d is too large for m = %d", codes, state->m),
+				 errhint("Use fewer code bytes or a smaller m.")));
+}
+
+/*
  * Set up the build state.
  */
 static void
@@ -1346,6 +1383,7 @@ InitBuildState(HnswBuildState *state, Relation heap, Relation index)
 										  ALLOCSET_DEFAULT_SIZES);
 	if (state->inMemory && !state->hasKeys)
 		state->dups = dupset_create(CurrentMemoryContext, 1024, state);
+	CheckCodesOption(state);
 }
 
 /*

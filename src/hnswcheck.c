@@ -250,7 +250,7 @@ CheckReachable(CheckState *cs)
 	HASH_SEQ_STATUS seq;
 	CheckElement *e;
 
-	HnswGetMetaPageInfo(cs->index, NULL, &entry, NULL, NULL);
+	HnswGetMetaPageInfo(cs->index, NULL, &entry, NULL, NULL, NULL);
 	if (ItemPointerIsValid(&entry))
 	{
 		e = hash_search(cs->elements, &entry, HASH_FIND, NULL);
@@ -475,7 +475,8 @@ CheckCodebook(CheckState *cs)
 	if (codeM == 0)
 		return true;
 	cs->codeM = Min(codeM, HNSW_CODE_MAX_M);
-	if ((metric != HNSW_CODE_L2 && metric != HNSW_CODE_IP) ||
+	if ((metric != HNSW_CODE_L2 && metric != HNSW_CODE_IP &&
+		 metric != HNSW_CODE_COSINE) ||
 		codeM > HNSW_CODE_MAX_M || dimensions <= 0 ||
 		dimensions % codeM != 0 || dimensions > HNSW_MAX_DIM)
 	{
@@ -527,7 +528,7 @@ HnswCheckIndex(Relation heap, Relation index, IndexCheckOutput *out)
 	cs.heap = heap;
 	cs.index = index;
 	cs.out = out;
-	HnswGetMetaPageInfo(cs.index, &cs.m, NULL, NULL, NULL);
+	HnswGetMetaPageInfo(cs.index, &cs.m, NULL, NULL, NULL, NULL);
 	if (CheckCodebook(&cs))
 	{
 		cs.codebook = HnswGetCodebook(cs.index);

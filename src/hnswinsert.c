@@ -131,8 +131,9 @@ InitInsertState(InsertState *st, Relation index, HnswSupport *support,
 	st->value = value;
 	st->keys = keys;
 	st->efConstruction = HnswGetEfConstruction(index);
-	HnswGetMetaPageInfo(index, &st->m, &st->entry, &st->entryLevel, NULL);
-	st->codebook = HnswGetCodebook(index);
+	HnswGetMetaPageInfo(index, &st->m, &st->entry, &st->entryLevel, NULL,
+						&st->codeM);
+	st->codebook = st->codeM > 0 ? HnswGetCodebook(index) : NULL;
 	if (st->codebook != NULL)
 	{
 		st->codeM = st->codebook->codeM;
@@ -390,7 +391,7 @@ LinkNewPages(Relation index, BlockNumber first, BlockNumber last)
 	GenericXLogState *state;
 	Page		page;
 
-	HnswGetMetaPageInfo(index, NULL, NULL, NULL, &blkno);
+	HnswGetMetaPageInfo(index, NULL, NULL, NULL, &blkno, NULL);
 	if (!BlockNumberIsValid(blkno) && first != HNSW_HEAD_BLKNO)
 		blkno = HNSW_HEAD_BLKNO;
 
@@ -545,7 +546,7 @@ PlaceElement(InsertState *st, ItemPointer heaptid)
 	if (PlaceInFreeSlot(st, etup, etupSize, ntup, ntupSize))
 		return;
 
-	HnswGetMetaPageInfo(st->index, NULL, NULL, NULL, &blkno);
+	HnswGetMetaPageInfo(st->index, NULL, NULL, NULL, &blkno, NULL);
 	while (BlockNumberIsValid(blkno))
 	{
 		Buffer		buf = ReadBuffer(st->index, blkno);

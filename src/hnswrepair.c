@@ -310,7 +310,7 @@ SearchCandidates(HnswVacuumState *vs, Pointer value, int lc, ItemPointer skip)
 	List	   *result = NIL;
 	ListCell   *cell;
 
-	HnswGetMetaPageInfo(vs->index, NULL, &entry, &entryLevel, NULL);
+	HnswGetMetaPageInfo(vs->index, NULL, &entry, &entryLevel, NULL, NULL);
 	if (!ItemPointerIsValid(&entry) || entryLevel < lc)
 		return NIL;
 
@@ -589,7 +589,7 @@ HnswReplaceEntryPoint(HnswVacuumState *vs)
 	Page		page;
 	HnswMetaPage meta;
 
-	HnswGetMetaPageInfo(vs->index, NULL, &entry, NULL, NULL);
+	HnswGetMetaPageInfo(vs->index, NULL, &entry, NULL, NULL, NULL);
 	if (!ItemPointerIsValid(&entry) || !Reclaimed(vs, &entry))
 		return;
 
@@ -1019,7 +1019,7 @@ HnswRelinkUnreached(HnswVacuumState *vs)
 	ItemPointerData entry;
 	int64		start = vs->nrelinked;
 
-	HnswGetMetaPageInfo(vs->index, NULL, &entry, NULL, NULL);
+	HnswGetMetaPageInfo(vs->index, NULL, &entry, NULL, NULL, NULL);
 	if (ItemPointerIsValid(&entry) && Reclaimed(vs, &entry))
 		entry = vs->highest;
 	if (!ItemPointerIsValid(&entry) || !InitReach(vs))

@@ -97,6 +97,7 @@ struct HnswSearchData
 	int64		maxTuples;		/* level 0 stops after this many reads ... */
 	bool		budgetHit;		/* ... and says so here; 0: no limit */
 	int			codeM;			/* HnswSearchSetCodes: code bytes, else 0 */
+	int			codeMetric;		/* HNSW_CODE_* */
 	float	   *codeTable;		/* the query's table */
 	double		codeSlack;		/* milvus.hnsw_code_slack */
 	uint8	   *codes;			/* room for a level-0 list's codes */
@@ -605,6 +606,7 @@ HnswSearchSetCodes(HnswSearch search, const HnswCodebook *cb, double slack)
 		(search->flags & HNSW_SEARCH_DISCARDED))
 		return;
 	search->codeM = cb->codeM;
+	search->codeMetric = cb->metric;
 	search->codeTable = HnswCodeTable(cb, search->query);
 	search->codeSlack = slack;
 	search->codes = palloc(2 * search->m * cb->codeM);
@@ -643,7 +645,8 @@ ExpandCandidate(HnswSearch search, HnswSearchElement c, int level, int ef,
 			const uint8 *code = search->codes + i * search->codeM;
 
 			search->estimates[nu] = HnswCodeKnown(code, search->codeM) ?
-				HnswCodeDistance(search->codeTable, search->codeM, code) :
+				HnswCodeDistance(search->codeTable, search->codeM,
+								 search->codeMetric, code) :
 				-get_float4_infinity();
 			if (*wlen >= ef &&
 				SkipByCode(search, search->estimates[nu],

@@ -328,13 +328,14 @@ HnswCheckMetaPage(Relation index, Page page)
 }
 
 /*
- * Read m, the entry point and the insert page from the metapage, under a
- * shared lock released before returning.  entry is invalid for an empty
- * graph.  Any output pointer may be NULL.
+ * Read m, the entry point, the insert page and the code bytes (0 for an
+ * index without codes) from the metapage, under a shared lock released
+ * before returning.  entry is invalid for an empty graph.  Any output
+ * pointer may be NULL.
  */
 void
 HnswGetMetaPageInfo(Relation index, int *m, ItemPointer entry,
-					int *entryLevel, BlockNumber *insertPage)
+					int *entryLevel, BlockNumber *insertPage, int *codeM)
 {
 	Buffer		buf = ReadBuffer(index, HNSW_METAPAGE_BLKNO);
 	Page		page;
@@ -358,6 +359,8 @@ HnswGetMetaPageInfo(Relation index, int *m, ItemPointer entry,
 		*entryLevel = meta->entryLevel;
 	if (insertPage)
 		*insertPage = meta->insertPage;
+	if (codeM)
+		*codeM = meta->version >= 3 ? meta->codeM : 0;
 
 	UnlockReleaseBuffer(buf);
 }

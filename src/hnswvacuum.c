@@ -403,7 +403,7 @@ ReclaimElements(HnswVacuumState *vs)
 									MaxIndexTuplesPerPage);
 	ItemPointerData entry;
 
-	HnswGetMetaPageInfo(vs->index, NULL, &entry, NULL, NULL);
+	HnswGetMetaPageInfo(vs->index, NULL, &entry, NULL, NULL, NULL);
 	for (BlockNumber blkno = HNSW_HEAD_BLKNO; blkno < nblocks; blkno++)
 	{
 		int			nelsewhere;
@@ -441,7 +441,7 @@ InitVacuumState(HnswVacuumState *vs, IndexVacuumInfo *info,
 	vs->efConstruction = HnswGetEfConstruction(info->index);
 	HnswInitBuildSupport(&vs->support, info->index);
 	HnswUpdateMaxNorm(info->index, &vs->support, (Datum) 0);
-	HnswGetMetaPageInfo(info->index, &vs->m, NULL, NULL, NULL);
+	HnswGetMetaPageInfo(info->index, &vs->m, NULL, NULL, NULL, NULL);
 	vs->codebook = HnswGetCodebook(info->index);
 	vs->codeM = vs->codebook != NULL ? vs->codebook->codeM : 0;
 	vs->deleted = deleted_create(CurrentMemoryContext, 256, NULL);
