@@ -49,9 +49,9 @@ What runs, in order:
   5. pgbench (C client, prepared, one connection, HNSW_PGB_SECONDS per run,
      HNSW_PGB_REPS runs alternating codes on and off): `SELECT id ...
      ORDER BY v <op> (SELECT v FROM sweep_<data>_q WHERE id = :qid) LIMIT
-     10` with a random query per transaction, at the smallest ef_search of
-     the sweep whose recall reaches 0.95 and 0.99 (the highest-recall one
-     when none does), for each codes setting on its own curve.
+     10` with a random query per transaction, at the ef_search of the
+     sweep whose recall is nearest 0.95 and 0.99, for each codes setting
+     on its own curve.
 
 Neighbour codes: when `SHOW milvus.hnsw_codes` fails (a build without
 them), ours runs once, at the server's behaviour, with no on/off split.
@@ -59,7 +59,8 @@ Other settings for our sessions (psycopg and pgbench) with HNSW_SET, e.g.
 HNSW_SET=milvus.hnsw_code_slack=0.05.
 
 Output, in HNSW_OUT_DIR (<repo>/tmp/bench): sweep_<data>.md (also on
-stdout), sweep_<data>.json, plots/<data>.svg.
+stdout), sweep_<data>.json, plots/<data>.svg (<data>_<limit> with
+HNSW_LIMIT).
 
 Env: HNSW_DATA (glove100k), HNSW_EF (per data set, see DEFAULT_EF),
 HNSW_QUERIES (100 per round), HNSW_ROUNDS (5), HNSW_RECALL_QUERIES (1000,
@@ -69,7 +70,9 @@ HNSW_LIMIT (only the first N base vectors, ground truth recomputed: for
 quick tests), HNSW_TABLE (sweep_<data>[_<limit>]), HNSW_REBUILD (1; 0: keep
 an existing index of ours, no build time), HNSW_HL_CACHE (a file: hnswlib's
 index is loaded from it when it exists, else built and saved there),
-HNSW_SET (NAME=VALUE,...), HNSW_PGB (1; 0: no pgbench), HNSW_PGB_SECONDS
+HNSW_SET (NAME=VALUE,...), HNSW_CODES_GUC (milvus.hnsw_codes: the
+setting of the codes split; any boolean setting exercises the split on
+a build without codes), HNSW_PGB (1; 0: no pgbench), HNSW_PGB_SECONDS
 (15), HNSW_PGB_REPS (2), HNSW_PGBENCH (the pgbench binary; default
 $PG_CONFIG --bindir, else PATH), HNSW_OUT_DIR; PGHOST, PGPORT, PGUSER,
 PGDATABASE: a server with milvus preloaded (pg_prewarm is created).
@@ -117,6 +120,8 @@ PGB = os.environ.get('HNSW_PGB', '1') == '1'
 PGB_SECONDS = int(os.environ.get('HNSW_PGB_SECONDS', '15'))
 PGB_REPS = int(os.environ.get('HNSW_PGB_REPS', '2'))
 OUT_DIR = os.environ.get('HNSW_OUT_DIR') or os.path.join(REPO, 'tmp', 'bench')
+# the boolean setting that turns the neighbour codes on and off
+CODES_GUC = os.environ.get('HNSW_CODES_GUC', 'milvus.hnsw_codes')
 K = hb.K
 MIB = 2 ** 20
 
@@ -199,6 +204,7 @@ def main():
     n, dim = base.shape
     nq = len(queries)
     truth = TieRecall(base, queries, ds['gt'], metric, K)
+    phases['data'] = time.perf_counter() - t_all
     cos = metric == 'cosine'
     opclass, op, space = ('vector_cosine_ops', '<=>', 'cosine') if cos else \
         ('vector_l2_ops', '<->', 'l2')
@@ -212,13 +218,13 @@ def main():
     pg = hb.pg_connect()
     notices = []
     pg.add_notice_handler(lambda d: notices.append(d.message_primary))
-    codes = show(pg, 'milvus.hnsw_codes')
+    codes = show(pg, CODES_GUC)
     slack = show(pg, 'milvus.hnsw_code_slack')
     for k, v in SETTINGS:
         pg.execute('SELECT set_config(%s, %s, false)', (k, v))
     pg_version = show(pg, 'server_version')
     shared_buffers = show(pg, 'shared_buffers')
-    log(f'milvus.hnsw_codes: {codes or "not in this build"}')
+    log(f'{CODES_GUC}: {codes or "not in this build"}')
 
     # ---- tables (kept between runs when they hold this data)
     t = time.perf_counter()
@@ -293,7 +299,7 @@ def main():
     def run_pg(codes_on):
         def f(ef, qi):
             if codes and state.get('codes') != codes_on:
-                pg.execute(f'SET milvus.hnsw_codes = {"on" if codes_on else "off"}')
+                pg.execute(f'SET {CODES_GUC} = {"on" if codes_on else "off"}')
                 state['codes'] = codes_on
             if state.get('ef') != ef:
                 pg.execute(f'SET hnsw.ef_search = {ef}')
@@ -377,9 +383,8 @@ def main():
         modes = [s for s in systems if s != 'hnswlib']
         for s in modes:
             for tr in RECALLS:
-                ok = [ef for ef in EFS if rec[(s, ef)] >= tr]
-                ef = ok[0] if ok else max(EFS, key=lambda e: (rec[(s, e)], -e))
-                pgb.append({'system': s, 'target': tr, 'ef': ef, 'reached': bool(ok), 'tps': []})
+                ef = min(EFS, key=lambda e: (abs(rec[(s, e)] - tr), e))
+                pgb.append({'system': s, 'target': tr, 'ef': ef, 'tps': []})
         bench_sql = (f'SELECT id FROM {table} ORDER BY v {op} '
                      f'(SELECT v FROM {qtab} WHERE id = :qid) LIMIT {K};\n')
         plan = '\n'.join(r[0] for r in pg.execute(
@@ -398,8 +403,8 @@ def main():
                         opts = ['-c hnsw.ef_search=%d' % p['ef'], '-c enable_seqscan=off',
                                 '-c jit=off'] + [f'-c {k}={v}' for k, v in SETTINGS]
                         if codes:
-                            opts.append('-c milvus.hnsw_codes=%s'
-                                        % ('on' if p['system'] == 'ours' else 'off'))
+                            opts.append('-c %s=%s' % (CODES_GUC, 'on' if p['system'] == 'ours'
+                                                      else 'off'))
                         out = subprocess.run(
                             [pgbench, '-n', '-c', '1', '-j', '1', '-T', str(PGB_SECONDS),
                              '-M', 'prepared', '-f', fh.name], capture_output=True, text=True,
@@ -425,8 +430,9 @@ def main():
     p('')
     p(f'{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit `{commit}`; PostgreSQL '
       f'{pg_version}, shared_buffers {shared_buffers}; m {hb.M}, ef_construction {hb.EFC}, '
-      f'{THREADS} build threads; column storage {hb.PG_STORAGE}; milvus.hnsw_codes '
-      + (f'exists (codes on and off below), milvus.hnsw_code_slack {slack}' if codes
+      f'{THREADS} build threads; column storage {hb.PG_STORAGE}; {CODES_GUC} '
+      + ('exists (codes on and off below)' + (f', milvus.hnsw_code_slack {slack}' if slack
+                                                else '') if codes
          else 'not in this build (no codes split)')
       + (f'; settings {", ".join(f"{k} = {v}" for k, v in SETTINGS)}' if SETTINGS else '')
       + f'. Recall@10 tie-aware over {cnt[EFS[0]]} queries; QPS the median of {ROUNDS} rounds '
@@ -468,7 +474,7 @@ def main():
     p('')
     p('At equal recall (QPS interpolated on each curve):')
     p('')
-    tg = TARGETS.get(NAME)
+    tg = None if LIMIT else TARGETS.get(NAME)
     p('| recall@10 | ' + ' | '.join(f'QPS {label[s]}' for s in sl) + ' | ours / hnswlib |'
       + (' codes off / hnswlib | codes on / off |' if codes else '')
       + (' issue 20 target (ours / hnswlib) |' if tg else ''))
@@ -490,24 +496,25 @@ def main():
         p('')
         p(f'pgbench (C client, `-M prepared`, one connection, {PGB_SECONDS} s a run, '
           f'{PGB_REPS} runs, median; a random query per transaction, its vector from `{qtab}` by '
-          'a subquery), at the smallest ef_search whose recall reaches the target:')
+          'a subquery), at the ef_search of the sweep whose recall is nearest the target:')
         p('')
         p('| target | system | ef_search | recall@10 | pgbench TPS | psycopg QPS (sweep) |')
         p('|---:|---|---:|---:|---:|---:|')
         for x in sorted(pgb, key=lambda x: (x['target'], x['system'] != 'ours')):
             s, ef = x['system'], x['ef']
-            p(f"| {x['target']} | {label[s]} | {ef}{'' if x['reached'] else ' (not reached)'} | "
+            p(f"| {x['target']} | {label[s]} | {ef} | "
               f"{rec[(s, ef)]:.4f} | {np.median(x['tps']):,.0f} | {med[(s, ef)]:,.0f} |")
-    svg = os.path.join(OUT_DIR, 'plots', f'{NAME}.svg')
+    tag = NAME + (f'_{LIMIT}' if LIMIT else '')
+    svg = os.path.join(OUT_DIR, 'plots', f'{tag}.svg')
     p('')
     p(f'Plot: `{os.path.relpath(svg, REPO)}`. Time: '
       + ', '.join(f'{k} {v:.0f} s' for k, v in phases.items()) + '.')
     text = '\n'.join(out)
     print(text)
     os.makedirs(OUT_DIR, exist_ok=True)
-    with open(os.path.join(OUT_DIR, f'sweep_{NAME}.md'), 'w') as fh:
+    with open(os.path.join(OUT_DIR, f'sweep_{tag}.md'), 'w') as fh:
         fh.write(text + '\n')
-    with open(os.path.join(OUT_DIR, f'sweep_{NAME}.json'), 'w') as fh:
+    with open(os.path.join(OUT_DIR, f'sweep_{tag}.json'), 'w') as fh:
         json.dump({'data': NAME, 'n': n, 'dim': dim, 'metric': metric, 'efs': EFS,
                    'build_s': build, 'size': {'ours': size, 'hnswlib_est': hl_size,
                                               'pgvector_est': pgv_size, 'table': heap},
@@ -519,7 +526,7 @@ def main():
     svg_plot(svg, f'{ds["title"]}, {n:,} x {dim}; m {hb.M}, ef_construction {hb.EFC}, '
              f'one client', [(label[s], [(rec[(s, ef)], med[(s, ef)], ef) for ef in EFS])
                              for s in sl])
-    log(f'report in {OUT_DIR}/sweep_{NAME}.md, plot in {svg}')
+    log(f'report in {OUT_DIR}/sweep_{tag}.md, plot in {svg}')
 
 
 if __name__ == '__main__':
