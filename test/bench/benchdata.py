@@ -208,7 +208,8 @@ def svg_plot(path, title, series, targets=(0.95, 0.99), top=0.9999):
          f'font-family="sans-serif" font-size="11">',
          f'<rect width="{W}" height="{H}" fill="white"/>',
          f'<text x="{W / 2}" y="20" text-anchor="middle" font-size="13">{esc(title)}</text>',
-         f'<rect x="{L}" y="{T}" width="{W - L - R}" height="{H - T - B}" fill="none" stroke="black"/>']
+         f'<rect x="{L}" y="{T}" width="{W - L - R}" height="{H - T - B}" fill="none" '
+         'stroke="black"/>']
     for t in (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999):
         if x0 <= fx(t) <= x1:
             x = X(t)

@@ -82,7 +82,6 @@ test/bench/hnsw_sweep.sh runs it on a throwaway cluster.  Run with
 import datetime
 import json
 import os
-import shlex
 import shutil
 import struct
 import subprocess
@@ -381,8 +380,8 @@ def main():
         log('no pgbench (HNSW_PGBENCH or PG_CONFIG): skipping the pgbench pass')
     elif PGB:
         modes = [s for s in systems if s != 'hnswlib']
-        for s in modes:
-            for tr in RECALLS:
+        for tr in RECALLS:
+            for s in modes:
                 ef = min(EFS, key=lambda e: (abs(rec[(s, e)] - tr), e))
                 pgb.append({'system': s, 'target': tr, 'ef': ef, 'tps': []})
         bench_sql = (f'SELECT id FROM {table} ORDER BY v {op} '
@@ -428,8 +427,9 @@ def main():
     p = out.append
     p(f'#### {ds["title"]}: {n:,} x {dim} (`HNSW_DATA={NAME}`)')
     p('')
-    p(f'{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit `{commit}`; PostgreSQL '
-      f'{pg_version}, shared_buffers {shared_buffers}; m {hb.M}, ef_construction {hb.EFC}, '
+    now = datetime.datetime.now(datetime.timezone.utc)
+    p(f'{now:%Y-%m-%d %H:%M} UTC, commit `{commit}`; PostgreSQL {pg_version}'
+      f', shared_buffers {shared_buffers}; m {hb.M}, ef_construction {hb.EFC}, '
       f'{THREADS} build threads; column storage {hb.PG_STORAGE}; {CODES_GUC} '
       + ('exists (codes on and off below)' + (f', milvus.hnsw_code_slack {slack}' if slack
                                                 else '') if codes
@@ -489,8 +489,10 @@ def main():
         va, vb = at[(a, tr)][0], at[(b, tr)][0]
         return f'{va / vb:.2f}' if va and vb else 'n/a'
     for i, tr in enumerate(RECALLS):
-        p(f'| {tr} | ' + ' | '.join(q(s, tr) for s in sl) + f' | **{rt("ours", "hnswlib", tr)}** |'
-          + (f' {rt("codes off", "hnswlib", tr)} | {rt("ours", "codes off", tr)} |' if codes else '')
+        p(f'| {tr} | ' + ' | '.join(q(s, tr) for s in sl)
+          + f' | **{rt("ours", "hnswlib", tr)}** |'
+          + (f' {rt("codes off", "hnswlib", tr)} | {rt("ours", "codes off", tr)} |'
+             if codes else '')
           + (f' ≥ {tg[i]:.2f} |' if tg else ''))
     if pgb:
         p('')
