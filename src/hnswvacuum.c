@@ -43,7 +43,9 @@
  *	   (see XXX) just drop their links to reclaimed ones.
  *	2b. Pass 2a again, for the live elements that concurrent inserts left
  *	   unreached (an insert that shrinks a full list may drop an element's
- *	   only link, as in hnswlib).
+ *	   only link, as in hnswlib).  With nothing to reclaim, passes 2a to 3 are skipped
+ *	   but for one pass 2a, which links the elements inserts left
+ *	   unreached since the last VACUUM.
  *	3. Wait for the inserts in progress again, then, under each page's
  *	   exclusive lock, clear the neighbour tuples of the reclaimed elements
  *	   and mark them free (HNSW_ELEMENT_FREE); record in the free space map,
@@ -503,6 +505,16 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		nrelinkedAfter = HnswRelinkUnreached(&vs);	/* pass 2b */
 		WaitForInserts(index);
 		ReclaimElements(&vs);	/* pass 3 */
+	}
+	else
+	{
+		/*
+		 * Nothing to reclaim: still link the live elements no search
+		 * reaches (an insert that shrank a full list can leave one), so
+		 * that every VACUUM leaves the graph whole.
+		 */
+		WaitForInserts(index);
+		HnswRelinkUnreached(&vs);	/* pass 2a */
 	}
 	elog(DEBUG1, "hnsw index \"%s\": %u elements reclaimed, " INT64_FORMAT
 		 " elements relinked, " INT64_FORMAT " lists repaired (" INT64_FORMAT
