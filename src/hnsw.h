@@ -385,7 +385,8 @@ typedef struct HnswCodebook
 extern int	HnswCodeSubspaces(int dimensions);
 extern int	HnswCodeMetric(HnswSupport *support);
 extern void HnswTrainCodebooks(const float *x, int64 n, int stride,
-							   int dimensions, int codeM, float *codebooks);
+							   int dimensions, int codeM, float *codebooks,
+							   int nthreads);
 extern void HnswEncode(const float *codebooks, int dimensions, int codeM,
 					   const float *x, uint8 *code);
 extern bool HnswCodeKnown(const uint8 *code, int codeM);

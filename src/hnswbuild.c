@@ -69,6 +69,9 @@
 /* vectors handed to hnswlib per call, between interrupt checks */
 #define HNSW_BUILD_BATCH	1024
 
+/* elements encoded or filled per parallel call, between interrupt checks */
+#define HNSW_BUILD_STEP		16384
+
 /* which distance hnswlib computes; HNSW_GRAPH_NONE: insert on disk */
 typedef enum HnswGraphMetric
 {
@@ -105,6 +108,7 @@ typedef struct HnswBuildState
 	struct HnswExtraTid *extras;	/* further heap TIDs of duplicates */
 	int64		nextras;
 	int64		extrasCapacity;
+	int			nthreads;		/* milvus.hnsw_build_threads, clamped */
 	int			codeM;			/* neighbour codes: bytes, or 0 */
 	int			codeMetric;		/* HNSW_CODE_* */
 	float	   *codebooks;		/* the trained quantizer */
@@ -761,12 +765,13 @@ InNodeList(const int64 *list, int n, int64 v)
 #define HNSW_FILL_PER_NEIGHBOR(l0)	((l0)->slots / 2)
 
 /*
- * Fill the free level-0 slots of node u with the neighbours' neighbours
- * nearest to it: of largest inner product under the transform, else by
- * graph distance.  The k free slots are kept as a list sorted best first
- * (best, bestd), each candidate inserted when better than its last.
+ * Choose the fill of node u's free level-0 slots: the neighbours'
+ * neighbours nearest to it (of largest inner product under the transform,
+ * else by graph distance), into best (room for the free slots), returning
+ * how many.  The choice is kept sorted best first (bestd), each candidate
+ * inserted when better than its last.  Reads the lists only.
  */
-static void
+static int
 FillLevel0Node(HnswBuildState *state, Level0Lists *l0, int64 u,
 			   int64 *best, float *bestd)
 {
@@ -805,8 +810,35 @@ FillLevel0Node(HnswBuildState *state, Level0Lists *l0, int64 u,
 			bestd[pos] = d;
 		}
 	}
-	for (int i = 0; i < n; i++)
-		list[l0->count[u]++] = best[i];
+	return n;
+}
+
+/* what the threads of FillLevel0 share: one step of nodes */
+typedef struct FillJob
+{
+	HnswBuildState *state;
+	Level0Lists *l0;
+	int64		offset;			/* the first node of this step */
+	int64	   *fill;			/* HNSW_BUILD_STEP x slots chosen nodes */
+	int		   *nfill;			/* how many for each node of the step */
+} FillJob;
+
+static void
+FillRange(void *arg, int64_t begin, int64_t end)
+{
+	FillJob    *job = (FillJob *) arg;
+	Level0Lists *l0 = job->l0;
+	float		bestd[2 * HNSW_MAX_M];
+
+	for (int64_t i = begin; i < end; i++)
+	{
+		int64		u = job->offset + i;
+
+		job->nfill[i] = 0;
+		if (l0->count[u] < l0->slots && l0->count[u] > 0)
+			job->nfill[i] = FillLevel0Node(job->state, l0, u,
+										   job->fill + i * l0->slots, bestd);
+	}
 }
 
 /*
@@ -832,19 +864,38 @@ FillLevel0Node(HnswBuildState *state, Level0Lists *l0, int64 u,
 static void
 FillLevel0(HnswBuildState *state, Level0Lists *l0)
 {
-	int64	   *best = palloc(sizeof(int64) * l0->slots);
-	float	   *bestd = palloc(sizeof(float) * l0->slots);
+	FillJob		job;
 
-	for (int64 u = 0; u < state->count; u++)
+	job.state = state;
+	job.l0 = l0;
+	job.fill = palloc(sizeof(int64) * HNSW_BUILD_STEP * l0->slots);
+	job.nfill = palloc(sizeof(int) * HNSW_BUILD_STEP);
+
+	/*
+	 * A step's nodes choose in parallel, reading the lists as the earlier
+	 * steps left them, then their choices are appended: the same graph
+	 * for any number of threads.
+	 */
+	for (job.offset = 0; job.offset < state->count;
+		 job.offset += HNSW_BUILD_STEP)
 	{
-		if (l0->count[u] >= l0->slots || l0->count[u] == 0)
-			continue;
-		if ((u & 255) == 0)
-			CHECK_FOR_INTERRUPTS();
-		FillLevel0Node(state, l0, u, best, bestd);
+		int64		n = Min(HNSW_BUILD_STEP, state->count - job.offset);
+
+		CHECK_FOR_INTERRUPTS();
+		ShimCheck(mv_hnswlib_parallel_for(n, 64, FillRange, &job,
+										  state->nthreads),
+				  "hnswlib", "fill hnsw level-0 lists");
+		for (int64 i = 0; i < n; i++)
+		{
+			int64		u = job.offset + i;
+
+			for (int j = 0; j < job.nfill[i]; j++)
+				l0->adj[u * l0->slots + l0->count[u]++] =
+					job.fill[i * l0->slots + j];
+		}
 	}
-	pfree(best);
-	pfree(bestd);
+	pfree(job.fill);
+	pfree(job.nfill);
 }
 
 /*
@@ -1118,6 +1169,26 @@ CompareExtraTids(const void *a, const void *b)
  * of dimensions allow them and there are enough values to train on: train
  * the quantizer on the collected vectors and encode each.
  */
+/* what the threads of EncodeAll share */
+typedef struct EncodeJob
+{
+	HnswBuildState *state;
+	int			codeM;
+	int64		offset;			/* the first vector of this call */
+} EncodeJob;
+
+static void
+EncodeRange(void *arg, int64_t begin, int64_t end)
+{
+	EncodeJob  *job = (EncodeJob *) arg;
+	HnswBuildState *state = job->state;
+
+	for (int64_t i = job->offset + begin; i < job->offset + end; i++)
+		HnswEncode(state->codebooks, state->dimensions, job->codeM,
+				   state->vectors + i * state->stride,
+				   state->codes + i * job->codeM);
+}
+
 static void
 TrainCodes(HnswBuildState *state)
 {
@@ -1138,16 +1209,25 @@ TrainCodes(HnswBuildState *state)
 	state->codebooks = palloc(sizeof(float) * HNSW_CODE_KSUB *
 							  state->dimensions);
 	HnswTrainCodebooks(state->vectors, state->count, state->stride,
-					   state->dimensions, codeM, state->codebooks);
+					   state->dimensions, codeM, state->codebooks,
+					   state->nthreads);
 	state->codes = palloc_extended((Size) state->count * codeM,
 								   MCXT_ALLOC_HUGE);
-	for (int64 i = 0; i < state->count; i++)
 	{
-		if ((i & 1023) == 0)
+		EncodeJob	job;
+
+		job.state = state;
+		job.codeM = codeM;
+		for (job.offset = 0; job.offset < state->count;
+			 job.offset += HNSW_BUILD_STEP)
+		{
 			CHECK_FOR_INTERRUPTS();
-		HnswEncode(state->codebooks, state->dimensions, codeM,
-				   state->vectors + i * state->stride,
-				   state->codes + i * codeM);
+			ShimCheck(mv_hnswlib_parallel_for(Min(HNSW_BUILD_STEP,
+												  state->count - job.offset),
+											  256, EncodeRange, &job,
+											  state->nthreads),
+					  "hnswlib", "encode hnsw codes");
+		}
 	}
 	state->codeM = codeM;
 	state->codeMetric = metric;
@@ -1304,6 +1384,8 @@ BuildGraph(HnswBuildState *state)
 	MemoryContextCallback *cb = palloc(sizeof(MemoryContextCallback));
 	int			nthreads = BuildThreadsCount("milvus.hnsw_build_threads",
 												 hnsw_build_threads);
+
+	state->nthreads = nthreads;
 
 	LogBuildThreads(nthreads);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, HNSW_PHASE_GRAPH);

@@ -44,7 +44,9 @@
 
 #include "amcommon.h"
 #include "hnsw.h"
+#include "hnswlib_shim.h"
 #include "ivfquant.h"
+#include "shimerror.h"
 #include "vector.h"
 
 /* Lloyd iterations of each sub-space's k-means */
@@ -97,36 +99,72 @@ HnswCodeMetric(HnswSupport *support)
 	return HNSW_CODE_NONE;
 }
 
+/* what the threads of HnswTrainCodebooks share: one sub-space each */
+typedef struct TrainJob
+{
+	const float *sample;
+	int64		ntrain;
+	int			dimensions;
+	int			dsub;
+	int			first;			/* the first sub-space of this call */
+	float	   *codebooks;
+	int		   *work;			/* ntrain ints per sub-space of a call */
+	float	   *fwork;			/* HNSW_CODE_KSUB * (dsub + 2) floats each */
+} TrainJob;
+
+static void
+TrainSubspaces(void *arg, int64_t begin, int64_t end)
+{
+	TrainJob   *job = (TrainJob *) arg;
+
+	for (int64_t k = begin; k < end; k++)
+	{
+		int			j = job->first + (int) k;
+
+		IvfPqTrainSubspace(job->sample + j * job->dsub, job->ntrain,
+						   job->dimensions, job->dsub, HNSW_CODE_KSUB,
+						   HNSW_CODE_ITERATIONS, HNSW_CODE_SEED + j,
+						   job->codebooks + (Size) j * HNSW_CODE_KSUB * job->dsub,
+						   job->work + k * job->ntrain,
+						   job->fwork + k * HNSW_CODE_KSUB * (job->dsub + 2));
+	}
+}
+
 /*
  * Train the codebooks (codeM * HNSW_CODE_KSUB * dimensions / codeM floats)
- * on n >= HNSW_CODE_KSUB values of dimensions floats, stride floats apart.
+ * on n >= HNSW_CODE_KSUB values of dimensions floats, stride floats apart,
+ * nthreads sub-spaces at a time (checking for interrupts in between).
  */
 void
 HnswTrainCodebooks(const float *x, int64 n, int stride, int dimensions,
-				   int codeM, float *codebooks)
+				   int codeM, float *codebooks, int nthreads)
 {
-	int64		ntrain = Min(n, HNSW_CODE_TRAIN_ROWS);
-	int			dsub = dimensions / codeM;
-	float	   *sample = palloc(sizeof(float) * ntrain * dimensions);
-	int		   *work = palloc(sizeof(int) * ntrain);
-	float	   *fwork = palloc(sizeof(float) * HNSW_CODE_KSUB * (dsub + 2));
+	TrainJob	job;
+
+	nthreads = Max(nthreads, 1);
+	job.ntrain = Min(n, HNSW_CODE_TRAIN_ROWS);
+	job.dimensions = dimensions;
+	job.dsub = dimensions / codeM;
+	job.codebooks = codebooks;
+	job.sample = palloc(sizeof(float) * job.ntrain * dimensions);
+	job.work = palloc(sizeof(int) * job.ntrain * nthreads);
+	job.fwork = palloc(sizeof(float) * HNSW_CODE_KSUB * (job.dsub + 2) *
+					   nthreads);
 
 	Assert(n >= HNSW_CODE_KSUB);
-	for (int64 i = 0; i < ntrain; i++)
-		memcpy(sample + i * dimensions, x + (i * n / ntrain) * stride,
-			   sizeof(float) * dimensions);
-	for (int j = 0; j < codeM; j++)
+	for (int64 i = 0; i < job.ntrain; i++)
+		memcpy((float *) job.sample + i * dimensions,
+			   x + (i * n / job.ntrain) * stride, sizeof(float) * dimensions);
+	for (job.first = 0; job.first < codeM; job.first += nthreads)
 	{
 		CHECK_FOR_INTERRUPTS();
-		IvfPqTrainSubspace(sample + j * dsub, ntrain, dimensions, dsub,
-						   HNSW_CODE_KSUB, HNSW_CODE_ITERATIONS,
-						   HNSW_CODE_SEED + j,
-						   codebooks + (Size) j * HNSW_CODE_KSUB * dsub,
-						   work, fwork);
+		ShimCheck(mv_hnswlib_parallel_for(Min(nthreads, codeM - job.first), 1,
+										  TrainSubspaces, &job, nthreads),
+				  "hnswlib", "train hnsw codes");
 	}
-	pfree(sample);
-	pfree(work);
-	pfree(fwork);
+	pfree((float *) job.sample);
+	pfree(job.work);
+	pfree(job.fwork);
 }
 
 /*
