@@ -167,7 +167,7 @@
 #define HNSW_CODE_MIN_DIM		32	/* fewer dimensions: no codes */
 #define HNSW_CODE_AUTO_M		20	/* most code bytes the build chooses */
 #define HNSW_CODE_MAX_M			64	/* most code bytes (option codes) */
-#define HNSW_CODE_TRAIN_ROWS	8192	/* rows the quantizer trains on */
+#define HNSW_CODE_TRAIN_ROWS	4096	/* rows the quantizer trains on */
 #define HNSW_CODE_UNKNOWN		0xff	/* every byte: no code, read it */
 
 /* HnswMetaPageData.codeMetric: the distance a code estimates */
@@ -387,7 +387,7 @@ extern int	HnswCodeMetric(HnswSupport *support);
 extern void HnswTrainCodebooks(const float *x, int64 n, int stride,
 							   int dimensions, int codeM, float *codebooks,
 							   int nthreads);
-extern void HnswEncode(const float *codebooks, int dimensions, int codeM,
+extern void HnswEncode(const float *codebooksT, int dimensions, int codeM,
 					   const float *x, uint8 *code);
 extern bool HnswCodeKnown(const uint8 *code, int codeM);
 extern uint64 HnswNewBuildId(void);

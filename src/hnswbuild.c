@@ -44,6 +44,7 @@
 #include "catalog/pg_type.h"
 #include "commands/progress.h"
 #include "miscadmin.h"
+#include "portability/instr_time.h"
 #include "utils/backend_progress.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -58,6 +59,7 @@
 #include "hnsw.h"
 #include "stat.h"
 #include "hnswlib_shim.h"
+#include "ivfquant.h"
 #include "shimerror.h"
 #include "vector.h"
 
@@ -749,20 +751,32 @@ LoadLevel0(HnswBuildState *state, MvHnswlibGraph *graph, Level0Lists *l0)
 				  "hnswlib", "read hnsw graph");
 }
 
+/* links of each neighbour FillLevel0Node looks at: the first m (of 2m) */
+#define HNSW_FILL_PER_NEIGHBOR(l0)	((l0)->slots / 4)
+
 /*
- * Whether node v is among the n nodes of list.
+ * The set of nodes a fill has looked at: open addressing on node + 1 in a
+ * table of size entries (a power of two, at least twice the candidates:
+ * 2m links and m of each of their lists; at most HNSW_FILL_SEEN_MAX).
+ * Adds node; returns whether it was there.
  */
+#define HNSW_FILL_SEEN_MAX	65536
+
 static inline bool
-InNodeList(const int64 *list, int n, int64 v)
+FillSeen(int64 *seen, uint32 size, int64 node)
 {
-	for (int j = 0; j < n; j++)
-		if (list[j] == v)
+	uint32		h = (uint32) (((uint64) (node + 1) *
+							   UINT64CONST(0x9E3779B97F4A7C15)) >> 40) & (size - 1);
+
+	while (seen[h] != 0)
+	{
+		if (seen[h] == node + 1)
 			return true;
+		h = (h + 1) & (size - 1);
+	}
+	seen[h] = node + 1;
 	return false;
 }
-
-/* links of each neighbour FillLevel0Node looks at: the first m (of 2m) */
-#define HNSW_FILL_PER_NEIGHBOR(l0)	((l0)->slots / 2)
 
 /*
  * Choose the fill of node u's free level-0 slots: the neighbours'
@@ -779,6 +793,15 @@ FillLevel0Node(HnswBuildState *state, Level0Lists *l0, int64 u,
 	int			own = l0->count[u];
 	int			k = l0->slots - own;
 	int			n = 0;
+	int64		seen[HNSW_FILL_SEEN_MAX];	/* node + 1, open addressing */
+	uint32		size = pg_nextpower2_32(2 * (own + 1) *
+										(HNSW_FILL_PER_NEIGHBOR(l0) + 1));
+
+	/* each candidate once: u, its links, then every one looked at */
+	memset(seen, 0, sizeof(int64) * size);
+	FillSeen(seen, size, u);
+	for (int j = 0; j < own; j++)
+		FillSeen(seen, size, list[j]);
 
 	for (int j = 0; j < own; j++)
 	{
@@ -790,7 +813,7 @@ FillLevel0Node(HnswBuildState *state, Level0Lists *l0, int64 u,
 			float		d;
 			int			pos;
 
-			if (w == u || InNodeList(list, own, w) || InNodeList(best, n, w))
+			if (FillSeen(seen, size, w))
 				continue;
 			d = state->augment ?
 				-DistanceInnerProduct(state->vectors + u * state->stride,
@@ -1174,6 +1197,7 @@ typedef struct EncodeJob
 {
 	HnswBuildState *state;
 	int			codeM;
+	float	   *codebooksT;		/* the codebooks, transposed */
 	int64		offset;			/* the first vector of this call */
 } EncodeJob;
 
@@ -1184,7 +1208,7 @@ EncodeRange(void *arg, int64_t begin, int64_t end)
 	HnswBuildState *state = job->state;
 
 	for (int64_t i = job->offset + begin; i < job->offset + end; i++)
-		HnswEncode(state->codebooks, state->dimensions, job->codeM,
+		HnswEncode(job->codebooksT, state->dimensions, job->codeM,
 				   state->vectors + i * state->stride,
 				   state->codes + i * job->codeM);
 }
@@ -1192,6 +1216,9 @@ EncodeRange(void *arg, int64_t begin, int64_t end)
 static void
 TrainCodes(HnswBuildState *state)
 {
+	instr_time	t0,
+				t1;
+
 	int			option = HnswGetCodesOption(state->index);
 	int			codeM = option >= 0 ? option :
 		HnswCodeSubspaces(state->dimensions);
@@ -1208,9 +1235,13 @@ TrainCodes(HnswBuildState *state)
 
 	state->codebooks = palloc(sizeof(float) * HNSW_CODE_KSUB *
 							  state->dimensions);
+	INSTR_TIME_SET_CURRENT(t0);
 	HnswTrainCodebooks(state->vectors, state->count, state->stride,
 					   state->dimensions, codeM, state->codebooks,
 					   state->nthreads);
+	INSTR_TIME_SET_CURRENT(t1);
+	INSTR_TIME_SUBTRACT(t1, t0);
+	elog(DEBUG1, "hnsw build: training %.0f ms", INSTR_TIME_GET_MILLISEC(t1));
 	state->codes = palloc_extended((Size) state->count * codeM,
 								   MCXT_ALLOC_HUGE);
 	{
@@ -1218,6 +1249,10 @@ TrainCodes(HnswBuildState *state)
 
 		job.state = state;
 		job.codeM = codeM;
+		job.codebooksT = palloc(sizeof(float) * HNSW_CODE_KSUB *
+								state->dimensions);
+		IvfPqTransposeCodebooks(state->codebooks, state->dimensions, codeM,
+								HNSW_CODE_KSUB, job.codebooksT);
 		for (job.offset = 0; job.offset < state->count;
 			 job.offset += HNSW_BUILD_STEP)
 		{
@@ -1228,6 +1263,7 @@ TrainCodes(HnswBuildState *state)
 											  state->nthreads),
 					  "hnswlib", "encode hnsw codes");
 		}
+		pfree(job.codebooksT);
 	}
 	state->codeM = codeM;
 	state->codeMetric = metric;
@@ -1256,17 +1292,34 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 	int64		extra = 0;
 	uint32		codebookPages = 0;
 	Level0Lists l0;
+	instr_time	t0,
+				t1,
+				t2,
+				t3,
+				t4;
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, HNSW_PHASE_WRITE);
+	INSTR_TIME_SET_CURRENT(t0);
 	TrainCodes(state);
+	INSTR_TIME_SET_CURRENT(t1);
 	nblocks = PlanPages(state, graph, plan, levels);
 	ShimCheck(mv_hnswlib_graph_entry_point(graph, &entry, &entryLevel),
 			  "hnswlib", "read hnsw graph");
 	LoadLevel0(state, graph, &l0);
+	INSTR_TIME_SET_CURRENT(t2);
 	if (state->augment || state->codeM > 0)
 		FillLevel0(state, &l0);
+	INSTR_TIME_SET_CURRENT(t3);
 	if (entry >= 0)
 		RepairReachability(state, &l0, entry);
+	INSTR_TIME_SET_CURRENT(t4);
+	INSTR_TIME_SUBTRACT(t4, t3);
+	INSTR_TIME_SUBTRACT(t3, t2);
+	INSTR_TIME_SUBTRACT(t2, t1);
+	INSTR_TIME_SUBTRACT(t1, t0);
+	elog(DEBUG1, "hnsw build: codes %.0f ms, plan %.0f ms, fill %.0f ms, reachability %.0f ms",
+		 INSTR_TIME_GET_MILLISEC(t1), INSTR_TIME_GET_MILLISEC(t2),
+		 INSTR_TIME_GET_MILLISEC(t3), INSTR_TIME_GET_MILLISEC(t4));
 	if (state->nextras > 0)
 		qsort(state->extras, state->nextras, sizeof(HnswExtraTid),
 			  CompareExtraTids);
