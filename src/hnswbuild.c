@@ -1241,7 +1241,7 @@ TrainCodes(HnswBuildState *state)
 					   state->nthreads);
 	INSTR_TIME_SET_CURRENT(t1);
 	INSTR_TIME_SUBTRACT(t1, t0);
-	elog(DEBUG1, "hnsw build: training %.0f ms", INSTR_TIME_GET_MILLISEC(t1));
+	elog(DEBUG2, "hnsw build: training %.0f ms", INSTR_TIME_GET_MILLISEC(t1));
 	state->codes = palloc_extended((Size) state->count * codeM,
 								   MCXT_ALLOC_HUGE);
 	{
@@ -1317,7 +1317,7 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 	INSTR_TIME_SUBTRACT(t3, t2);
 	INSTR_TIME_SUBTRACT(t2, t1);
 	INSTR_TIME_SUBTRACT(t1, t0);
-	elog(DEBUG1, "hnsw build: codes %.0f ms, plan %.0f ms, fill %.0f ms, reachability %.0f ms",
+	elog(DEBUG2, "hnsw build: codes %.0f ms, plan %.0f ms, fill %.0f ms, reachability %.0f ms",
 		 INSTR_TIME_GET_MILLISEC(t1), INSTR_TIME_GET_MILLISEC(t2),
 		 INSTR_TIME_GET_MILLISEC(t3), INSTR_TIME_GET_MILLISEC(t4));
 	if (state->nextras > 0)
