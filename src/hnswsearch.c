@@ -102,7 +102,6 @@ struct HnswSearchData
 	double		codeSlack;		/* milvus.hnsw_code_slack */
 	uint8	   *codes;			/* room for a level-0 list's codes */
 	float	   *estimates;		/* ... and their estimated distances */
-	int64		skipped;		/* neighbours skipped by their codes */
 };
 
 #define CNodeElement(node) \
@@ -651,10 +650,7 @@ ExpandCandidate(HnswSearch search, HnswSearchElement c, int level, int ef,
 			if (*wlen >= ef &&
 				SkipByCode(search, search->estimates[nu],
 						   WNodeElement(pairingheap_first(W))->c.distance))
-			{
-				search->skipped++;
 				continue;
-			}
 		}
 		tids[nu++] = tids[i];
 		PrefetchElementPage(search->index, &tids[i]);
@@ -679,10 +675,7 @@ ExpandCandidate(HnswSearch search, HnswSearchElement c, int level, int ef,
 		f = *wlen > 0 ? WNodeElement(pairingheap_first(W)) : NULL;
 		if (codes && full && SkipByCode(search, search->estimates[i],
 										f->c.distance))
-		{
-			search->skipped++;
 			continue;
-		}
 		e = LoadElement(search, &tids[i],
 						(!full || discarded != NULL) ? NULL : &f->c.distance);
 		if (e == NULL || e->level < level)
