@@ -165,6 +165,7 @@
 #define HNSW_CODE_KSUB			256 /* entries per sub-quantizer */
 #define HNSW_CODE_MIN_ROWS		256 /* fewer distinct values: no codes */
 #define HNSW_CODE_MIN_DIM		32	/* fewer dimensions: no codes */
+#define HNSW_CODE_AUTO_MAX_DIM	256 /* more: no codes unless asked for */
 #define HNSW_CODE_AUTO_M		20	/* most code bytes the build chooses */
 #define HNSW_CODE_MAX_M			64	/* most code bytes (option codes) */
 #define HNSW_CODE_TRAIN_ROWS	4096	/* rows the quantizer trains on */
@@ -230,6 +231,8 @@ typedef struct HnswMetaPageData
 	BlockNumber codebookBlkno;	/* first codebook page */
 	uint32		codebookPages;
 	uint64		buildId;		/* tells builds in one relfilenode apart */
+	float4		codeBias;		/* mean squared quantization error */
+	uint32		unused2;
 } HnswMetaPageData;
 
 typedef HnswMetaPageData *HnswMetaPage;
@@ -377,7 +380,8 @@ typedef struct HnswCodebook
 {
 	int			dimensions;
 	int			codeM;			/* sub-quantizers, code bytes */
-	int			metric;			/* HNSW_CODE_L2 or HNSW_CODE_IP */
+	int			metric;			/* HNSW_CODE_L2, _IP or _COSINE */
+	float		bias;			/* mean squared quantization error */
 	float	   *codebooks;		/* codeM * HNSW_CODE_KSUB * dim / codeM */
 	float	   *codebooksT;		/* the same, transposed for tables */
 } HnswCodebook;
@@ -397,7 +401,10 @@ extern const HnswCodebook *HnswGetCodebook(Relation index);
 extern void HnswEncodeValue(const HnswCodebook *cb, Datum value, uint8 *code);
 extern float *HnswCodeTable(const HnswCodebook *cb, Datum query);
 extern float HnswCodeDistance(const float *table, int codeM, int metric,
-							  const uint8 *code);
+							  float bias, const uint8 *code);
+extern float HnswCodeBias(const float *codebooks, int dimensions, int codeM,
+						  const float *x, int64 n, int stride,
+						  const uint8 *codes);
 extern void HnswSaveCodes(HnswNeighborTuple ntup, int m, int codeM,
 						  ItemPointerData *tids, uint8 *codes);
 extern void HnswCarryCodes(HnswNeighborTuple ntup, int m, int codeM,
