@@ -231,8 +231,6 @@ typedef struct HnswMetaPageData
 	BlockNumber codebookBlkno;	/* first codebook page */
 	uint32		codebookPages;
 	uint64		buildId;		/* tells builds in one relfilenode apart */
-	float4		codeBias;		/* mean squared quantization error */
-	uint32		unused2;
 } HnswMetaPageData;
 
 typedef HnswMetaPageData *HnswMetaPage;
@@ -380,8 +378,7 @@ typedef struct HnswCodebook
 {
 	int			dimensions;
 	int			codeM;			/* sub-quantizers, code bytes */
-	int			metric;			/* HNSW_CODE_L2, _IP or _COSINE */
-	float		bias;			/* mean squared quantization error */
+	int			metric;			/* HNSW_CODE_L2 or HNSW_CODE_IP */
 	float	   *codebooks;		/* codeM * HNSW_CODE_KSUB * dim / codeM */
 	float	   *codebooksT;		/* the same, transposed for tables */
 } HnswCodebook;
@@ -401,10 +398,7 @@ extern const HnswCodebook *HnswGetCodebook(Relation index);
 extern void HnswEncodeValue(const HnswCodebook *cb, Datum value, uint8 *code);
 extern float *HnswCodeTable(const HnswCodebook *cb, Datum query);
 extern float HnswCodeDistance(const float *table, int codeM, int metric,
-							  float bias, const uint8 *code);
-extern float HnswCodeBias(const float *codebooks, int dimensions, int codeM,
-						  const float *x, int64 n, int stride,
-						  const uint8 *codes);
+							  const uint8 *code);
 extern void HnswSaveCodes(HnswNeighborTuple ntup, int m, int codeM,
 						  ItemPointerData *tids, uint8 *codes);
 extern void HnswCarryCodes(HnswNeighborTuple ntup, int m, int codeM,

@@ -114,7 +114,6 @@ typedef struct HnswBuildState
 	int			codeM;			/* neighbour codes: bytes, or 0 */
 	int			codeMetric;		/* HNSW_CODE_* */
 	float	   *codebooks;		/* the trained quantizer */
-	float		codeBias;		/* its mean squared error (HnswCodeBias) */
 	uint8	   *codes;			/* count x codeM: each vector's code */
 
 	double		reltuples;		/* heap tuples scanned (all, not only the
@@ -1266,10 +1265,6 @@ TrainCodes(HnswBuildState *state)
 		}
 		pfree(job.codebooksT);
 	}
-	state->codeBias = HnswCodeBias(state->codebooks, state->dimensions, codeM,
-								   state->vectors,
-								   Min(state->count, HNSW_CODE_TRAIN_ROWS),
-								   state->stride, state->codes);
 	state->codeM = codeM;
 	state->codeMetric = metric;
 }
@@ -1389,7 +1384,6 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 			meta->codeMetric = (uint8) state->codeMetric;
 			meta->codebookBlkno = nblocks;
 			meta->codebookPages = codebookPages;
-			meta->codeBias = state->codeBias;
 		}
 	}
 	MarkBufferDirty(buf);

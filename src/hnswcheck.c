@@ -37,8 +37,6 @@
  */
 #include "postgres.h"
 
-#include <math.h>
-
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -462,7 +460,6 @@ CheckCodebook(CheckState *cs)
 	int			dimensions;
 	BlockNumber blkno;
 	uint32		npages;
-	float		bias;
 	Size		floats = 0;
 	BlockNumber nblocks = RelationGetNumberOfBlocks(cs->index);
 
@@ -473,7 +470,6 @@ CheckCodebook(CheckState *cs)
 	dimensions = meta->dimensions;
 	blkno = meta->codebookBlkno;
 	npages = meta->codebookPages;
-	bias = meta->codeBias;
 	UnlockReleaseBuffer(buf);
 
 	if (codeM == 0)
@@ -482,12 +478,11 @@ CheckCodebook(CheckState *cs)
 	if ((metric != HNSW_CODE_L2 && metric != HNSW_CODE_IP &&
 		 metric != HNSW_CODE_COSINE) ||
 		codeM > HNSW_CODE_MAX_M || dimensions <= 0 ||
-		dimensions % codeM != 0 || dimensions > HNSW_MAX_DIM ||
-		!isfinite(bias) || bias < 0)
+		dimensions % codeM != 0 || dimensions > HNSW_MAX_DIM)
 	{
 		IndexCheckReport(cs->out, "bad codebook",
-						 "metapage: %d code bytes, metric %d, %d dimensions, bias %g",
-						 codeM, metric, dimensions, bias);
+						 "metapage: %d code bytes, metric %d, %d dimensions",
+						 codeM, metric, dimensions);
 		return false;
 	}
 	for (uint32 i = 0; i < npages; i++)
