@@ -1,12 +1,12 @@
 # mk/hnsw.mk: the hnsw access method and its hnswlib shim.
 
 OBJS += src/shim.o src/hnswlib_shim.o
-OBJS += src/shimerror.o src/hnsw.o src/hnswutils.o src/hnswbuild.o src/hnswsearch.o \
+OBJS += src/shimerror.o src/hnsw.o src/hnswutils.o src/hnswcodes.o src/hnswbuild.o src/hnswsearch.o \
 	src/hnswscan.o src/hnswinsert.o src/hnswvacuum.o src/hnswrepair.o \
 	src/hnswcheck.o
 
 REGRESS += hnsw_vector hnsw_recall hnsw_types hnsw_churn hnsw_cost hnsw_ip \
-	hnsw_compat hnsw_filter
+	hnsw_compat hnsw_filter hnsw_codes
 
 # The shim test also needs the C++ shims, built with $(CXX) and libstdc++.
 UNIT_TESTS += test/unit/test_hnswlib_shim

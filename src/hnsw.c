@@ -50,6 +50,8 @@ int			hnsw_max_scan_tuples = 20000;
 double		hnsw_scan_mem_multiplier = 1;
 int			hnsw_build_threads = -1;
 double		hnsw_filter_exact_fraction = 0.25;
+bool		hnsw_codes = true;
+double		hnsw_code_slack = 0;
 
 static relopt_kind hnsw_relopt_kind;
 
@@ -75,6 +77,9 @@ HnswInit(void)
 					  "Size of the dynamic candidate list for construction",
 					  HNSW_DEFAULT_EF_CONSTRUCTION, HNSW_MIN_EF_CONSTRUCTION,
 					  HNSW_MAX_EF_CONSTRUCTION, AccessExclusiveLock);
+	add_int_reloption(hnsw_relopt_kind, "codes",
+					  "Bytes of the code kept beside each level-0 link (0: none, -1: chosen by the build)",
+					  -1, -1, HNSW_CODE_MAX_M, AccessExclusiveLock);
 
 	DefineCustomIntVariable("hnsw.ef_search",
 							"Sets the size of the dynamic candidate list for search",
@@ -109,6 +114,18 @@ HnswInit(void)
 							 &hnsw_filter_exact_fraction, 0.25, 0, 1,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 
+	DefineCustomBoolVariable("milvus.hnsw_codes",
+							 "Lets hnsw scans skip neighbours by their codes",
+							 "A scan estimates each neighbour's distance from the code beside its link and reads only those that could enter its result set; off reads every neighbour, as an index without codes.",
+							 &hnsw_codes, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomRealVariable("milvus.hnsw_code_slack",
+							 "Sets how far beyond the result set a neighbour's estimated distance may be for an hnsw scan to still read it",
+							 "A neighbour is read when its code's estimated distance is at most the farthest result's distance plus this fraction of its magnitude; larger values read more and lose less recall at a given ef_search.",
+							 &hnsw_code_slack, 0, 0, 10,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+
 	BuildThreadsInit();
 	DefineCustomIntVariable("milvus.hnsw_build_threads",
 							"Sets the number of threads that build an hnsw graph",
@@ -126,6 +143,7 @@ hnswoptions(Datum reloptions, bool validate)
 	static const relopt_parse_elt tab[] = {
 		{"m", RELOPT_TYPE_INT, offsetof(HnswOptions, m)},
 		{"ef_construction", RELOPT_TYPE_INT, offsetof(HnswOptions, efConstruction)},
+		{"codes", RELOPT_TYPE_INT, offsetof(HnswOptions, codes)},
 	};
 	HnswOptions *opts;
 
@@ -151,6 +169,17 @@ HnswGetM(Relation index)
 	HnswOptions *opts = (HnswOptions *) index->rd_options;
 
 	return opts ? opts->m : HNSW_DEFAULT_M;
+}
+
+/*
+ * The index's codes option: -1 (the default) lets the build choose.
+ */
+int
+HnswGetCodesOption(Relation index)
+{
+	HnswOptions *opts = (HnswOptions *) index->rd_options;
+
+	return opts ? opts->codes : -1;
 }
 
 /*

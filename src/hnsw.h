@@ -24,7 +24,24 @@
  *	  as graph construction measures it (HnswSupport: for inner product
  *	  the squared L2 distance of the augmented values, with the maxNorm
  *	  of the time the link was made).
- *	  Unused slots hold an invalid TID.
+ *	  Unused slots hold an invalid TID.  In an index with neighbour codes
+ *	  (below) the 2m level-0 slots are followed by one code each.
+ *
+ * Neighbour codes (on-disk version 3)
+ * -----------------------------------
+ * A build of a vector index (L2, inner product or cosine) over at least
+ * HNSW_CODE_MIN_ROWS rows, of at least HNSW_CODE_MIN_DIM dimensions, trains
+ * a product quantizer (hnswcodes.c): codeM sub-quantizers of 256 entries
+ * over dim / codeM dimensions each.  Its codebooks go on codebook pages
+ * after the data pages (flag HNSW_PAGE_CODEBOOK, one item of floats each,
+ * never changed after the build); the metapage says where.  Each level-0
+ * slot of a neighbour tuple then has a codeM-byte code of the value of the
+ * element it links to, so that a search scores every neighbour from the
+ * list it read and reads only those whose estimated distance could put
+ * them in its result set.  A code is a hint: HNSW_CODE_UNKNOWN (all bytes
+ * 0xff; no encoding produces it) means "read it", and a writer that moves
+ * links carries their codes along by TID (HnswCarryCodes).  Version 2
+ * indexes (no codes) are read as version 3 indexes with codeM 0.
  *
  * An element and its neighbour tuple go on the same page when both fit,
  * else the neighbour tuple goes on the next page.  Graph links are element
@@ -100,7 +117,8 @@
 
 /* On-disk identity */
 #define HNSW_MAGIC_NUMBER		0x4D564857	/* "MVHW" */
-#define HNSW_VERSION			2	/* 2: maxNorm in the metapage */
+#define HNSW_VERSION			3	/* 3: neighbour codes */
+#define HNSW_MIN_VERSION		2	/* 2: maxNorm in the metapage */
 #define HNSW_PAGE_ID			0xFF91
 #define HNSW_METAPAGE_BLKNO		0
 #define HNSW_HEAD_BLKNO			1
@@ -143,6 +161,23 @@
 #define HNSW_ELEMENT_TUPLE_TYPE	1
 #define HNSW_NEIGHBOR_TUPLE_TYPE	2
 
+/* Neighbour codes (hnswcodes.c) */
+#define HNSW_CODE_KSUB			256 /* entries per sub-quantizer */
+#define HNSW_CODE_MIN_ROWS		256 /* fewer distinct values: no codes */
+#define HNSW_CODE_MIN_DIM		32	/* fewer dimensions: no codes */
+#define HNSW_CODE_AUTO_MAX_DIM	256 /* more: no codes unless asked for */
+#define HNSW_CODE_AUTO_M		20	/* most code bytes the build chooses */
+#define HNSW_CODE_MAX_M			64	/* most code bytes (option codes) */
+#define HNSW_CODE_TRAIN_ROWS	4096	/* rows the quantizer trains on */
+#define HNSW_CODE_UNKNOWN		0xff	/* every byte: no code, read it */
+
+/* HnswMetaPageData.codeMetric: the distance a code estimates */
+#define HNSW_CODE_NONE			0
+#define HNSW_CODE_L2			1	/* squared L2 */
+#define HNSW_CODE_IP			2	/* negative inner product */
+#define HNSW_CODE_COSINE		3	/* negative inner product of unit
+									 * vectors, from their squared L2 */
+
 /* Build phases in pg_stat_progress_create_index (1 is "initializing") */
 #define HNSW_PHASE_LOAD			2
 #define HNSW_PHASE_GRAPH		3
@@ -163,6 +198,8 @@ extern int	hnsw_max_scan_tuples;
 extern double hnsw_scan_mem_multiplier;
 extern int	hnsw_build_threads;
 extern double hnsw_filter_exact_fraction;
+extern bool hnsw_codes;
+extern double hnsw_code_slack;
 
 /* Reloptions */
 typedef struct HnswOptions
@@ -170,6 +207,8 @@ typedef struct HnswOptions
 	int32		vl_len_;		/* varlena header (do not touch directly!) */
 	int			m;				/* number of connections per layer */
 	int			efConstruction; /* size of the build candidate list */
+	int			codes;			/* code bytes, 0 none, -1 the build's
+								 * choice (HnswCodeSubspaces) */
 } HnswOptions;
 
 /* Metapage */
@@ -185,6 +224,13 @@ typedef struct HnswMetaPageData
 	int16		entryLevel;
 	BlockNumber insertPage;		/* last data page, where inserts go */
 	float8		maxNorm;		/* inner product: largest norm so far (M) */
+	/* version 3: neighbour codes (all 0 in a version 2 metapage) */
+	uint16		codeM;			/* code bytes; 0: no codes */
+	uint8		codeMetric;		/* HNSW_CODE_* */
+	uint8		unused;
+	BlockNumber codebookBlkno;	/* first codebook page */
+	uint32		codebookPages;
+	uint64		buildId;		/* tells builds in one relfilenode apart */
 } HnswMetaPageData;
 
 typedef HnswMetaPageData *HnswMetaPage;
@@ -193,13 +239,23 @@ typedef HnswMetaPageData *HnswMetaPage;
 typedef struct HnswPageOpaqueData
 {
 	BlockNumber nextblkno;		/* next data page, InvalidBlockNumber at end */
-	uint16		unused;
+	uint16		flags;			/* HNSW_PAGE_CODEBOOK, else 0 */
 	uint16		page_id;		/* HNSW_PAGE_ID, for tools */
 } HnswPageOpaqueData;
 
 typedef HnswPageOpaqueData *HnswPageOpaque;
 
+#define HNSW_PAGE_CODEBOOK		0x0001	/* codebook floats, not tuples */
+
 #define HnswPageGetOpaque(page)	((HnswPageOpaque) PageGetSpecialPointer(page))
+
+/*
+ * The last offset of a page's tuples, for loops over the data pages: none
+ * on a codebook page, whose one item is not a tuple.
+ */
+#define HnswPageMaxTupleOffset(page) \
+	((HnswPageGetOpaque(page)->flags & HNSW_PAGE_CODEBOOK) ? \
+	 InvalidOffsetNumber : PageGetMaxOffsetNumber(page))
 #define HnswPageGetMeta(page)	((HnswMetaPage) PageGetContents(page))
 
 /* Element tuple: header, then the indexed value (a varlena) */
@@ -248,7 +304,10 @@ typedef struct HnswNeighborData
 	float		distance;		/* from the owning element to it */
 } HnswNeighborData;
 
-/* Neighbour tuple: (level + 2) * m slots, level 0 first with 2m */
+/*
+ * Neighbour tuple: (level + 2) * m slots, level 0 first with 2m, then
+ * with codes 2m codes of codeM bytes, one per level-0 slot.
+ */
 typedef struct HnswNeighborTupleData
 {
 	uint8		type;			/* HNSW_NEIGHBOR_TUPLE_TYPE */
@@ -260,9 +319,17 @@ typedef struct HnswNeighborTupleData
 typedef HnswNeighborTupleData *HnswNeighborTuple;
 
 #define HNSW_NEIGHBOR_SLOTS(level, m)	(((level) + 2) * (m))
-#define HNSW_NEIGHBOR_TUPLE_SIZE(level, m) \
+#define HNSW_NEIGHBOR_TUPLE_SIZE(level, m, codeM) \
 	MAXALIGN(offsetof(HnswNeighborTupleData, neighbors) + \
-			 sizeof(HnswNeighborData) * HNSW_NEIGHBOR_SLOTS(level, m))
+			 sizeof(HnswNeighborData) * HNSW_NEIGHBOR_SLOTS(level, m) + \
+			 2 * (m) * (codeM))
+/* the code of level-0 slot i */
+#define HnswNeighborCode(ntup, i, codeM) \
+	((uint8 *) &(ntup)->neighbors[(ntup)->count] + (i) * (codeM))
+/* whether a neighbour tuple (of item length len) has room for its codes */
+#define HnswNeighborTupleHasCodes(ntup, len, m, codeM) \
+	((codeM) > 0 && (len) >= offsetof(HnswNeighborTupleData, neighbors) + \
+	 sizeof(HnswNeighborData) * (ntup)->count + 2 * (m) * (codeM))
 
 /* Slots of one level: level 0 has 2m starting at 0, level l has m */
 #define HnswLevelFirstSlot(level, m)	((level) == 0 ? 0 : (m) * ((level) + 1))
@@ -306,10 +373,43 @@ typedef struct HnswSupport
 	float8		normedNorm;		/* ... and its HnswSquaredNorm */
 } HnswSupport;
 
+/* hnswcodes.c: neighbour codes (see "Neighbour codes" above) */
+typedef struct HnswCodebook
+{
+	int			dimensions;
+	int			codeM;			/* sub-quantizers, code bytes */
+	int			metric;			/* HNSW_CODE_L2 or HNSW_CODE_IP */
+	float	   *codebooks;		/* codeM * HNSW_CODE_KSUB * dim / codeM */
+	float	   *codebooksT;		/* the same, transposed for tables */
+} HnswCodebook;
+
+extern int	HnswCodeSubspaces(int dimensions);
+extern int	HnswCodeMetric(HnswSupport *support);
+extern void HnswTrainCodebooks(const float *x, int64 n, int stride,
+							   int dimensions, int codeM, float *codebooks,
+							   int nthreads);
+extern void HnswEncode(const float *codebooksT, int dimensions, int codeM,
+					   const float *x, uint8 *code);
+extern bool HnswCodeKnown(const uint8 *code, int codeM);
+extern uint64 HnswNewBuildId(void);
+extern uint32 HnswWriteCodebookPages(Relation index, BlockNumber blkno,
+									 const float *codebooks, Size nfloats);
+extern const HnswCodebook *HnswGetCodebook(Relation index);
+extern void HnswEncodeValue(const HnswCodebook *cb, Datum value, uint8 *code);
+extern float *HnswCodeTable(const HnswCodebook *cb, Datum query);
+extern float HnswCodeDistance(const float *table, int codeM, int metric,
+							  const uint8 *code);
+extern void HnswSaveCodes(HnswNeighborTuple ntup, int m, int codeM,
+						  ItemPointerData *tids, uint8 *codes);
+extern void HnswCarryCodes(HnswNeighborTuple ntup, int m, int codeM,
+						   const ItemPointerData *tids, const uint8 *codes,
+						   ItemPointer knownTid, const uint8 *knownCode);
+
 /* hnsw.c */
 extern void HnswInit(void);
 extern int	HnswGetM(Relation index);
 extern int	HnswGetEfConstruction(Relation index);
+extern int	HnswGetCodesOption(Relation index);
 extern int	HnswMaxDimensions(Relation index);
 
 /* hnswutils.c */
@@ -324,14 +424,16 @@ extern int	HnswRandomLevel(int m);
 extern void HnswInitPage(Buffer buf, Page page);
 extern void HnswInitMetaPage(Page page, int dimensions, int m, int efConstruction);
 extern void HnswGetMetaPageInfo(Relation index, int *m, ItemPointer entry,
-								int *entryLevel, BlockNumber *insertPage);
+								int *entryLevel, BlockNumber *insertPage,
+								int *codeM);
 extern void HnswCheckMetaPage(Relation index, Page page);
 extern Size HnswValueSize(Datum value);
 extern Size HnswElementTupleSize(Datum value, IndexTuple keys);
 extern void HnswFormElementTuple(HnswElementTuple etup, Datum value,
 								 IndexTuple keys, int level,
 								 ItemPointer heaptid);
-extern void HnswFormNeighborTuple(HnswNeighborTuple ntup, int level, int m);
+extern void HnswFormNeighborTuple(HnswNeighborTuple ntup, int level, int m,
+								  int codeM);
 extern bool HnswElementAddHeapTid(HnswElementTuple etup, ItemPointer heaptid);
 
 /*
@@ -427,6 +529,8 @@ extern Buffer HnswReadBufferForPass(Relation index, BlockNumber blkno);
 extern int64 HnswSearchMatches(HnswSearch search);
 extern int	HnswLoadNeighbors(Relation index, ItemPointer neighbortid,
 							  int level, int m, ItemPointerData *tids);
+extern void HnswSearchSetCodes(HnswSearch search, const HnswCodebook *cb,
+							   double slack);
 extern int	HnswCompareNearest(const pairingheap_node *a,
 							   const pairingheap_node *b, void *arg);
 

@@ -17,6 +17,9 @@
  *	  on an unused line pointer (a dead line pointer still awaiting index
  *	  vacuuming counts as existing).  This reads heap pages directly, so
  *	  the table must use the heap access method.
+ *	- neighbour codes (hnsw.h): the codebook pages the metapage names must
+ *	  hold the codebook, and each level-0 link's code must be the code of
+ *	  the linked element's value, or HNSW_CODE_UNKNOWN;
  *	- filter columns (multicolumn indexes): the values an element stores
  *	  must be those of each of its heap rows, computed again from the row
  *	  as an insert would (index expressions included).  Rows whose line
@@ -59,6 +62,7 @@ typedef struct CheckElement
 	int			level;
 	bool		deleted;
 	bool		reached;
+	uint8		code[HNSW_CODE_MAX_M];	/* of its value, with codes */
 } CheckElement;
 
 typedef struct CheckState
@@ -66,6 +70,8 @@ typedef struct CheckState
 	Relation	index;
 	Relation	heap;
 	int			m;
+	const HnswCodebook *codebook;	/* NULL: no codes (or a bad codebook) */
+	int			codeM;
 	HTAB	   *elements;
 	IndexCheckOutput *out;
 } CheckState;
@@ -87,7 +93,7 @@ CollectElements(CheckState *cs)
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
 		for (OffsetNumber off = FirstOffsetNumber;
-			 off <= PageGetMaxOffsetNumber(page); off = OffsetNumberNext(off))
+			 off <= HnswPageMaxTupleOffset(page); off = OffsetNumberNext(off))
 		{
 			HnswElementTuple etup = (HnswElementTuple)
 			PageGetItem(page, PageGetItemId(page, off));
@@ -108,6 +114,9 @@ CollectElements(CheckState *cs)
 			e->level = etup->level;
 			e->deleted = etup->deleted != 0;
 			e->reached = false;
+			if (cs->codebook != NULL)
+				HnswEncodeValue(cs->codebook, HnswElementTupleValue(etup),
+								e->code);
 		}
 		UnlockReleaseBuffer(buf);
 	}
@@ -118,7 +127,8 @@ CollectElements(CheckState *cs)
  * number of slots, or -1 after reporting a problem.
  */
 static int
-ReadNeighbors(CheckState *cs, CheckElement *e, HnswNeighborData **slots)
+ReadNeighbors(CheckState *cs, CheckElement *e, HnswNeighborData **slots,
+			  uint8 **codes)
 {
 	BlockNumber blkno = ItemPointerGetBlockNumber(&e->neighbortid);
 	OffsetNumber off = ItemPointerGetOffsetNumber(&e->neighbortid);
@@ -145,19 +155,28 @@ ReadNeighbors(CheckState *cs, CheckElement *e, HnswNeighborData **slots)
 			   ItemPointerGetOffsetNumber(&e->tid));
 	else
 	{
+		Size		len = ItemIdGetLength(PageGetItemId(page, off));
+
 		ntup = (HnswNeighborTuple) PageGetItem(page, PageGetItemId(page, off));
 		if (ntup->type != HNSW_NEIGHBOR_TUPLE_TYPE ||
-			ntup->count != HNSW_NEIGHBOR_SLOTS(e->level, cs->m))
+			ntup->count != HNSW_NEIGHBOR_SLOTS(e->level, cs->m) ||
+			len < HNSW_NEIGHBOR_TUPLE_SIZE(e->level, cs->m, cs->codeM))
 			IndexCheckReport(cs->out, "bad neighbour tuple",
-				   "element (%u,%u) at level %d: type %d, %d slots",
+				   "element (%u,%u) at level %d: type %d, %d slots, %zu bytes",
 				   ItemPointerGetBlockNumber(&e->tid),
 				   ItemPointerGetOffsetNumber(&e->tid), e->level,
-				   ntup->type, ntup->count);
+				   ntup->type, ntup->count, len);
 		else
 		{
 			count = ntup->count;
 			*slots = palloc(sizeof(HnswNeighborData) * count);
 			memcpy(*slots, ntup->neighbors, sizeof(HnswNeighborData) * count);
+			if (codes != NULL && cs->codeM > 0)
+			{
+				*codes = palloc(2 * cs->m * cs->codeM);
+				memcpy(*codes, HnswNeighborCode(ntup, 0, cs->codeM),
+					   2 * cs->m * cs->codeM);
+			}
 		}
 	}
 	UnlockReleaseBuffer(buf);
@@ -177,9 +196,10 @@ CheckLinks(CheckState *cs)
 	while ((e = hash_seq_search(&seq)) != NULL)
 	{
 		HnswNeighborData *slots;
+		uint8	   *codes = NULL;
 
 		CHECK_FOR_INTERRUPTS();
-		if (ReadNeighbors(cs, e, &slots) < 0)
+		if (ReadNeighbors(cs, e, &slots, &codes) < 0)
 			continue;
 		for (int lc = 0; lc <= e->level; lc++)
 		{
@@ -200,9 +220,21 @@ CheckLinks(CheckState *cs)
 						   ItemPointerGetOffsetNumber(&e->tid), lc,
 						   ItemPointerGetBlockNumber(tid),
 						   ItemPointerGetOffsetNumber(tid));
+				else if (lc == 0 && codes != NULL && cs->codebook != NULL &&
+						 HnswCodeKnown(codes + i * cs->codeM, cs->codeM) &&
+						 memcmp(codes + i * cs->codeM, target->code,
+								cs->codeM) != 0)
+					IndexCheckReport(cs->out, "wrong neighbour code",
+						   "element (%u,%u) links to (%u,%u)",
+						   ItemPointerGetBlockNumber(&e->tid),
+						   ItemPointerGetOffsetNumber(&e->tid),
+						   ItemPointerGetBlockNumber(tid),
+						   ItemPointerGetOffsetNumber(tid));
 			}
 		}
 		pfree(slots);
+		if (codes != NULL)
+			pfree(codes);
 	}
 }
 
@@ -218,7 +250,7 @@ CheckReachable(CheckState *cs)
 	HASH_SEQ_STATUS seq;
 	CheckElement *e;
 
-	HnswGetMetaPageInfo(cs->index, NULL, &entry, NULL, NULL);
+	HnswGetMetaPageInfo(cs->index, NULL, &entry, NULL, NULL, NULL);
 	if (ItemPointerIsValid(&entry))
 	{
 		e = hash_search(cs->elements, &entry, HASH_FIND, NULL);
@@ -241,7 +273,7 @@ CheckReachable(CheckState *cs)
 		CHECK_FOR_INTERRUPTS();
 		e = linitial(queue);
 		queue = list_delete_first(queue);
-		count = ReadNeighbors(cs, e, &slots);
+		count = ReadNeighbors(cs, e, &slots, NULL);
 		for (int i = 0; i < Min(count, HnswLevelSlots(0, cs->m)); i++)
 		{
 			CheckElement *target;
@@ -289,7 +321,7 @@ CheckHeapTids(CheckState *cs)
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
 		for (OffsetNumber off = FirstOffsetNumber;
-			 off <= PageGetMaxOffsetNumber(page); off = OffsetNumberNext(off))
+			 off <= HnswPageMaxTupleOffset(page); off = OffsetNumberNext(off))
 		{
 			HnswElementTuple etup = (HnswElementTuple)
 			PageGetItem(page, PageGetItemId(page, off));
@@ -341,7 +373,7 @@ CollectKeys(CheckState *cs, BlockNumber blkno)
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
 	for (OffsetNumber off = FirstOffsetNumber;
-		 off <= PageGetMaxOffsetNumber(page); off = OffsetNumberNext(off))
+		 off <= HnswPageMaxTupleOffset(page); off = OffsetNumberNext(off))
 	{
 		HnswElementTuple etup = (HnswElementTuple)
 		PageGetItem(page, PageGetItemId(page, off));
@@ -412,6 +444,78 @@ CheckKeyValues(CheckState *cs)
 }
 
 /*
+ * Pass 0: the metapage's code parameters and the codebook pages they name,
+ * read without erroring out (HnswGetCodebook would).  Returns whether the
+ * codebook can be read; reports what is wrong otherwise.  Sets cs->codeM
+ * from the metapage, so that neighbour tuples are checked for room for
+ * their codes even when the codebook is bad.
+ */
+static bool
+CheckCodebook(CheckState *cs)
+{
+	Buffer		buf = ReadBuffer(cs->index, HNSW_METAPAGE_BLKNO);
+	HnswMetaPage meta;
+	int			codeM;
+	int			metric;
+	int			dimensions;
+	BlockNumber blkno;
+	uint32		npages;
+	Size		floats = 0;
+	BlockNumber nblocks = RelationGetNumberOfBlocks(cs->index);
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	meta = HnswPageGetMeta(BufferGetPage(buf));
+	codeM = meta->version >= 3 ? meta->codeM : 0;
+	metric = meta->codeMetric;
+	dimensions = meta->dimensions;
+	blkno = meta->codebookBlkno;
+	npages = meta->codebookPages;
+	UnlockReleaseBuffer(buf);
+
+	if (codeM == 0)
+		return true;
+	cs->codeM = Min(codeM, HNSW_CODE_MAX_M);
+	if ((metric != HNSW_CODE_L2 && metric != HNSW_CODE_IP &&
+		 metric != HNSW_CODE_COSINE) ||
+		codeM > HNSW_CODE_MAX_M || dimensions <= 0 ||
+		dimensions % codeM != 0 || dimensions > HNSW_MAX_DIM)
+	{
+		IndexCheckReport(cs->out, "bad codebook",
+						 "metapage: %d code bytes, metric %d, %d dimensions",
+						 codeM, metric, dimensions);
+		return false;
+	}
+	for (uint32 i = 0; i < npages; i++)
+	{
+		Page		page;
+
+		if (blkno + i >= nblocks)
+			break;
+		buf = ReadBuffer(cs->index, blkno + i);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		if (!PageIsNew(page) &&
+			(HnswPageGetOpaque(page)->flags & HNSW_PAGE_CODEBOOK) &&
+			PageGetMaxOffsetNumber(page) == FirstOffsetNumber)
+			floats += ItemIdGetLength(PageGetItemId(page, FirstOffsetNumber)) /
+				sizeof(float);
+		else
+			IndexCheckReport(cs->out, "bad codebook", "block %u is not a codebook page",
+							 blkno + i);
+		UnlockReleaseBuffer(buf);
+	}
+	if (floats != (Size) HNSW_CODE_KSUB * dimensions)
+	{
+		IndexCheckReport(cs->out, "bad codebook",
+						 "%zu floats on %u pages from block %u, expected %zu",
+						 floats, npages, blkno,
+						 (Size) HNSW_CODE_KSUB * dimensions);
+		return false;
+	}
+	return true;
+}
+
+/*
  * milvus_index_check for an hnsw index.
  */
 void
@@ -424,7 +528,12 @@ HnswCheckIndex(Relation heap, Relation index, IndexCheckOutput *out)
 	cs.heap = heap;
 	cs.index = index;
 	cs.out = out;
-	HnswGetMetaPageInfo(cs.index, &cs.m, NULL, NULL, NULL);
+	HnswGetMetaPageInfo(cs.index, &cs.m, NULL, NULL, NULL, NULL);
+	if (CheckCodebook(&cs))
+	{
+		cs.codebook = HnswGetCodebook(cs.index);
+		cs.codeM = cs.codebook != NULL ? cs.codebook->codeM : 0;
+	}
 
 	ctl.keysize = sizeof(ItemPointerData);
 	ctl.entrysize = sizeof(CheckElement);

@@ -96,18 +96,21 @@ typedef struct InsertState
 	List	   *nearest;		/* level-0 search results */
 	ItemPointerData tid;		/* the new element, once placed */
 	ItemPointerData neighbortid;	/* its neighbour tuple */
+	const HnswCodebook *codebook;	/* the index's, or NULL: no codes */
+	int			codeM;			/* code bytes, 0 without codes */
+	uint8		code[HNSW_CODE_MAX_M];	/* the new element's */
 } InsertState;
 
 /*
  * The highest level whose neighbour tuple fits on a page with this m.
  */
 static int
-MaxLevelForPage(int m)
+MaxLevelForPage(int m, int codeM)
 {
 	int			level = HNSW_MAX_LEVEL - 1;
 
 	while (level > 0 &&
-		   HNSW_NEIGHBOR_TUPLE_SIZE(level, m) + sizeof(ItemIdData) >
+		   HNSW_NEIGHBOR_TUPLE_SIZE(level, m, codeM) + sizeof(ItemIdData) >
 		   HNSW_PAGE_CAPACITY)
 		level--;
 	return level;
@@ -128,8 +131,15 @@ InitInsertState(InsertState *st, Relation index, HnswSupport *support,
 	st->value = value;
 	st->keys = keys;
 	st->efConstruction = HnswGetEfConstruction(index);
-	HnswGetMetaPageInfo(index, &st->m, &st->entry, &st->entryLevel, NULL);
-	st->level = Min(HnswRandomLevel(st->m), MaxLevelForPage(st->m));
+	HnswGetMetaPageInfo(index, &st->m, &st->entry, &st->entryLevel, NULL,
+						&st->codeM);
+	st->codebook = st->codeM > 0 ? HnswGetCodebook(index) : NULL;
+	if (st->codebook != NULL)
+	{
+		st->codeM = st->codebook->codeM;
+		HnswEncodeValue(st->codebook, value, st->code);
+	}
+	st->level = Min(HnswRandomLevel(st->m), MaxLevelForPage(st->m, st->codeM));
 	ItemPointerSetInvalid(&st->tid);
 	ItemPointerSetInvalid(&st->neighbortid);
 
@@ -241,7 +251,8 @@ FindNeighbors(InsertState *st, ItemPointer skip)
 
 /*
  * Fill the slots of a neighbour tuple with the chosen neighbours and their
- * distances.
+ * distances, and with codes, the level-0 ones' codes (from the values the
+ * search copied).
  */
 static void
 FillNeighborTuple(InsertState *st, HnswNeighborTuple ntup)
@@ -257,6 +268,9 @@ FillNeighborTuple(InsertState *st, HnswNeighborTuple ntup)
 
 			ntup->neighbors[slot].tid = e->c.element;
 			ntup->neighbors[slot].distance = e->c.distance;
+			if (lc == 0 && st->codeM > 0 && e->value != NULL)
+				HnswEncodeValue(st->codebook, PointerGetDatum(e->value),
+								HnswNeighborCode(ntup, slot, st->codeM));
 			slot++;
 		}
 	}
@@ -377,7 +391,7 @@ LinkNewPages(Relation index, BlockNumber first, BlockNumber last)
 	GenericXLogState *state;
 	Page		page;
 
-	HnswGetMetaPageInfo(index, NULL, NULL, NULL, &blkno);
+	HnswGetMetaPageInfo(index, NULL, NULL, NULL, &blkno, NULL);
 	if (!BlockNumberIsValid(blkno) && first != HNSW_HEAD_BLKNO)
 		blkno = HNSW_HEAD_BLKNO;
 
@@ -519,19 +533,20 @@ static void
 PlaceElement(InsertState *st, ItemPointer heaptid)
 {
 	Size		etupSize = HnswElementTupleSize(st->value, st->keys);
-	Size		ntupSize = HNSW_NEIGHBOR_TUPLE_SIZE(st->level, st->m);
+	Size		ntupSize = HNSW_NEIGHBOR_TUPLE_SIZE(st->level, st->m,
+													st->codeM);
 	HnswElementTuple etup = palloc0(etupSize);
 	HnswNeighborTuple ntup = palloc0(ntupSize);
 	BlockNumber blkno;
 
 	HnswFormElementTuple(etup, st->value, st->keys, st->level, heaptid);
-	HnswFormNeighborTuple(ntup, st->level, st->m);
+	HnswFormNeighborTuple(ntup, st->level, st->m, st->codeM);
 	FillNeighborTuple(st, ntup);
 
 	if (PlaceInFreeSlot(st, etup, etupSize, ntup, ntupSize))
 		return;
 
-	HnswGetMetaPageInfo(st->index, NULL, NULL, NULL, &blkno);
+	HnswGetMetaPageInfo(st->index, NULL, NULL, NULL, &blkno, NULL);
 	while (BlockNumberIsValid(blkno))
 	{
 		Buffer		buf = ReadBuffer(st->index, blkno);
@@ -734,6 +749,15 @@ WriteLinks(InsertState *st, HnswSearchElement e, int lc, LinkPlan *plan)
 	{
 		HnswNeighborData *links = &ntup->neighbors[first];
 		bool		linked = false;
+		bool		codes = lc == 0 &&
+			HnswNeighborTupleHasCodes(ntup,
+									  ItemIdGetLength(PageGetItemId(page, offno)),
+									  st->m, st->codeM);
+		ItemPointerData savedTids[2 * HNSW_MAX_M];
+		uint8		savedCodes[2 * HNSW_MAX_M * HNSW_CODE_MAX_M];
+
+		if (codes)
+			HnswSaveCodes(ntup, st->m, st->codeM, savedTids, savedCodes);
 
 		for (int i = 0; i < slots && !linked; i++)
 			linked = ItemPointerEquals(&links[i].tid, &st->tid);
@@ -758,6 +782,9 @@ WriteLinks(InsertState *st, HnswSearchElement e, int lc, LinkPlan *plan)
 		else
 			changed = AddOrReplaceFarthest(links, slots, &st->tid,
 										   e->c.distance);
+		if (changed && codes)
+			HnswCarryCodes(ntup, st->m, st->codeM, savedTids, savedCodes,
+						   &st->tid, st->code);
 	}
 
 	if (changed)
@@ -859,7 +886,7 @@ WriteOwnNeighbors(InsertState *st)
 	page = GenericXLogRegisterBuffer(state, buf, 0);
 	ntup = (HnswNeighborTuple) PageGetItem(page, PageGetItemId(page, offno));
 	Assert(ntup->type == HNSW_NEIGHBOR_TUPLE_TYPE);
-	HnswFormNeighborTuple(ntup, st->level, st->m);
+	HnswFormNeighborTuple(ntup, st->level, st->m, st->codeM);
 	FillNeighborTuple(st, ntup);
 	GenericXLogFinish(state);
 	UnlockReleaseBuffer(buf);

@@ -230,12 +230,45 @@ AddJob::Run() noexcept
 }
 
 //
+// Chunks of [0, n) handed to a C function from a shared counter
+// (mv_hnswlib_parallel_for).
+//
+class ForJob
+{
+public:
+	ForJob(int64_t n, int64_t chunk, MvParallelFn fn, void *arg)
+		: n_(n), chunk_(chunk), fn_(fn), arg_(arg)
+	{
+	}
+
+	void		Run() noexcept
+	{
+		for (;;)
+		{
+			int64_t		begin = next_.fetch_add(chunk_, std::memory_order_relaxed);
+
+			if (begin >= n_)
+				break;
+			fn_(arg_, begin, std::min(n_, begin + chunk_));
+		}
+	}
+
+private:
+	int64_t		n_;
+	int64_t		chunk_;
+	MvParallelFn fn_;
+	void	   *arg_;
+	std::atomic<int64_t> next_ {0};
+};
+
+//
 // Run the job on the calling thread and nthreads - 1 new ones, and wait for
 // all of them.  If a thread cannot be started, the ones that could do the
 // work.  Throws only before any thread has started.
 //
+template<typename Job>
 void
-RunThreads(AddJob &job, int nthreads)
+RunThreads(Job &job, int nthreads)
 {
 	std::vector<std::thread> workers;
 
@@ -247,7 +280,7 @@ RunThreads(AddJob &job, int nthreads)
 		{
 			try
 			{
-				workers.emplace_back(&AddJob::Run, &job);
+				workers.emplace_back(&Job::Run, &job);
 			}
 			catch (...)
 			{
@@ -407,6 +440,26 @@ mv_hnswlib_graph_create(MvHnswlibGraph **out, int dim, MvHnswlibMetric metric,
 // The labels are checked first, so that hnswlib never takes a known label
 // as an update of that node.
 //
+extern "C" MvStatus
+mv_hnswlib_parallel_for(int64_t n, int64_t chunk, MvParallelFn fn, void *arg,
+						int nthreads) noexcept
+{
+	if (n < 0 || chunk <= 0 || fn == nullptr)
+		return mv_set_error(MV_ERR_INVALID, "invalid parallel loop");
+	return mv_shim_try([&]() -> MvStatus
+	{
+		ForJob		job(n, chunk, fn, arg);
+
+		if ((int64_t) nthreads > (n + chunk - 1) / chunk)
+			nthreads = (int) ((n + chunk - 1) / chunk);
+		if (nthreads <= 1)
+			job.Run();
+		else
+			RunThreads(job, nthreads);
+		return MV_OK;
+	}, LibError);
+}
+
 extern "C" MvStatus
 mv_hnswlib_graph_add(MvHnswlibGraph *g, const float *vectors,
 					 int64_t first_label, int64_t n, int nthreads) noexcept

@@ -110,6 +110,19 @@ extern MvStatus mv_hnswlib_graph_add(MvHnswlibGraph *g, const float *vectors,
 									 int64_t first_label, int64_t n,
 									 int nthreads) MV_NOEXCEPT;
 
+/*
+ * Call fn(arg, begin, end) over [0, n) in chunks of chunk, from the calling
+ * thread and nthreads - 1 more (threads as above: joined before this
+ * returns, every signal blocked).  fn is plain C work on the caller's
+ * arrays: it must not call PostgreSQL (no palloc, no ereport) nor touch
+ * what another chunk writes.
+ */
+typedef void (*MvParallelFn) (void *arg, int64_t begin, int64_t end);
+
+extern MvStatus mv_hnswlib_parallel_for(int64_t n, int64_t chunk,
+										MvParallelFn fn, void *arg,
+										int nthreads) MV_NOEXCEPT;
+
 /* Number of vectors in the graph (0 for NULL). */
 extern int64_t mv_hnswlib_graph_count(const MvHnswlibGraph *g) MV_NOEXCEPT;
 

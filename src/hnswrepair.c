@@ -63,7 +63,7 @@ ReadPageElements(HnswVacuumState *vs, BlockNumber blkno, bool unreached)
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
 	for (OffsetNumber off = FirstOffsetNumber;
-		 off <= PageGetMaxOffsetNumber(page); off = OffsetNumberNext(off))
+		 off <= HnswPageMaxTupleOffset(page); off = OffsetNumberNext(off))
 	{
 		HnswElementTuple etup = (HnswElementTuple)
 		PageGetItem(page, PageGetItemId(page, off));
@@ -310,7 +310,7 @@ SearchCandidates(HnswVacuumState *vs, Pointer value, int lc, ItemPointer skip)
 	List	   *result = NIL;
 	ListCell   *cell;
 
-	HnswGetMetaPageInfo(vs->index, NULL, &entry, &entryLevel, NULL);
+	HnswGetMetaPageInfo(vs->index, NULL, &entry, &entryLevel, NULL, NULL);
 	if (!ItemPointerIsValid(&entry) || entryLevel < lc)
 		return NIL;
 
@@ -488,6 +488,9 @@ WriteNeighbors(HnswVacuumState *vs, HnswSearchElement e,
 	OffsetNumber off = ItemPointerGetOffsetNumber(&e->neighbortid);
 	HnswNeighborTuple ntup;
 	bool		changed = false;
+	bool		codes;
+	ItemPointerData savedTids[2 * HNSW_MAX_M];
+	uint8		savedCodes[2 * HNSW_MAX_M * HNSW_CODE_MAX_M];
 
 	buf = ReadBufferExtended(vs->index, MAIN_FORKNUM,
 							 ItemPointerGetBlockNumber(&e->neighbortid),
@@ -500,6 +503,11 @@ WriteNeighbors(HnswVacuumState *vs, HnswSearchElement e,
 	/* e is not reclaimed, so its neighbour tuple is as pass 2 read it */
 	Assert(ntup->type == HNSW_NEIGHBOR_TUPLE_TYPE &&
 		   ntup->count == HNSW_NEIGHBOR_SLOTS(e->level, vs->m));
+	codes = HnswNeighborTupleHasCodes(ntup,
+									  ItemIdGetLength(PageGetItemId(page, off)),
+									  vs->m, vs->codeM);
+	if (codes)
+		HnswSaveCodes(ntup, vs->m, vs->codeM, savedTids, savedCodes);
 	for (int lc = 0; lc <= e->level; lc++)
 	{
 		int			first = HnswLevelFirstSlot(lc, vs->m);
@@ -515,6 +523,10 @@ WriteNeighbors(HnswVacuumState *vs, HnswSearchElement e,
 		changed = true;
 	}
 
+	/* new links get no code (a search reads them); kept ones keep theirs */
+	if (changed && codes)
+		HnswCarryCodes(ntup, vs->m, vs->codeM, savedTids, savedCodes, NULL,
+					   NULL);
 	if (changed)
 		GenericXLogFinish(state);
 	else
@@ -577,7 +589,7 @@ HnswReplaceEntryPoint(HnswVacuumState *vs)
 	Page		page;
 	HnswMetaPage meta;
 
-	HnswGetMetaPageInfo(vs->index, NULL, &entry, NULL, NULL);
+	HnswGetMetaPageInfo(vs->index, NULL, &entry, NULL, NULL, NULL);
 	if (!ItemPointerIsValid(&entry) || !Reclaimed(vs, &entry))
 		return;
 
@@ -832,11 +844,13 @@ Reach(HnswVacuumState *vs, ItemPointer start)
  */
 static bool
 AddBackLink(HnswVacuumState *vs, ItemPointer ntid, ItemPointer tid,
-			float distance, int mode)
+			const uint8 *code, float distance, int mode)
 {
 	Buffer		buf;
 	GenericXLogState *state;
 	Page		page;
+	ItemId		itemid;
+	HnswNeighborTuple ntup;
 	HnswNeighborData *links;
 	int			chosen = -1;
 	bool		linked = false;
@@ -847,9 +861,9 @@ AddBackLink(HnswVacuumState *vs, ItemPointer ntid, ItemPointer tid,
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	state = GenericXLogStart(vs->index);
 	page = GenericXLogRegisterBuffer(state, buf, 0);
-	links = ((HnswNeighborTuple)
-			 PageGetItem(page, PageGetItemId(page,
-											 ItemPointerGetOffsetNumber(ntid))))->neighbors;
+	itemid = PageGetItemId(page, ItemPointerGetOffsetNumber(ntid));
+	ntup = (HnswNeighborTuple) PageGetItem(page, itemid);
+	links = ntup->neighbors;
 
 	for (int i = 0; i < HnswLevelSlots(0, vs->m) && !linked; i++)
 	{
@@ -877,6 +891,9 @@ AddBackLink(HnswVacuumState *vs, ItemPointer ntid, ItemPointer tid,
 			ClearMultiLinked(vs, &links[chosen].tid);
 		links[chosen].tid = *tid;
 		links[chosen].distance = distance;
+		if (HnswNeighborTupleHasCodes(ntup, ItemIdGetLength(itemid), vs->m,
+									  vs->codeM))
+			memcpy(HnswNeighborCode(ntup, chosen, vs->codeM), code, vs->codeM);
 		GenericXLogFinish(state);
 		linked = true;
 	}
@@ -905,7 +922,11 @@ LinkUnreached(HnswVacuumState *vs, HnswSearchElement p)
 	List	   *neighbors = NIL;
 	int			n = 0;
 	ListCell   *lc;
+	uint8		code[HNSW_CODE_MAX_M];
 
+	memset(code, HNSW_CODE_UNKNOWN, sizeof(code));
+	if (vs->codebook != NULL)
+		HnswEncodeValue(vs->codebook, PointerGetDatum(p->value), code);
 	if (ReadNeighborTuple(vs, p, links))
 		n = HnswLevelSlots(0, vs->m);
 	for (int i = 0; i < n; i++)
@@ -929,7 +950,7 @@ LinkUnreached(HnswVacuumState *vs, HnswSearchElement p)
 			HnswSearchElement q = lfirst(lc);
 
 			if (IsReached(vs, &q->c.element) &&
-				AddBackLink(vs, &q->neighbortid, &p->c.element,
+				AddBackLink(vs, &q->neighbortid, &p->c.element, code,
 							q->c.distance, mode))
 			{
 				vs->nrelinked++;
@@ -998,7 +1019,7 @@ HnswRelinkUnreached(HnswVacuumState *vs)
 	ItemPointerData entry;
 	int64		start = vs->nrelinked;
 
-	HnswGetMetaPageInfo(vs->index, NULL, &entry, NULL, NULL);
+	HnswGetMetaPageInfo(vs->index, NULL, &entry, NULL, NULL, NULL);
 	if (ItemPointerIsValid(&entry) && Reclaimed(vs, &entry))
 		entry = vs->highest;
 	if (!ItemPointerIsValid(&entry) || !InitReach(vs))

@@ -208,6 +208,7 @@ StartScan(IndexScanDesc scan)
 	Relation	index = scan->indexRelation;
 	Datum		query;
 	int			m;
+	int			codeM;
 	ItemPointerData entry;
 	int			entryLevel;
 	List	   *ep;
@@ -230,7 +231,7 @@ StartScan(IndexScanDesc scan)
 	query = GetScanQuery(scan);
 	so->query = query;
 	so->filter = AmFilterBegin(index, scan->keyData, scan->numberOfKeys);
-	HnswGetMetaPageInfo(index, &m, &entry, &entryLevel, NULL);
+	HnswGetMetaPageInfo(index, &m, &entry, &entryLevel, NULL, &codeM);
 	if (!ItemPointerIsValid(&entry) || AmFilterNeverMatches(so->filter))
 	{
 		so->done = true;
@@ -242,6 +243,10 @@ StartScan(IndexScanDesc scan)
 								 (so->mode != HNSW_ITERATIVE_SCAN_OFF ||
 								  so->filter != NULL ?
 								  HNSW_SEARCH_DISCARDED : 0));
+	if (hnsw_codes && codeM > 0 && so->mode == HNSW_ITERATIVE_SCAN_OFF &&
+		so->filter == NULL)
+		HnswSearchSetCodes(so->search, HnswGetCodebook(index),
+						   hnsw_code_slack);
 	if (so->filter != NULL)
 	{
 		HnswSearchSetFilter(so->search, so->filter,
@@ -414,7 +419,7 @@ StartExact(IndexScanDesc scan)
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
 		for (OffsetNumber off = FirstOffsetNumber;
-			 off <= PageGetMaxOffsetNumber(page); off = OffsetNumberNext(off))
+			 off <= HnswPageMaxTupleOffset(page); off = OffsetNumberNext(off))
 		{
 			ItemId		itemid = PageGetItemId(page, off);
 			HnswElementTuple etup;

@@ -60,6 +60,7 @@
 #include "pgstat.h"
 #include "storage/buf_internals.h"
 #include "storage/bufmgr.h"
+#include "utils/float.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
@@ -95,6 +96,12 @@ struct HnswSearchData
 	int64		matches;		/* live elements read that pass it */
 	int64		maxTuples;		/* level 0 stops after this many reads ... */
 	bool		budgetHit;		/* ... and says so here; 0: no limit */
+	int			codeM;			/* HnswSearchSetCodes: code bytes, else 0 */
+	int			codeMetric;		/* HNSW_CODE_* */
+	float	   *codeTable;		/* the query's table */
+	double		codeSlack;		/* milvus.hnsw_code_slack */
+	uint8	   *codes;			/* room for a level-0 list's codes */
+	float	   *estimates;		/* ... and their estimated distances */
 };
 
 #define CNodeElement(node) \
@@ -457,13 +464,15 @@ HnswSearchLoadElement(HnswSearch search, ItemPointer tid)
 
 /*
  * Copy the valid neighbour TIDs of one level out of a neighbour tuple,
- * under a shared lock, into tids (room for HnswLevelSlots(level, m)).
+ * under a shared lock, into tids (room for HnswLevelSlots(level, m)), and
+ * with codes (level 0, codeM > 0) their codes, in the same order, into
+ * codes (room for 2m codes): HNSW_CODE_UNKNOWN where the tuple has none.
  * Return how many there are: none when the tuple is missing or has no
  * slots for that level.  The caller holds no buffer lock.
  */
-int
-HnswLoadNeighbors(Relation index, ItemPointer neighbortid, int level, int m,
-				  ItemPointerData *tids)
+static int
+LoadNeighbors(Relation index, ItemPointer neighbortid, int level, int m,
+			  ItemPointerData *tids, int codeM, uint8 *codes)
 {
 	Buffer		buf;
 	Page		page;
@@ -489,18 +498,38 @@ HnswLoadNeighbors(Relation index, ItemPointer neighbortid, int level, int m,
 		if (ntup != NULL && ntup->type == HNSW_NEIGHBOR_TUPLE_TYPE &&
 			ntup->count >= first + slots)
 		{
+			bool		hasCodes = codes != NULL &&
+				HnswNeighborTupleHasCodes(ntup, ItemIdGetLength(itemid), m,
+										  codeM);
+
 			for (int i = 0; i < slots; i++)
 			{
 				ItemPointer tid = &ntup->neighbors[first + i].tid;
 
-				if (ItemPointerIsValid(tid))
-					tids[n++] = *tid;
+				if (!ItemPointerIsValid(tid))
+					continue;
+				if (hasCodes)
+					memcpy(codes + n * codeM, HnswNeighborCode(ntup, i, codeM),
+						   codeM);
+				else if (codes != NULL)
+					memset(codes + n * codeM, HNSW_CODE_UNKNOWN, codeM);
+				tids[n++] = *tid;
 			}
 		}
 	}
 
 	UnlockReleaseBuffer(buf);
 	return n;
+}
+
+/*
+ * LoadNeighbors without codes, for inserts and VACUUM.
+ */
+int
+HnswLoadNeighbors(Relation index, ItemPointer neighbortid, int level, int m,
+				  ItemPointerData *tids)
+{
+	return LoadNeighbors(index, neighbortid, level, m, tids, 0, NULL);
 }
 
 /*
@@ -554,8 +583,41 @@ AddCandidate(HnswSearch search, HnswSearchElement e, int level, int ef,
 }
 
 /*
+ * Whether a neighbour whose code estimates distance est can be left
+ * unread: the result set is full and est is beyond its farthest element
+ * (bound) by more than the slack.
+ */
+static inline bool
+SkipByCode(HnswSearch search, float est, float bound)
+{
+	return est > bound + search->codeSlack * fabsf(bound);
+}
+
+/*
+ * Set up a search to skip neighbours by their codes at level 0 (an index
+ * with codes, cb non-NULL, a query; not for searches that keep what they
+ * drop, which must read everything they drop): compute the query's table.
+ */
+void
+HnswSearchSetCodes(HnswSearch search, const HnswCodebook *cb, double slack)
+{
+	if (cb == NULL || search->query == (Datum) 0 ||
+		(search->flags & HNSW_SEARCH_DISCARDED))
+		return;
+	search->codeM = cb->codeM;
+	search->codeMetric = cb->metric;
+	search->codeTable = HnswCodeTable(cb, search->query);
+	search->codeSlack = slack;
+	search->codes = palloc(2 * search->m * cb->codeM);
+	search->estimates = palloc(sizeof(float) * 2 * search->m);
+}
+
+/*
  * Visit the unvisited neighbours of c at level, adding the ones that
  * qualify to the candidate queue C and, when live, to the result set W.
+ * With codes, at level 0 and once W is full, a neighbour whose code puts
+ * it beyond W's farthest element is not read: the bound only tightens,
+ * so a later expansion would not read it either, and it stays visited.
  */
 static void
 ExpandCandidate(HnswSearch search, HnswSearchElement c, int level, int ef,
@@ -563,8 +625,10 @@ ExpandCandidate(HnswSearch search, HnswSearchElement c, int level, int ef,
 				pairingheap *discarded, ItemPointerData *tids,
 				HnswSearchElement *nearestDeleted)
 {
-	int			n = HnswLoadNeighbors(search->index, &c->neighbortid, level,
-									  search->m, tids);
+	bool		codes = level == 0 && search->codeM > 0;
+	int			n = LoadNeighbors(search->index, &c->neighbortid, level,
+								  search->m, tids, search->codeM,
+								  codes ? search->codes : NULL);
 	int			nu = 0;
 
 	/* keep the unvisited ones, and prefetch their buffer headers and pages */
@@ -575,6 +639,19 @@ ExpandCandidate(HnswSearch search, HnswSearchElement c, int level, int ef,
 		visited_insert(search->visited, HnswTidKey(&tids[i]), &found);
 		if (found)
 			continue;
+		if (codes)
+		{
+			const uint8 *code = search->codes + i * search->codeM;
+
+			search->estimates[nu] = HnswCodeKnown(code, search->codeM) ?
+				HnswCodeDistance(search->codeTable, search->codeM,
+								 search->codeMetric, code) :
+				-get_float4_infinity();
+			if (*wlen >= ef &&
+				SkipByCode(search, search->estimates[nu],
+						   WNodeElement(pairingheap_first(W))->c.distance))
+				continue;
+		}
 		tids[nu++] = tids[i];
 		PrefetchElementPage(search->index, &tids[i]);
 	}
@@ -596,6 +673,9 @@ ExpandCandidate(HnswSearch search, HnswSearchElement c, int level, int ef,
 
 		/* a full result set lets us skip farther elements unread */
 		f = *wlen > 0 ? WNodeElement(pairingheap_first(W)) : NULL;
+		if (codes && full && SkipByCode(search, search->estimates[i],
+										f->c.distance))
+			continue;
 		e = LoadElement(search, &tids[i],
 						(!full || discarded != NULL) ? NULL : &f->c.distance);
 		if (e == NULL || e->level < level)

@@ -270,7 +270,7 @@ HnswInitPage(Buffer buf, Page page)
 	PageInit(page, BufferGetPageSize(buf), sizeof(HnswPageOpaqueData));
 	opaque = HnswPageGetOpaque(page);
 	opaque->nextblkno = InvalidBlockNumber;
-	opaque->unused = 0;
+	opaque->flags = 0;
 	opaque->page_id = HNSW_PAGE_ID;
 }
 
@@ -292,6 +292,12 @@ HnswInitMetaPage(Page page, int dimensions, int m, int efConstruction)
 	meta->entryLevel = -1;
 	meta->insertPage = InvalidBlockNumber;
 	meta->maxNorm = 0;
+	meta->codeM = 0;
+	meta->codeMetric = HNSW_CODE_NONE;
+	meta->unused = 0;
+	meta->codebookBlkno = InvalidBlockNumber;
+	meta->codebookPages = 0;
+	meta->buildId = HnswNewBuildId();
 
 	/* so that generic WAL and page images keep the metadata */
 	((PageHeader) page)->pd_lower =
@@ -312,23 +318,24 @@ HnswCheckMetaPage(Relation index, Page page)
 				 errmsg("index \"%s\" is not an hnsw index",
 						RelationGetRelationName(index))));
 
-	if (meta->version != HNSW_VERSION)
+	if (meta->version < HNSW_MIN_VERSION || meta->version > HNSW_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INDEX_CORRUPTED),
-				 errmsg("index \"%s\" has on-disk version %u, expected %u",
+				 errmsg("index \"%s\" has on-disk version %u, expected %u to %u",
 						RelationGetRelationName(index), meta->version,
-						HNSW_VERSION),
+						HNSW_MIN_VERSION, HNSW_VERSION),
 				 errhint("REINDEX the index.")));
 }
 
 /*
- * Read m, the entry point and the insert page from the metapage, under a
- * shared lock released before returning.  entry is invalid for an empty
- * graph.  Any output pointer may be NULL.
+ * Read m, the entry point, the insert page and the code bytes (0 for an
+ * index without codes) from the metapage, under a shared lock released
+ * before returning.  entry is invalid for an empty graph.  Any output
+ * pointer may be NULL.
  */
 void
 HnswGetMetaPageInfo(Relation index, int *m, ItemPointer entry,
-					int *entryLevel, BlockNumber *insertPage)
+					int *entryLevel, BlockNumber *insertPage, int *codeM)
 {
 	Buffer		buf = ReadBuffer(index, HNSW_METAPAGE_BLKNO);
 	Page		page;
@@ -352,6 +359,8 @@ HnswGetMetaPageInfo(Relation index, int *m, ItemPointer entry,
 		*entryLevel = meta->entryLevel;
 	if (insertPage)
 		*insertPage = meta->insertPage;
+	if (codeM)
+		*codeM = meta->version >= 3 ? meta->codeM : 0;
 
 	UnlockReleaseBuffer(buf);
 }
@@ -404,11 +413,11 @@ HnswFormElementTuple(HnswElementTuple etup, Datum value, IndexTuple keys,
 }
 
 /*
- * Fill a neighbour tuple (of HNSW_NEIGHBOR_TUPLE_SIZE(level, m) bytes) with
- * empty slots.
+ * Fill a neighbour tuple (of HNSW_NEIGHBOR_TUPLE_SIZE(level, m, codeM)
+ * bytes) with empty slots and unknown codes.
  */
 void
-HnswFormNeighborTuple(HnswNeighborTuple ntup, int level, int m)
+HnswFormNeighborTuple(HnswNeighborTuple ntup, int level, int m, int codeM)
 {
 	int			slots = HNSW_NEIGHBOR_SLOTS(level, m);
 
@@ -421,6 +430,8 @@ HnswFormNeighborTuple(HnswNeighborTuple ntup, int level, int m)
 		ntup->neighbors[i].unused = 0;
 		ntup->neighbors[i].distance = 0;
 	}
+	memset(HnswNeighborCode(ntup, 0, codeM), HNSW_CODE_UNKNOWN,
+		   (Size) 2 * m * codeM);
 }
 
 /*
@@ -517,7 +528,8 @@ IsDataPage(Page page)
 {
 	return !PageIsNew(page) &&
 		PageGetSpecialSize(page) == MAXALIGN(sizeof(HnswPageOpaqueData)) &&
-		HnswPageGetOpaque(page)->page_id == HNSW_PAGE_ID;
+		HnswPageGetOpaque(page)->page_id == HNSW_PAGE_ID &&
+		(HnswPageGetOpaque(page)->flags & HNSW_PAGE_CODEBOOK) == 0;
 }
 
 /*

@@ -43,7 +43,9 @@
  *	   (see XXX) just drop their links to reclaimed ones.
  *	2b. Pass 2a again, for the live elements that concurrent inserts left
  *	   unreached (an insert that shrinks a full list may drop an element's
- *	   only link, as in hnswlib).
+ *	   only link, as in hnswlib).  With nothing to reclaim, passes 2a to 3 are skipped
+ *	   but for one pass 2a, which links the elements inserts left
+ *	   unreached since the last VACUUM.
  *	3. Wait for the inserts in progress again, then, under each page's
  *	   exclusive lock, clear the neighbour tuples of the reclaimed elements
  *	   and mark them free (HNSW_ELEMENT_FREE); record in the free space map,
@@ -221,7 +223,7 @@ VacuumPage(HnswVacuumState *vs, BlockNumber blkno)
 	page = GenericXLogRegisterBuffer(xstate, buf, 0);
 
 	for (OffsetNumber off = FirstOffsetNumber;
-		 off <= PageGetMaxOffsetNumber(page); off = OffsetNumberNext(off))
+		 off <= HnswPageMaxTupleOffset(page); off = OffsetNumberNext(off))
 	{
 		HnswElementTuple etup = (HnswElementTuple)
 		PageGetItem(page, PageGetItemId(page, off));
@@ -353,7 +355,7 @@ ReclaimPage(HnswVacuumState *vs, BlockNumber blkno, ItemPointer entry,
 	state = GenericXLogStart(vs->index);
 	page = GenericXLogRegisterBuffer(state, buf, 0);
 	for (OffsetNumber off = FirstOffsetNumber;
-		 off <= PageGetMaxOffsetNumber(page); off = OffsetNumberNext(off))
+		 off <= HnswPageMaxTupleOffset(page); off = OffsetNumberNext(off))
 	{
 		HnswElementTuple etup = (HnswElementTuple)
 		PageGetItem(page, PageGetItemId(page, off));
@@ -403,7 +405,7 @@ ReclaimElements(HnswVacuumState *vs)
 									MaxIndexTuplesPerPage);
 	ItemPointerData entry;
 
-	HnswGetMetaPageInfo(vs->index, NULL, &entry, NULL, NULL);
+	HnswGetMetaPageInfo(vs->index, NULL, &entry, NULL, NULL, NULL);
 	for (BlockNumber blkno = HNSW_HEAD_BLKNO; blkno < nblocks; blkno++)
 	{
 		int			nelsewhere;
@@ -441,7 +443,9 @@ InitVacuumState(HnswVacuumState *vs, IndexVacuumInfo *info,
 	vs->efConstruction = HnswGetEfConstruction(info->index);
 	HnswInitBuildSupport(&vs->support, info->index);
 	HnswUpdateMaxNorm(info->index, &vs->support, (Datum) 0);
-	HnswGetMetaPageInfo(info->index, &vs->m, NULL, NULL, NULL);
+	HnswGetMetaPageInfo(info->index, &vs->m, NULL, NULL, NULL, NULL);
+	vs->codebook = HnswGetCodebook(info->index);
+	vs->codeM = vs->codebook != NULL ? vs->codebook->codeM : 0;
 	vs->deleted = deleted_create(CurrentMemoryContext, 256, NULL);
 	/* simplehash keeps up to about twice as many slots as members */
 	vs->maxDeleted = (uint32) Min((double) maintenance_work_mem * 1024 /
@@ -501,6 +505,16 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		nrelinkedAfter = HnswRelinkUnreached(&vs);	/* pass 2b */
 		WaitForInserts(index);
 		ReclaimElements(&vs);	/* pass 3 */
+	}
+	else
+	{
+		/*
+		 * Nothing to reclaim: still link the live elements no search
+		 * reaches (an insert that shrank a full list can leave one), so
+		 * that every VACUUM leaves the graph whole.
+		 */
+		WaitForInserts(index);
+		HnswRelinkUnreached(&vs);	/* pass 2a */
 	}
 	elog(DEBUG1, "hnsw index \"%s\": %u elements reclaimed, " INT64_FORMAT
 		 " elements relinked, " INT64_FORMAT " lists repaired (" INT64_FORMAT

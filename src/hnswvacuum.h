@@ -39,6 +39,8 @@ typedef struct HnswVacuumState
 	HnswSupport support;
 	int			m;
 	int			efConstruction;
+	const HnswCodebook *codebook;	/* NULL: the index has no codes */
+	int			codeM;			/* code bytes, or 0 */
 	deleted_hash *deleted;		/* the elements this VACUUM reclaims */
 	uint32		maxDeleted;		/* how many fit in maintenance_work_mem */
 	ItemPointerData highest;	/* pass 1: a live element at the highest */

@@ -272,6 +272,22 @@ IvfPqTable(const float *codebooksT, int dim, int m, int ksub, const float *q,
 }
 
 /*
+ * Encode x (dim floats) into m code bytes from the transposed codebooks
+ * (IvfPqTransposeCodebooks; ksub % 16 == 0, at most 256): through x's
+ * squared L2 table, which computes sixteen entries at a time, where
+ * IvfPqEncode's loop over the few dimensions of one entry does not
+ * vectorize.  table has room for m * ksub floats.
+ */
+void
+IvfPqEncodeT(const float *codebooksT, int dim, int m, int ksub,
+			 const float *x, float *table, uint8_t *code)
+{
+	IvfPqTable(codebooksT, dim, m, ksub, x, 0, table);
+	for (int j = 0; j < m; j++)
+		code[j] = (uint8_t) ArgMin8(table + (size_t) j * ksub, ksub);
+}
+
+/*
  * The distance of a code: the sum of its m table entries.
  */
 float

@@ -36,5 +36,7 @@ extern void IvfPqTrainSubspace(const float *x, int64_t n, int stride,
 							   float *codebook, int *work, float *fwork);
 extern float IvfPqDistance(const float *table, int m, int ksub,
 						   const uint8_t *code);
+extern void IvfPqEncodeT(const float *codebooksT, int dim, int m, int ksub,
+						 const float *x, float *table, uint8_t *code);
 
 #endif							/* MILVUS_IVFQUANT_H */

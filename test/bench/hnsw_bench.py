@@ -529,9 +529,9 @@ def pg_build(cur, threads):
     return t1 - t0, phases
 
 
-def hl_build(data, threads):
+def hl_build(data, threads, space='l2'):
     import hnswlib
-    index = hnswlib.Index(space='l2', dim=data.shape[1])
+    index = hnswlib.Index(space=space, dim=data.shape[1])
     t0 = time.perf_counter()
     index.init_index(max_elements=len(data), M=M, ef_construction=EFC, random_seed=100)
     index.add_items(data, np.arange(len(data)), num_threads=threads)

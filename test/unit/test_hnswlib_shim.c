@@ -34,6 +34,8 @@
  */
 #include <malloc.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -625,6 +627,48 @@ TestMemory(void)
 		   "estimate is 0 for invalid arguments");
 }
 
+/* mv_hnswlib_parallel_for: each index visited once, signals blocked */
+static int64_t *visits;
+static int	blocked_in_threads;
+
+static void
+CountVisits(void *arg, int64_t begin, int64_t end)
+{
+	sigset_t	mask;
+
+	for (int64_t i = begin; i < end; i++)
+		__atomic_add_fetch(&visits[i], 1, __ATOMIC_RELAXED);
+	/* some work, so that the threads started take chunks too */
+	for (volatile int k = 0; k < 20000; k++)
+		;
+	if (pthread_sigmask(SIG_BLOCK, NULL, &mask) == 0 &&
+		sigismember(&mask, SIGINT))
+		__atomic_add_fetch(&blocked_in_threads, 1, __ATOMIC_RELAXED);
+	(void) arg;
+}
+
+static void
+TestParallelFor(void)
+{
+	int64_t		n = 100003;
+	bool		once = true;
+
+	visits = calloc(n, sizeof(int64_t));
+	Report(mv_hnswlib_parallel_for(n, 97, CountVisits, NULL, 4) == MV_OK,
+		   "parallel_for over %lld indexes with 4 threads", (long long) n);
+	for (int64_t i = 0; i < n; i++)
+		once = once && visits[i] == 1;
+	Report(once, "parallel_for visits every index exactly once");
+	Report(blocked_in_threads > 0,
+		   "parallel_for's other threads run with signals blocked");
+	Report(mv_hnswlib_parallel_for(0, 1, CountVisits, NULL, 4) == MV_OK &&
+		   mv_hnswlib_parallel_for(-1, 1, CountVisits, NULL, 4) == MV_ERR_INVALID &&
+		   mv_hnswlib_parallel_for(10, 0, CountVisits, NULL, 4) == MV_ERR_INVALID &&
+		   mv_hnswlib_parallel_for(10, 1, NULL, NULL, 4) == MV_ERR_INVALID,
+		   "parallel_for: an empty range is fine, bad arguments are refused");
+	free(visits);
+}
+
 int
 main(void)
 {
@@ -650,6 +694,7 @@ main(void)
 	TestMemory();
 	TestReproducible();
 	TestBuilds();
+	TestParallelFor();
 
 	free(vectors);
 	free(queries);
