@@ -107,7 +107,14 @@ SET milvus.hnsw_codes = on;
 SELECT codes_blocks('codes_t', '<=>') < :off_blocks AS cosine_codes_read_less,
 	codes_recall('codes_t', '<=>') >= :off_recall - 0.05 AS cosine_codes_keep_recall;
 DROP INDEX codes_cos;
+-- inner product: no codes unless asked for (see README)
 CREATE INDEX codes_ip ON codes_t USING hnsw (v vector_ip_ops);
+SET milvus.hnsw_codes = off;
+SELECT codes_blocks('codes_t', '<#>') AS off_blocks \gset
+SET milvus.hnsw_codes = on;
+SELECT codes_blocks('codes_t', '<#>') = :off_blocks AS ip_default_no_codes;
+DROP INDEX codes_ip;
+CREATE INDEX codes_ip ON codes_t USING hnsw (v vector_ip_ops) WITH (codes = 16);
 SELECT * FROM milvus_index_check('codes_ip');
 SET milvus.hnsw_codes = off;
 SELECT codes_blocks('codes_t', '<#>') AS off_blocks \gset
