@@ -235,6 +235,9 @@ typedef struct HnswMetaPageData
 
 typedef HnswMetaPageData *HnswMetaPage;
 
+/* the code bytes of a metapage: 0 before version 3 */
+#define HnswMetaCodeM(meta)	((meta)->version >= 3 ? (int) (meta)->codeM : 0)
+
 /* Special space of every page */
 typedef struct HnswPageOpaqueData
 {
@@ -385,6 +388,8 @@ typedef struct HnswCodebook
 
 extern int	HnswCodeSubspaces(int dimensions);
 extern int	HnswCodeMetric(HnswSupport *support);
+extern bool HnswCodeParamsValid(int codeM, int metric, int dimensions);
+extern int	HnswCodebookPageFloats(Page page, const float **floats);
 extern void HnswTrainCodebooks(const float *x, int64 n, int stride,
 							   int dimensions, int codeM, float *codebooks,
 							   int nthreads);

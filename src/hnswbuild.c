@@ -751,13 +751,14 @@ LoadLevel0(HnswBuildState *state, MvHnswlibGraph *graph, Level0Lists *l0)
 				  "hnswlib", "read hnsw graph");
 }
 
-/* links of each neighbour FillLevel0Node looks at: the first m (of 2m) */
+/* links of each neighbour FillLevel0Node looks at: the first m / 2 (of 2m) */
 #define HNSW_FILL_PER_NEIGHBOR(l0)	((l0)->slots / 4)
 
 /*
  * The set of nodes a fill has looked at: open addressing on node + 1 in a
  * table of size entries (a power of two, at least twice the candidates:
- * 2m links and m of each of their lists; at most HNSW_FILL_SEEN_MAX).
+ * 2m links and HNSW_FILL_PER_NEIGHBOR of each of their lists; at most
+ * HNSW_FILL_SEEN_MAX).
  * Adds node; returns whether it was there.
  */
 #define HNSW_FILL_SEEN_MAX	65536
@@ -1187,12 +1188,7 @@ CompareExtraTids(const void *a, const void *b)
 							  unconstify(ItemPointerData *, &y->tid));
 }
 
-/*
- * Neighbour codes (hnswcodes.c), when the operator class and the number
- * of dimensions allow them and there are enough values to train on: train
- * the quantizer on the collected vectors and encode each.
- */
-/* what the threads of EncodeAll share */
+/* what the threads of TrainCodes' encoding share */
 typedef struct EncodeJob
 {
 	HnswBuildState *state;
@@ -1213,12 +1209,27 @@ EncodeRange(void *arg, int64_t begin, int64_t end)
 				   state->codes + i * job->codeM);
 }
 
+/*
+ * Whether the level-1 neighbour tuple with codes of codeM bytes still fits
+ * on an empty page.
+ */
+static bool
+CodesFitPage(int m, int codeM)
+{
+	return HNSW_NEIGHBOR_TUPLE_SIZE(1, m, codeM) + sizeof(ItemIdData) <=
+		HNSW_BUILD_PAGE_CAPACITY;
+}
+
+/*
+ * Neighbour codes (hnswcodes.c), when the operator class and the number
+ * of dimensions allow them and there are enough values to train on: train
+ * the quantizer on the collected vectors and encode each.
+ */
 static void
 TrainCodes(HnswBuildState *state)
 {
 	instr_time	t0,
 				t1;
-
 	int			option = HnswGetCodesOption(state->index);
 	int			codeM = option >= 0 ? option :
 		HnswCodeSubspaces(state->dimensions);
@@ -1238,9 +1249,7 @@ TrainCodes(HnswBuildState *state)
 	if (option < 0 && metric == HNSW_CODE_IP)
 		return;
 
-	/* the level-1 neighbour tuple must still fit on a page */
-	if (HNSW_NEIGHBOR_TUPLE_SIZE(1, state->m, codeM) + sizeof(ItemIdData) >
-		HNSW_BUILD_PAGE_CAPACITY)
+	if (!CodesFitPage(state->m, codeM))
 		return;
 
 	state->codebooks = palloc(sizeof(float) * HNSW_CODE_KSUB *
@@ -1505,8 +1514,7 @@ CheckCodesOption(HnswBuildState *state)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("codes = %d does not divide the %d dimensions of the column",
 						codes, state->dimensions)));
-	if (HNSW_NEIGHBOR_TUPLE_SIZE(1, state->m, codes) + sizeof(ItemIdData) >
-		HNSW_BUILD_PAGE_CAPACITY)
+	if (!CodesFitPage(state->m, codes))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("codes = %d is too large for m = %d", codes, state->m),

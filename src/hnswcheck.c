@@ -465,7 +465,7 @@ CheckCodebook(CheckState *cs)
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	meta = HnswPageGetMeta(BufferGetPage(buf));
-	codeM = meta->version >= 3 ? meta->codeM : 0;
+	codeM = HnswMetaCodeM(meta);
 	metric = meta->codeMetric;
 	dimensions = meta->dimensions;
 	blkno = meta->codebookBlkno;
@@ -475,10 +475,7 @@ CheckCodebook(CheckState *cs)
 	if (codeM == 0)
 		return true;
 	cs->codeM = Min(codeM, HNSW_CODE_MAX_M);
-	if ((metric != HNSW_CODE_L2 && metric != HNSW_CODE_IP &&
-		 metric != HNSW_CODE_COSINE) ||
-		codeM > HNSW_CODE_MAX_M || dimensions <= 0 ||
-		dimensions % codeM != 0 || dimensions > HNSW_MAX_DIM)
+	if (!HnswCodeParamsValid(codeM, metric, dimensions))
 	{
 		IndexCheckReport(cs->out, "bad codebook",
 						 "metapage: %d code bytes, metric %d, %d dimensions",
@@ -487,18 +484,16 @@ CheckCodebook(CheckState *cs)
 	}
 	for (uint32 i = 0; i < npages; i++)
 	{
-		Page		page;
+		const float *data;
+		int			n;
 
 		if (blkno + i >= nblocks)
 			break;
 		buf = ReadBuffer(cs->index, blkno + i);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		page = BufferGetPage(buf);
-		if (!PageIsNew(page) &&
-			(HnswPageGetOpaque(page)->flags & HNSW_PAGE_CODEBOOK) &&
-			PageGetMaxOffsetNumber(page) == FirstOffsetNumber)
-			floats += ItemIdGetLength(PageGetItemId(page, FirstOffsetNumber)) /
-				sizeof(float);
+		n = HnswCodebookPageFloats(BufferGetPage(buf), &data);
+		if (n >= 0)
+			floats += n;
 		else
 			IndexCheckReport(cs->out, "bad codebook", "block %u is not a codebook page",
 							 blkno + i);

@@ -102,6 +102,39 @@ HnswCodeMetric(HnswSupport *support)
 	return HNSW_CODE_NONE;
 }
 
+/*
+ * Whether a metapage's code parameters (codeM > 0) are ones a build
+ * writes: a metric codes serve, at most HNSW_CODE_MAX_M sub-quantizers
+ * that divide at most HNSW_MAX_DIM dimensions.
+ */
+bool
+HnswCodeParamsValid(int codeM, int metric, int dimensions)
+{
+	return (metric == HNSW_CODE_L2 || metric == HNSW_CODE_IP ||
+			metric == HNSW_CODE_COSINE) &&
+		codeM > 0 && codeM <= HNSW_CODE_MAX_M &&
+		dimensions > 0 && dimensions <= HNSW_MAX_DIM &&
+		dimensions % codeM == 0;
+}
+
+/*
+ * The floats of a codebook page (its one item), pointed to by *floats; -1
+ * when the page is not a codebook page.  The caller holds its lock.
+ */
+int
+HnswCodebookPageFloats(Page page, const float **floats)
+{
+	ItemId		itemid;
+
+	if (PageIsNew(page) ||
+		!(HnswPageGetOpaque(page)->flags & HNSW_PAGE_CODEBOOK) ||
+		PageGetMaxOffsetNumber(page) != FirstOffsetNumber)
+		return -1;
+	itemid = PageGetItemId(page, FirstOffsetNumber);
+	*floats = (const float *) PageGetItem(page, itemid);
+	return (int) (ItemIdGetLength(itemid) / sizeof(float));
+}
+
 /* what the threads of HnswTrainCodebooks share: one sub-space each */
 typedef struct TrainJob
 {
@@ -290,28 +323,21 @@ ReadCodebook(Relation index, int dimensions, int codeM, int metric,
 	for (uint32 i = 0; i < npages; i++)
 	{
 		Buffer		buf;
-		Page		page;
-		ItemId		itemid;
-		Size		n;
+		const float *floats;
+		int			n;
 
 		if (blkno + i >= RelationGetNumberOfBlocks(index))
 			break;
 		buf = ReadBuffer(index, blkno + i);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		page = BufferGetPage(buf);
-		if (PageIsNew(page) ||
-			!(HnswPageGetOpaque(page)->flags & HNSW_PAGE_CODEBOOK) ||
-			PageGetMaxOffsetNumber(page) != FirstOffsetNumber)
+		n = HnswCodebookPageFloats(BufferGetPage(buf), &floats);
+		if (n < 0)
 		{
 			UnlockReleaseBuffer(buf);
 			break;
 		}
-		itemid = PageGetItemId(page, FirstOffsetNumber);
-		n = ItemIdGetLength(itemid) / sizeof(float);
-		if (n > nfloats - done)
-			n = nfloats - done;
-		memcpy(cb->codebooks + done, PageGetItem(page, itemid),
-			   n * sizeof(float));
+		n = Min((Size) n, nfloats - done);
+		memcpy(cb->codebooks + done, floats, n * sizeof(float));
 		done += n;
 		UnlockReleaseBuffer(buf);
 	}
@@ -354,7 +380,7 @@ HnswGetCodebook(Relation index)
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	HnswCheckMetaPage(index, BufferGetPage(buf));
 	meta = HnswPageGetMeta(BufferGetPage(buf));
-	codeM = meta->version >= 3 ? meta->codeM : 0;
+	codeM = HnswMetaCodeM(meta);
 	metric = meta->codeMetric;
 	dimensions = meta->dimensions;
 	blkno = meta->codebookBlkno;
@@ -364,10 +390,7 @@ HnswGetCodebook(Relation index)
 
 	if (codeM == 0)
 		return NULL;
-	if ((metric != HNSW_CODE_L2 && metric != HNSW_CODE_IP &&
-		 metric != HNSW_CODE_COSINE) ||
-		codeM > HNSW_CODE_MAX_M || dimensions <= 0 || dimensions % codeM != 0 ||
-		dimensions > HNSW_MAX_DIM)
+	if (!HnswCodeParamsValid(codeM, metric, dimensions))
 		ereport(ERROR,
 				(errcode(ERRCODE_INDEX_CORRUPTED),
 				 errmsg("hnsw index \"%s\" has invalid code parameters",

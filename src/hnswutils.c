@@ -360,7 +360,7 @@ HnswGetMetaPageInfo(Relation index, int *m, ItemPointer entry,
 	if (insertPage)
 		*insertPage = meta->insertPage;
 	if (codeM)
-		*codeM = meta->version >= 3 ? meta->codeM : 0;
+		*codeM = HnswMetaCodeM(meta);
 
 	UnlockReleaseBuffer(buf);
 }
