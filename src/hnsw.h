@@ -231,6 +231,8 @@ typedef struct HnswMetaPageData
 	BlockNumber codebookBlkno;	/* first codebook page */
 	uint32		codebookPages;
 	uint64		buildId;		/* tells builds in one relfilenode apart */
+	float4		codeBias;		/* L2: mean squared quantization error */
+	uint32		unused2;
 } HnswMetaPageData;
 
 typedef HnswMetaPageData *HnswMetaPage;
@@ -381,14 +383,16 @@ typedef struct HnswCodebook
 {
 	int			dimensions;
 	int			codeM;			/* sub-quantizers, code bytes */
-	int			metric;			/* HNSW_CODE_L2 or HNSW_CODE_IP */
+	int			metric;			/* HNSW_CODE_L2, _IP or _COSINE */
+	float		bias;			/* L2: mean squared quantization error */
 	float	   *codebooks;		/* codeM * HNSW_CODE_KSUB * dim / codeM */
 	float	   *codebooksT;		/* the same, transposed for tables */
 } HnswCodebook;
 
 extern int	HnswCodeSubspaces(int dimensions);
 extern int	HnswCodeMetric(HnswSupport *support);
-extern bool HnswCodeParamsValid(int codeM, int metric, int dimensions);
+extern bool HnswCodeParamsValid(int codeM, int metric, int dimensions,
+								float bias);
 extern int	HnswCodebookPageFloats(Page page, const float **floats);
 extern void HnswTrainCodebooks(const float *x, int64 n, int stride,
 							   int dimensions, int codeM, float *codebooks,
@@ -403,7 +407,10 @@ extern const HnswCodebook *HnswGetCodebook(Relation index);
 extern void HnswEncodeValue(const HnswCodebook *cb, Datum value, uint8 *code);
 extern float *HnswCodeTable(const HnswCodebook *cb, Datum query);
 extern float HnswCodeDistance(const float *table, int codeM, int metric,
-							  const uint8 *code);
+							  float bias, const uint8 *code);
+extern float HnswCodeBias(const float *codebooks, int dimensions, int codeM,
+						  const float *x, int64 n, int stride,
+						  const uint8 *codes);
 extern void HnswSaveCodes(HnswNeighborTuple ntup, int m, int codeM,
 						  ItemPointerData *tids, uint8 *codes);
 extern void HnswCarryCodes(HnswNeighborTuple ntup, int m, int codeM,

@@ -114,6 +114,7 @@ typedef struct HnswBuildState
 	int			codeM;			/* neighbour codes: bytes, or 0 */
 	int			codeMetric;		/* HNSW_CODE_* */
 	float	   *codebooks;		/* the trained quantizer */
+	float		codeBias;		/* L2: its mean squared error */
 	uint8	   *codes;			/* count x codeM: each vector's code */
 
 	double		reltuples;		/* heap tuples scanned (all, not only the
@@ -1284,6 +1285,11 @@ TrainCodes(HnswBuildState *state)
 		}
 		pfree(job.codebooksT);
 	}
+	if (metric == HNSW_CODE_L2)
+		state->codeBias = HnswCodeBias(state->codebooks, state->dimensions,
+									   codeM, state->vectors,
+									   Min(state->count, HNSW_CODE_TRAIN_ROWS),
+									   state->stride, state->codes);
 	state->codeM = codeM;
 	state->codeMetric = metric;
 }
@@ -1403,6 +1409,7 @@ WritePages(HnswBuildState *state, MvHnswlibGraph *graph)
 			meta->codeMetric = (uint8) state->codeMetric;
 			meta->codebookBlkno = nblocks;
 			meta->codebookPages = codebookPages;
+			meta->codeBias = state->codeBias;
 		}
 	}
 	MarkBufferDirty(buf);

@@ -460,6 +460,7 @@ CheckCodebook(CheckState *cs)
 	int			dimensions;
 	BlockNumber blkno;
 	uint32		npages;
+	float		bias;
 	Size		floats = 0;
 	BlockNumber nblocks = RelationGetNumberOfBlocks(cs->index);
 
@@ -470,16 +471,17 @@ CheckCodebook(CheckState *cs)
 	dimensions = meta->dimensions;
 	blkno = meta->codebookBlkno;
 	npages = meta->codebookPages;
+	bias = meta->codeBias;
 	UnlockReleaseBuffer(buf);
 
 	if (codeM == 0)
 		return true;
 	cs->codeM = Min(codeM, HNSW_CODE_MAX_M);
-	if (!HnswCodeParamsValid(codeM, metric, dimensions))
+	if (!HnswCodeParamsValid(codeM, metric, dimensions, bias))
 	{
 		IndexCheckReport(cs->out, "bad codebook",
-						 "metapage: %d code bytes, metric %d, %d dimensions",
-						 codeM, metric, dimensions);
+						 "metapage: %d code bytes, metric %d, %d dimensions, bias %g",
+						 codeM, metric, dimensions, bias);
 		return false;
 	}
 	for (uint32 i = 0; i < npages; i++)

@@ -98,6 +98,7 @@ struct HnswSearchData
 	bool		budgetHit;		/* ... and says so here; 0: no limit */
 	int			codeM;			/* HnswSearchSetCodes: code bytes, else 0 */
 	int			codeMetric;		/* HNSW_CODE_* */
+	float		codeBias;		/* the codebook's */
 	float	   *codeTable;		/* the query's table */
 	double		codeSlack;		/* milvus.hnsw_code_slack */
 	uint8	   *codes;			/* room for a level-0 list's codes */
@@ -606,6 +607,7 @@ HnswSearchSetCodes(HnswSearch search, const HnswCodebook *cb, double slack)
 		return;
 	search->codeM = cb->codeM;
 	search->codeMetric = cb->metric;
+	search->codeBias = cb->bias;
 	search->codeTable = HnswCodeTable(cb, search->query);
 	search->codeSlack = slack;
 	search->codes = palloc(2 * search->m * cb->codeM);
@@ -645,7 +647,7 @@ ExpandCandidate(HnswSearch search, HnswSearchElement c, int level, int ef,
 
 			search->estimates[nu] = HnswCodeKnown(code, search->codeM) ?
 				HnswCodeDistance(search->codeTable, search->codeM,
-								 search->codeMetric, code) :
+								 search->codeMetric, search->codeBias, code) :
 				-get_float4_infinity();
 			if (*wlen >= ef &&
 				SkipByCode(search, search->estimates[nu],

@@ -298,6 +298,8 @@ HnswInitMetaPage(Page page, int dimensions, int m, int efConstruction)
 	meta->codebookBlkno = InvalidBlockNumber;
 	meta->codebookPages = 0;
 	meta->buildId = HnswNewBuildId();
+	meta->codeBias = 0;
+	meta->unused2 = 0;
 
 	/* so that generic WAL and page images keep the metadata */
 	((PageHeader) page)->pd_lower =
